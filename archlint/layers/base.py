@@ -1,0 +1,222 @@
+"""The static model of a Keras layer.
+
+A subclass mirrors one Keras layer class: its constructor takes Keras's arguments with
+Keras's defaults, `build` declares the weights, `compute_output_shape` gives the output
+shape, and `forward` computes the output with NumPy. Shapes are tuples of int or None;
+a layer with several inputs receives a list of shapes, one with several outputs returns
+a list. Anything a layer cannot know raises `Unresolved`; anything Keras would reject
+raises the matching `LayerError`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from archlint.dims import Shape, format_shape, product
+from archlint.errors import InvalidArgument, Unresolved, WrongRank
+from archlint.values import Ref, Unknown
+
+
+class _LazyModule:
+    """Imports a heavy module on first use, so that start-up stays fast."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attr: str):
+        module = importlib.import_module(self._name)
+        return getattr(module, attr)
+
+
+np = _LazyModule("numpy")
+
+REGISTRY: dict[str, type["Layer"]] = {}
+
+
+def register(cls: type["Layer"]) -> type["Layer"]:
+    """Make a layer class known under its Keras class name and its aliases."""
+    for key in (cls.__name__, *cls.aliases):
+        REGISTRY[key] = cls
+    return cls
+
+
+def snake_case(name: str) -> str:
+    """Keras's `to_snake_case`, which names layers: MaxPooling2D -> max_pooling2d."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+@dataclass
+class Weight:
+    name: str
+    shape: tuple[int, ...]
+    trainable: bool
+    value: Any = None  # the NumPy array, set only by the runtime
+
+    @property
+    def size(self) -> int:
+        return product(self.shape)
+
+
+class Layer:
+    """Base of every modelled layer: Keras's common constructor arguments and weight bookkeeping."""
+
+    aliases: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, *, name=None, trainable=True, dtype=None, autocast=True,
+                 activity_regularizer=None, input_shape=None, input_dim=None, **kwargs):
+        if kwargs:
+            raise InvalidArgument(f"unrecognized keyword arguments passed to {type(self).__name__}: {', '.join(sorted(kwargs))}")
+        self.name = name if isinstance(name, str) else None
+        self.trainable = trainable if isinstance(trainable, bool) else True
+        if input_dim is not None:
+            input_shape = (input_dim,)
+        self.input_shape_arg = None if input_shape is None else shape_arg(input_shape, "input_shape")
+        self.weights: list[Weight] = []
+        self.sublayers: list[Layer] = []
+        self.built = False
+
+    # -- what subclasses override ---------------------------------------------------------
+
+    def build(self, input_shape, **kwargs) -> None:
+        """Declare the weights for the given input shape(s) with `add_weight`."""
+
+    def compute_output_shape(self, input_shape, **kwargs):
+        return input_shape
+
+    def forward(self, inputs, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} has no NumPy forward")
+
+    # -- shared machinery -----------------------------------------------------------------
+
+    def add_weight(self, name: str, shape, trainable: bool = True) -> Weight:
+        weight = Weight(name, tuple(int(d) for d in shape), trainable)
+        self.weights.append(weight)
+        return weight
+
+    def all_weights(self) -> list[tuple["Layer", Weight]]:
+        """This layer's weights and its sublayers', each with the layer that owns it."""
+        found = [(self, w) for w in self.weights]
+        for sub in self.sublayers:
+            found.extend(sub.all_weights())
+        return found
+
+    def is_trainable(self, owner: "Layer", weight: Weight) -> bool:
+        return self.trainable and owner.trainable and weight.trainable
+
+    def count_params(self) -> int:
+        return sum(w.size for _, w in self.all_weights())
+
+    def count_trainable(self) -> int:
+        return sum(w.size for owner, w in self.all_weights() if self.is_trainable(owner, w))
+
+    @property
+    def type_name(self) -> str:
+        return type(self).__name__
+
+
+# -- argument readers: Keras's validation, with unknown values reported, never guessed ----
+
+
+def known(value, what: str):
+    """The value itself, or Unresolved if any part of it is unknown."""
+    if isinstance(value, Unknown):
+        raise Unresolved(f"`{what}` is not known statically ({value.reason})")
+    if isinstance(value, (tuple, list)):
+        for item in value:
+            known(item, what)
+    return value
+
+
+def int_arg(value, what: str, minimum: int | None = None) -> int:
+    value = known(value, what)
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        else:
+            raise InvalidArgument(f"`{what}` must be an integer, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise InvalidArgument(f"`{what}` must be at least {minimum}, got {value}")
+    return value
+
+
+def positive_int(value, what: str) -> int:
+    return int_arg(value, what, minimum=1)
+
+
+def float_arg(value, what: str) -> float:
+    value = known(value, what)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidArgument(f"`{what}` must be a number, got {value!r}")
+    return float(value)
+
+
+def int_tuple(value, n: int, what: str, minimum: int = 1) -> tuple[int, ...]:
+    """Keras's `standardize_tuple`: an int or a sequence of n ints."""
+    value = known(value, what)
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = (value,) * n
+    if not isinstance(value, (tuple, list)) or len(value) != n:
+        raise InvalidArgument(f"`{what}` must be an integer or a tuple of {n} integers, got {value!r}")
+    return tuple(int_arg(v, what, minimum) for v in value)
+
+
+def choice(value, what: str, allowed: tuple[str, ...]) -> str:
+    value = known(value, what)
+    if isinstance(value, str) and value.lower() in allowed:
+        return value.lower()
+    raise InvalidArgument(f"`{what}` must be one of {', '.join(map(repr, allowed))}, got {value!r}")
+
+
+def data_format_arg(value) -> str:
+    """Keras's default image data format is channels_last."""
+    if value is None:
+        return "channels_last"
+    return choice(value, "data_format", ("channels_last", "channels_first"))
+
+
+def axis_arg(value, what: str = "axis"):
+    value = known(value, what)
+    if isinstance(value, (tuple, list)):
+        return tuple(int_arg(v, what) for v in value)
+    return int_arg(value, what)
+
+
+def normalize_axis(axis: int, rank: int, what: str = "axis") -> int:
+    if not -rank <= axis < rank:
+        raise InvalidArgument(f"`{what}`={axis} is out of range for a tensor of rank {rank}")
+    return axis % rank
+
+
+def shape_arg(value, what: str) -> Shape:
+    """A shape argument such as Input's `shape`: a tuple of positive ints or None."""
+    value = known(value, what)
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = (value,)
+    if not isinstance(value, (tuple, list)):
+        raise InvalidArgument(f"`{what}` must be a tuple, got {value!r}")
+    return tuple(None if d is None else int_arg(d, what, minimum=0) for d in value)
+
+
+def activation_name(value) -> str | None:
+    """The name of an activation argument ('relu', keras.activations.relu), None if unknown."""
+    if value is None:
+        return "linear"
+    if isinstance(value, str):
+        return value.lower()
+    if isinstance(value, Ref):
+        return value.leaf.lower()
+    if isinstance(value, Layer):
+        return snake_case(value.type_name)
+    return None
+
+
+def require_rank(shape: Shape, rank: int, layer: Layer, *, at_least: bool = False) -> None:
+    ok = len(shape) >= rank if at_least else len(shape) == rank
+    if not ok:
+        want = f"at least {rank}" if at_least else str(rank)
+        raise WrongRank(f"{layer.type_name} expects an input of rank {want}, got shape {format_shape(shape)} (rank {len(shape)})")

@@ -1,0 +1,240 @@
+"""Core layers: Input, Dense, Activation and the activation layers, Dropout and its variants."""
+
+from archlint.dims import Shape, product
+from archlint.errors import InvalidArgument, UnknownDimension
+from archlint.layers import activations
+from archlint.layers.base import (
+    Layer, activation_name, choice, float_arg, known, np, positive_int, register, require_rank, shape_arg,
+)
+
+
+@register
+class InputLayer(Layer):
+    """What `keras.Input(shape=...)` creates; the evaluator turns it into a symbolic tensor."""
+
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, ragged=None,
+                 batch_shape=None, input_tensor=None, optional=False, name=None, **kwargs):
+        if "input_shape" in kwargs:
+            shape = kwargs.pop("input_shape")
+        if "batch_input_shape" in kwargs:
+            batch_shape = kwargs.pop("batch_input_shape")
+        super().__init__(name=name, **kwargs)
+        if shape is not None and batch_shape is not None:
+            raise InvalidArgument("you cannot pass both `shape` and `batch_shape` to Input")
+        if batch_size is not None and batch_shape is not None:
+            raise InvalidArgument("you cannot pass both `batch_size` and `batch_shape` to Input")
+        if shape is None and batch_shape is None:
+            raise InvalidArgument("Input needs a `shape` argument")
+        if batch_shape is not None:
+            self.batch_shape = shape_arg(batch_shape, "batch_shape")
+        else:
+            size = known(batch_size, "batch_size")
+            self.batch_shape = (size,) + shape_arg(shape, "shape")
+        self.dtype = dtype if isinstance(dtype, str) else None
+
+    def compute_output_shape(self, input_shape=None, **kwargs) -> Shape:
+        return self.batch_shape
+
+
+@register
+class Dense(Layer):
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 lora_rank=None, lora_alpha=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.units = positive_int(units, "units")
+        self.activation = activation_name(activation)
+        self.use_bias = bool(known(use_bias, "use_bias"))
+
+    def build(self, input_shape, **kwargs):
+        require_rank(input_shape, 2, self, at_least=True)
+        if input_shape[-1] is None:
+            raise UnknownDimension(f"Dense needs a known last axis to size its kernel, got {input_shape}")
+        self.kernel = self.add_weight("kernel", (input_shape[-1], self.units))
+        self.bias = self.add_weight("bias", (self.units,)) if self.use_bias else None
+
+    def compute_output_shape(self, input_shape, **kwargs):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def forward(self, x, **kwargs):
+        y = np.matmul(x, self.kernel.value)
+        if self.bias is not None:
+            y = y + self.bias.value
+        return activations.apply(self.activation, y)
+
+
+@register
+class Activation(Layer):
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = activation_name(activation)
+
+    def forward(self, x, **kwargs):
+        return activations.apply(self.activation, x)
+
+
+@register
+class ReLU(Layer):
+    def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.max_value = None if max_value is None else float_arg(max_value, "max_value")
+        self.negative_slope = float_arg(negative_slope, "negative_slope")
+        self.threshold = float_arg(threshold, "threshold")
+        if self.negative_slope < 0 or (self.max_value is not None and self.max_value < 0):
+            raise InvalidArgument("ReLU's `negative_slope` and `max_value` must be non-negative")
+
+    def forward(self, x, **kwargs):
+        y = np.where(x >= self.threshold, x, self.negative_slope * (x - self.threshold))
+        if self.max_value is not None:
+            y = np.minimum(y, self.max_value)
+        return y.astype(np.float32)
+
+
+@register
+class LeakyReLU(Layer):
+    def __init__(self, negative_slope=0.3, **kwargs):
+        if "alpha" in kwargs:
+            negative_slope = kwargs.pop("alpha")
+        super().__init__(**kwargs)
+        self.negative_slope = float_arg(negative_slope, "negative_slope")
+
+    def forward(self, x, **kwargs):
+        return np.where(x >= 0, x, self.negative_slope * x).astype(np.float32)
+
+
+@register
+class ELU(Layer):
+    def __init__(self, alpha=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.alpha = float_arg(alpha, "alpha")
+
+    def forward(self, x, **kwargs):
+        return np.where(x > 0, x, self.alpha * (np.exp(np.minimum(x, 0)) - 1)).astype(np.float32)
+
+
+@register
+class Softmax(Layer):
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = known(axis, "axis")
+
+    def forward(self, x, mask=None, **kwargs):
+        axis = self.axis if isinstance(self.axis, int) else tuple(self.axis)
+        e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+        return (e / np.sum(e, axis=axis, keepdims=True)).astype(np.float32)
+
+
+@register
+class PReLU(Layer):
+    def __init__(self, alpha_initializer="zeros", alpha_regularizer=None, alpha_constraint=None,
+                 shared_axes=None, **kwargs):
+        super().__init__(**kwargs)
+        shared = known(shared_axes, "shared_axes")
+        self.shared_axes = () if shared is None else tuple(shared) if isinstance(shared, (list, tuple)) else (shared,)
+
+    def build(self, input_shape, **kwargs):
+        shape = list(input_shape[1:])
+        for axis in self.shared_axes:
+            shape[axis - 1] = 1
+        if any(d is None for d in shape):
+            raise UnknownDimension(f"PReLU needs known non-batch axes (or shared_axes over them), got {input_shape}")
+        self.alpha = self.add_weight("alpha", shape)
+
+    def forward(self, x, **kwargs):
+        return np.where(x >= 0, x, self.alpha.value * x).astype(np.float32)
+
+
+class _Identity(Layer):
+    """Layers that leave the tensor unchanged at inference: dropout and noise."""
+
+    def forward(self, x, **kwargs):
+        return x
+
+
+def _rate(value) -> float:
+    rate = float_arg(value, "rate")
+    if not 0 <= rate <= 1:
+        raise InvalidArgument(f"`rate` must be between 0 and 1, got {rate}")
+    return rate
+
+
+@register
+class Dropout(_Identity):
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.rate = _rate(rate)
+
+
+class _SpatialDropout(_Identity):
+    rank = 0
+
+    def __init__(self, rate, seed=None, name=None, dtype=None, **kwargs):
+        # Keras's SpatialDropoutND takes only these arguments (and data_format from 2D on).
+        super().__init__(name=name, dtype=dtype, **kwargs)
+        self.rate = _rate(rate)
+
+    def build(self, input_shape, **kwargs):
+        require_rank(input_shape, self.rank + 2, self)
+
+
+@register
+class SpatialDropout1D(_SpatialDropout):
+    rank = 1
+
+
+@register
+class SpatialDropout2D(_SpatialDropout):
+    rank = 2
+
+    def __init__(self, rate, data_format=None, seed=None, name=None, dtype=None, **kwargs):
+        super().__init__(rate, seed=seed, name=name, dtype=dtype, **kwargs)
+
+
+@register
+class SpatialDropout3D(_SpatialDropout):
+    rank = 3
+
+    def __init__(self, rate, data_format=None, seed=None, name=None, dtype=None, **kwargs):
+        super().__init__(rate, seed=seed, name=name, dtype=dtype, **kwargs)
+
+
+@register
+class GaussianDropout(_Identity):
+    def __init__(self, rate, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.rate = _rate(rate)
+
+
+@register
+class AlphaDropout(_Identity):
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.rate = _rate(rate)
+
+
+@register
+class GaussianNoise(_Identity):
+    def __init__(self, stddev, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.stddev = float_arg(stddev, "stddev")
+
+
+@register
+class Identity(_Identity):
+    pass
+
+
+@register
+class Flatten(Layer):
+    def __init__(self, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = "channels_last" if data_format is None else choice(data_format, "data_format", ("channels_last", "channels_first"))
+
+    def compute_output_shape(self, input_shape, **kwargs):
+        return (input_shape[0], product(input_shape[1:]))
+
+    def forward(self, x, **kwargs):
+        if self.data_format == "channels_first" and x.ndim > 2:
+            x = np.moveaxis(x, 1, -1)
+        return x.reshape(x.shape[0], -1)
