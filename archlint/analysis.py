@@ -1,0 +1,214 @@
+"""One file in, one report out: parse, evaluate, find the models, tabulate their layers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from archlint.evaluate.interpreter import Evaluator, Event, Function
+from archlint.graph import Node
+from archlint.layers.base import Layer
+from archlint.models import FunctionalModel, Model, SequentialModel, unique_layers
+from archlint.rule_catalog import severity_of
+
+
+@dataclass
+class LayerRow:
+    name: str
+    type: str
+    line: int | None
+    output_shape: object  # a shape tuple, a list of them for several outputs, or None when unknown
+    params: int | None
+    trainable_params: int | None
+    inbound: list[str]
+    layer: Layer = field(repr=False)
+    nodes: list[Node] = field(repr=False)
+
+
+@dataclass
+class ModelReport:
+    symbol: str
+    name: str
+    kind: str
+    line: int | None
+    inputs: list[tuple[str, object]]
+    layers: list[LayerRow]
+    total_params: int
+    trainable_params: int
+    complete: bool
+    verified: bool | None = None
+    model: Model | None = field(default=None, repr=False)
+
+    @property
+    def non_trainable_params(self) -> int:
+        return self.total_params - self.trainable_params
+
+
+@dataclass
+class Diagnostic:
+    code: str
+    severity: str
+    message: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    symbol: str | None = None
+    layer: str | None = None
+    chain: tuple[str, ...] = ()
+
+
+@dataclass
+class FileReport:
+    path: str
+    models: list[ModelReport] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def analyze_file(path: str, display_path: str | None = None) -> FileReport:
+    with open(path, "rb") as handle:
+        data = handle.read()
+    return analyze_source(data, display_path or path)
+
+
+def analyze_source(source: bytes | str, path: str) -> FileReport:
+    report = FileReport(path)
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:
+        report.diagnostics.append(_diagnostic("AL001", f"cannot parse: {exc.message}", exc.raw_line, exc.raw_column + 1))
+        return report
+    except (UnicodeDecodeError, ValueError) as exc:
+        report.diagnostics.append(_diagnostic("AL001", f"cannot read as Python source: {exc}", 1, 1))
+        return report
+    evaluator = Evaluator(module, cst.MetadataWrapper(module, unsafe_skip_copy=True), path)
+    evaluator.run_module()
+    found = _module_models(evaluator)
+    found += _factory_models(evaluator, {id(model) for _, model in found})
+    models = [_tabulate(symbol, model) for symbol, model in found]
+    report.models = models
+    report.diagnostics = _diagnostics(evaluator.events, models)
+    return report
+
+
+def _module_models(evaluator: Evaluator) -> list[tuple[str, object]]:
+    found, seen = [], set()
+    for name, value in evaluator.globals.names.items():
+        if isinstance(value, Model) and id(value) not in seen:
+            seen.add(id(value))
+            found.append((name, value))
+    if evaluator.keras.eager_nodes:
+        found.append(("<module>", list(evaluator.keras.eager_nodes)))
+    return found
+
+
+def _factory_models(evaluator: Evaluator, reported: set[int]) -> list[tuple[str, object]]:
+    """Top-level functions that return a model when called with their defaults."""
+    keras = evaluator.keras
+    already_built = {keras.model_origin.get(id(m)) for m in keras.models if id(m) in reported}
+    found = []
+    for name, value in list(evaluator.globals.names.items()):
+        if not isinstance(value, Function) or name.startswith("_") or name in already_built or not _callable_bare(value):
+            continue
+        events_before = len(evaluator.events)
+        keras.reset_names()
+        keras.eager_nodes = []
+        result = evaluator.call_factory(value)
+        if isinstance(result, Model):
+            found.append((name, result))
+        elif keras.eager_nodes:
+            found.append((name, list(keras.eager_nodes)))
+        else:
+            del evaluator.events[events_before:]  # not a model factory: its findings are noise
+    return found
+
+
+def _callable_bare(function: Function) -> bool:
+    params = function.node.params
+    positional = [*params.posonly_params, *params.params]
+    return all(p.name.value in function.defaults for p in positional) and \
+        all(p.name.value in function.kw_defaults for p in params.kwonly_params)
+
+
+def _shape_of(node: Node):
+    shapes = [t.shape for t in node.outputs]
+    return shapes[0] if len(shapes) == 1 else shapes
+
+
+def _row(layer: Layer, nodes: list[Node]) -> LayerRow:
+    shapes = [_shape_of(n) for n in nodes]
+    shape = shapes[0] if shapes and all(s == shapes[0] for s in shapes) else None
+    params = layer.count_params() if layer.built else None
+    trainable = layer.count_trainable() if layer.built else None
+    inbound = []
+    if nodes:
+        for tensor in nodes[0].inputs:
+            if tensor.node is not None:
+                inbound.append(tensor.node.layer.name)
+    line = layer.origin.line if getattr(layer, "origin", None) else None
+    return LayerRow(layer.name, layer.type_name, line, shape, params, trainable, inbound, layer, nodes)
+
+
+def _tabulate(symbol: str, model) -> ModelReport:
+    if isinstance(model, list):  # layers called on concrete tensors, in call order
+        rows = [_row(node.layer, [node]) for node in model]
+        layers = unique_layers(row.layer for row in rows)
+        line = rows[0].line if rows else None
+        return _report(symbol, symbol, "eager", line, [], rows, layers, None)
+    rows = [_row(layer, nodes) for layer, nodes in model.rows()]
+    if isinstance(model, FunctionalModel):
+        inputs = [(t.node.layer.name, t.shape) for t in model.inputs if t.node is not None]
+        kind = "functional"
+    else:
+        inputs = [] if model.input_tensor is None else [(model.input_tensor.node.layer.name, model.input_tensor.shape)]
+        kind = "sequential"
+    line = model.origin.line if model.origin else None
+    return _report(symbol, model.name, kind, line, inputs, rows, unique_layers(model.listed_layers()), model)
+
+
+def _report(symbol, name, kind, line, inputs, rows, layers, model) -> ModelReport:
+    total = sum(layer.count_params() for layer in layers if layer.built)
+    if model is not None and not model.trainable:
+        trainable = 0
+    else:
+        trainable = sum(layer.count_trainable() for layer in layers if layer.built)
+    complete = all(row.params is not None and _known(row.output_shape) for row in rows) and \
+        (kind != "sequential" or bool(inputs))
+    return ModelReport(symbol, name, kind, line, inputs, rows, total, trainable, complete, model=model)
+
+
+def _known(shape) -> bool:
+    if isinstance(shape, list):
+        return all(_known(s) for s in shape)
+    return shape is not None
+
+
+def _diagnostic(code, message, line, column, end_line=None, end_column=None, **extra) -> Diagnostic:
+    return Diagnostic(code, severity_of(code), message, line, column, end_line or line, end_column or column, **extra)
+
+
+def _diagnostics(events: list[Event], models: list[ModelReport]) -> list[Diagnostic]:
+    owner = {}
+    for report in models:
+        for row in report.layers:
+            owner.setdefault(id(row.layer), report.symbol)
+    found = []
+    for event in events:
+        symbol = owner.get(id(event.layer)) if event.layer is not None else None
+        symbol = symbol or event.function or "<module>"
+        where = event.position
+        line, column = (where.line, where.column) if where else (1, 1)
+        end = (where.end_line, where.end_column) if where else (line, column)
+        found.append(_diagnostic(event.code, event.message, line, column, *end, symbol=symbol,
+                                 layer=event.layer.name if event.layer is not None else None,
+                                 chain=where.chain if where else ()))
+    for report in models:
+        if report.kind == "sequential" and not report.inputs and report.layers:
+            model = report.model
+            where = model.origin
+            found.append(_diagnostic("AL302", f"Sequential model `{report.symbol}` has no input shape: add keras.Input(shape=...) "
+                                              "as its first element, or pass --input-shape", where.line, where.column,
+                                     where.end_line, where.end_column, symbol=report.symbol))
+    found.sort(key=lambda d: (d.line, d.column, d.code))
+    return found

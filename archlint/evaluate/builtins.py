@@ -1,0 +1,261 @@
+"""Python's builtins and pure library functions, computed on plain values with size limits."""
+
+from __future__ import annotations
+
+import copy
+import math
+import operator
+
+from archlint.values import Unknown
+
+MAX_ITEMS = 1_000_000
+MAX_INT_BITS = 4096
+
+
+class Builtin:
+    """A callable the evaluator runs itself: fn(evaluator, args, kwargs, node)."""
+
+    def __init__(self, name: str, fn):
+        self.name = name
+        self.fn = fn
+
+    def __call__(self, evaluator, args, kwargs, node):
+        if any(isinstance(a, Unknown) for a in args) and self.name not in _ACCEPTS_UNKNOWN:
+            return next(a for a in args if isinstance(a, Unknown))
+        try:
+            return self.fn(evaluator, *args, **kwargs)
+        except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError, OverflowError, AttributeError) as exc:
+            return Unknown(f"{self.name}() failed statically: {exc}")
+
+    def __repr__(self):
+        return f"<builtin {self.name}>"
+
+
+_ACCEPTS_UNKNOWN = {"len", "list", "tuple", "print", "isinstance", "zip", "enumerate", "reversed", "dict", "partial", "deepcopy", "copy"}
+
+
+def _plain(fn):
+    """A builtin that needs no evaluator."""
+    return lambda evaluator, *args, **kwargs: fn(*args, **kwargs)
+
+
+def _bounded(items):
+    items = list(items)
+    if len(items) > MAX_ITEMS:
+        raise ValueError("sequence too large to analyse")
+    return items
+
+
+def _iterable(evaluator, value):
+    items = evaluator.iterate(value, None)
+    if items is None:
+        raise ValueError("iterable not known statically")
+    return items
+
+
+def _len(evaluator, value):
+    if isinstance(value, (list, tuple, str, dict, set, range)):
+        return len(value)
+    from archlint.graph import Tensor
+    if isinstance(value, Tensor) and value.shape and value.shape[0] is not None:
+        return value.shape[0]
+    return Unknown("len() of a value not known statically")
+
+
+def _range(evaluator, *args):
+    if not all(isinstance(a, int) for a in args):
+        raise TypeError("range() needs integers")
+    return range(*args)
+
+
+def _zip(evaluator, *iterables, strict=False):
+    lists = [_iterable(evaluator, it) for it in iterables]
+    return list(zip(*lists))
+
+
+def _enumerate(evaluator, iterable, start=0):
+    return list(enumerate(_iterable(evaluator, iterable), start))
+
+
+def _reversed(evaluator, iterable):
+    return list(reversed(_iterable(evaluator, iterable)))
+
+
+def _sorted(evaluator, iterable, reverse=False, key=None):
+    if key is not None:
+        raise TypeError("sorted() with a key is not evaluated")
+    return sorted(_iterable(evaluator, iterable), reverse=reverse)
+
+
+def _aggregate(fn):
+    def run(evaluator, *args, **kwargs):
+        if kwargs.get("key") is not None:
+            raise TypeError("key functions are not evaluated")
+        kwargs.pop("key", None)
+        values = list(args) if len(args) > 1 else _iterable(evaluator, args[0])
+        if any(isinstance(v, Unknown) for v in values):
+            return Unknown("aggregate of unknown values")
+        return fn(values, **kwargs)
+    return run
+
+
+def _sum(evaluator, iterable, start=0):
+    values = _iterable(evaluator, iterable)
+    if any(isinstance(v, Unknown) for v in values):
+        return Unknown("sum of unknown values")
+    return sum(values, start)
+
+
+def _container(kind):
+    def make(evaluator, *args, **kwargs):
+        if not args:
+            return kind(**kwargs) if kind is dict else kind()
+        if isinstance(args[0], Unknown):
+            return args[0]
+        if kind is dict and isinstance(args[0], dict):
+            return {**args[0], **kwargs}
+        items = _iterable(evaluator, args[0])
+        return dict(items, **kwargs) if kind is dict else kind(_bounded(items))
+    return make
+
+
+def _isinstance(evaluator, value, kinds):
+    names = {k.name for k in (kinds if isinstance(kinds, tuple) else (kinds,)) if isinstance(k, Builtin)}
+    checks = {"int": int, "float": float, "str": str, "list": list, "tuple": tuple, "dict": dict, "bool": bool, "set": set}
+    if isinstance(value, Unknown) or not names or not names <= set(checks):
+        return Unknown("isinstance() not decidable statically")
+    return isinstance(value, tuple(checks[n] for n in names))
+
+
+def _map(evaluator, function, *iterables):
+    lists = [_iterable(evaluator, it) for it in iterables]
+    return [evaluator.call(function, list(items), {}, None) for items in zip(*lists)]
+
+
+def _partial(evaluator, function, *args, **kwargs):
+    return Partial(function, args, kwargs)
+
+
+class Partial(Builtin):
+    """functools.partial of any callable the evaluator knows."""
+
+    def __init__(self, function, args, kwargs):
+        super().__init__("partial", None)
+        self.function, self.args, self.kwargs = function, args, kwargs
+
+    def __call__(self, evaluator, args, kwargs, node):
+        return evaluator.call(self.function, [*self.args, *args], {**self.kwargs, **kwargs}, node)
+
+
+def _print(evaluator, *args, **kwargs):
+    return None
+
+
+def _int(evaluator, value=0, base=None):
+    if isinstance(value, str) and len(value) > 1000:
+        raise ValueError("integer string too long")
+    return int(value) if base is None else int(value, base)
+
+
+def _str(evaluator, value=""):
+    if not isinstance(value, (int, float, str, bool, type(None), tuple, list)):
+        return Unknown("str() of an object")
+    return str(value)
+
+
+BUILTINS = {name: Builtin(name, fn) for name, fn in {
+    "len": _len,
+    "range": _range,
+    "zip": _zip,
+    "enumerate": _enumerate,
+    "reversed": _reversed,
+    "sorted": _sorted,
+    "min": _aggregate(min),
+    "max": _aggregate(max),
+    "any": _aggregate(lambda values: any(values)),
+    "all": _aggregate(lambda values: all(values)),
+    "sum": _sum,
+    "int": _int,
+    "float": _plain(float),
+    "str": _str,
+    "bool": _plain(bool),
+    "round": _plain(round),
+    "abs": _plain(abs),
+    "divmod": _plain(divmod),
+    "pow": lambda evaluator, a, b: binary("Power", a, b, Unknown),
+    "list": _container(list),
+    "tuple": _container(tuple),
+    "set": _container(set),
+    "dict": _container(dict),
+    "isinstance": _isinstance,
+    "map": _map,
+    "print": _print,
+}.items()}
+
+# Pure functions of the standard library, by qualified name.
+LIBRARY = {name: Builtin(name, fn) for name, fn in {
+    "math.ceil": _plain(math.ceil),
+    "math.floor": _plain(math.floor),
+    "math.sqrt": _plain(math.sqrt),
+    "math.log": _plain(math.log),
+    "math.log2": _plain(math.log2),
+    "math.prod": _plain(math.prod),
+    "math.gcd": _plain(math.gcd),
+    "copy.deepcopy": _plain(copy.deepcopy),
+    "copy.copy": _plain(copy.copy),
+    "functools.partial": _partial,
+}.items()}
+LIBRARY_CONSTANTS = {"math.pi": math.pi, "math.e": math.e, "math.inf": math.inf}
+
+_BINARY = {
+    "Add": operator.add, "Subtract": operator.sub, "Multiply": operator.mul, "Divide": operator.truediv,
+    "FloorDivide": operator.floordiv, "Modulo": operator.mod, "Power": operator.pow, "LeftShift": operator.lshift,
+    "RightShift": operator.rshift, "BitOr": operator.or_, "BitAnd": operator.and_, "BitXor": operator.xor,
+    "MatrixMultiply": operator.matmul,
+}
+
+
+def _too_big(op: str, left, right) -> bool:
+    """Refuse results that would allocate without bound: huge repetitions, powers and shifts."""
+    if op == "Multiply":
+        for seq, count in ((left, right), (right, left)):
+            if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and len(seq) * max(count, 0) > MAX_ITEMS:
+                return True
+    if op == "Power" and isinstance(left, int) and isinstance(right, int) and right > 0:
+        return abs(left) > 1 and right * max(abs(left).bit_length(), 1) > MAX_INT_BITS
+    if op == "LeftShift" and isinstance(right, int):
+        return right > MAX_INT_BITS
+    if op == "Add" and isinstance(left, (str, list, tuple)) and isinstance(right, type(left)):
+        return len(left) + len(right) > MAX_ITEMS
+    return False
+
+
+def binary(op: str, left, right, unknown):
+    if _too_big(op, left, right):
+        return unknown(f"result of {op} too large to analyse")
+    if op == "Modulo" and isinstance(left, str):
+        return unknown("%-formatting is not evaluated")
+    try:
+        return _BINARY[op](left, right)
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError, KeyError) as exc:
+        return unknown(f"{op} failed statically: {exc}")
+
+
+_COMPARE = {
+    "Equal": operator.eq, "NotEqual": operator.ne, "LessThan": operator.lt, "LessThanEqual": operator.le,
+    "GreaterThan": operator.gt, "GreaterThanEqual": operator.ge, "Is": operator.is_, "IsNot": operator.is_not,
+    "In": lambda a, b: a in b, "NotIn": lambda a, b: a not in b,
+}
+
+
+def compare(op: str, left, right) -> bool | None:
+    """The comparison's result, or None when an operand is unknown."""
+    if isinstance(left, Unknown) or isinstance(right, Unknown):
+        return None
+    if op in ("Is", "IsNot") and (left is None or right is None or isinstance(left, bool) or isinstance(right, bool)):
+        return _COMPARE[op](left, right)
+    try:
+        result = _COMPARE[op](left, right)
+    except TypeError:
+        return None
+    return result if isinstance(result, bool) else None

@@ -1,0 +1,761 @@
+"""The static evaluator: walks a libcst module and computes Python values without running it.
+
+Numbers, strings, containers, user functions and control flow on known values are computed;
+Keras calls produce layer objects, models and symbolic tensors (see `keras_api`); anything
+else becomes an `Unknown` that carries its reason until something needs it, where it is
+reported (AL301). Imports bind `Ref`s: nothing is ever imported or executed.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import PositionProvider
+
+from archlint.errors import Unresolved
+from archlint.evaluate import builtins as builtin_values
+from archlint.evaluate.keras_api import KerasApi
+from archlint.graph import Position, Tensor
+from archlint.layers.base import Layer
+from archlint.values import Ref, Unknown
+
+MAX_STEPS = 2_000_000
+MAX_SECONDS = 20.0
+MAX_CALL_DEPTH = 64
+MAX_SEQUENCE = 1_000_000
+
+
+class BudgetExceeded(Exception):
+    def __init__(self, line: int):
+        super().__init__(line)
+        self.line = line
+
+
+class _Return(Exception):
+    def __init__(self, value):
+        self.value = value
+
+
+class _Break(Exception):
+    pass
+
+
+class _Continue(Exception):
+    pass
+
+
+class UserException(Exception):
+    """A `raise` in the checked code: it unwinds to a matching `try`, or ends that analysis."""
+
+    def __init__(self, value, line: int):
+        super().__init__(line)
+        self.value = value
+        self.line = line
+
+
+@dataclass(eq=False)
+class Function:
+    """A function defined in the checked file, with its closure and evaluated defaults."""
+
+    node: cst.FunctionDef | cst.Lambda
+    name: str
+    closure: "Frame"
+    defaults: dict[str, object]
+    kw_defaults: dict[str, object]
+
+    @property
+    def line_name(self) -> str:
+        return self.name
+
+
+@dataclass(eq=False)
+class Frame:
+    names: dict = field(default_factory=dict)
+    parent: "Frame | None" = None
+    globals_declared: set = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something found while evaluating: a layer Keras would reject, or an unresolved value."""
+
+    code: str
+    message: str
+    position: Position | None
+    layer: Layer | None = None
+    function: str | None = None
+
+
+def _is_unknown(value) -> bool:
+    return isinstance(value, Unknown)
+
+
+class Evaluator:
+    def __init__(self, module: cst.Module, wrapper: cst.MetadataWrapper, path: str,
+                 max_steps: int = MAX_STEPS, max_seconds: float = MAX_SECONDS):
+        self.module = module
+        self.positions = wrapper.resolve(PositionProvider)
+        self.path = path
+        self.events: list[Event] = []
+        self.globals = Frame()
+        self.steps = 0
+        self.max_steps = max_steps
+        self.deadline = time.monotonic() + max_seconds
+        self.chain: list[str] = []
+        self.functions: list[str] = []  # names of the user functions being evaluated, innermost last
+        self.keras = KerasApi(self)
+
+    # -- entry points ---------------------------------------------------------------------
+
+    def run_module(self) -> None:
+        try:
+            self.exec_block(self.module.body, self.globals)
+        except BudgetExceeded as exc:
+            self.report("AL301", f"analysis budget exceeded at line {exc.line}; the rest of the file is not analysed", None)
+        except UserException as exc:
+            self.report("AL301", f"the file raises an exception at line {exc.line}; analysis stops there", None)
+        except (_Return, _Break, _Continue):
+            pass
+
+    def call_factory(self, function: Function):
+        """Call a top-level function with its defaults, as `archlint` analyses model factories."""
+        try:
+            return self.call_function(function, [], {}, None)
+        except BudgetExceeded as exc:
+            self.report("AL301", f"analysis budget exceeded at line {exc.line} in {function.name}()", None)
+        except UserException as exc:
+            self.report("AL301", f"{function.name}() raises an exception at line {exc.line}", None)
+        return Unknown(f"{function.name}() did not complete")
+
+    # -- bookkeeping ----------------------------------------------------------------------
+
+    def tick(self, node: cst.CSTNode) -> None:
+        self.steps += 1
+        if self.steps > self.max_steps or (self.steps % 4096 == 0 and time.monotonic() > self.deadline):
+            raise BudgetExceeded(self.line_of(node))
+
+    def line_of(self, node: cst.CSTNode) -> int:
+        try:
+            return self.positions[node].start.line
+        except KeyError:
+            return 0
+
+    def position(self, node: cst.CSTNode | None) -> Position | None:
+        if node is None:
+            return None
+        try:
+            where = self.positions[node]
+        except KeyError:
+            return None
+        return Position(where.start.line, where.start.column + 1, where.end.line, where.end.column + 1, tuple(self.chain))
+
+    def report(self, code: str, message: str, node, layer: Layer | None = None) -> None:
+        position = node if isinstance(node, Position) or node is None else self.position(node)
+        self.events.append(Event(code, message, position, layer, self.functions[-1] if self.functions else None))
+
+    def unknown(self, reason: str, node: cst.CSTNode | None = None) -> Unknown:
+        return Unknown(reason, self.line_of(node) if node is not None else None)
+
+    # -- statements -----------------------------------------------------------------------
+
+    def exec_block(self, body, frame: Frame) -> None:
+        if isinstance(body, cst.BaseSuite) and not isinstance(body, cst.IndentedBlock):
+            body = body.body  # SimpleStatementSuite: `if x: y = 1`
+        elif isinstance(body, cst.IndentedBlock):
+            body = body.body
+        for statement in body:
+            self.exec_statement(statement, frame)
+
+    def exec_statement(self, node, frame: Frame) -> None:
+        self.tick(node)
+        if isinstance(node, cst.SimpleStatementLine):
+            for small in node.body:
+                self.exec_small(small, frame)
+            return
+        handler = getattr(self, f"exec_{type(node).__name__}", None)
+        if handler is None:
+            self.exec_small(node, frame)
+        else:
+            handler(node, frame)
+
+    def exec_small(self, node, frame: Frame) -> None:
+        self.tick(node)
+        if isinstance(node, cst.Expr):
+            self.eval(node.value, frame)
+        elif isinstance(node, cst.Assign):
+            value = self.eval(node.value, frame)
+            for target in node.targets:
+                self.assign(target.target, value, frame)
+        elif isinstance(node, cst.AnnAssign):
+            if node.value is not None:
+                self.assign(node.target, self.eval(node.value, frame), frame)
+        elif isinstance(node, cst.AugAssign):
+            current = self.eval(node.target, frame)
+            value = self.binary(type(node.operator).__name__.replace("Assign", ""), current,
+                                self.eval(node.value, frame), node)
+            self.assign(node.target, value, frame, augmented=True)
+        elif isinstance(node, cst.Return):
+            raise _Return(None if node.value is None else self.eval(node.value, frame))
+        elif isinstance(node, cst.Break):
+            raise _Break()
+        elif isinstance(node, cst.Continue):
+            raise _Continue()
+        elif isinstance(node, cst.Import):
+            for alias in node.names:
+                dotted = _dotted(alias.name)
+                if alias.asname is not None:
+                    self.bind(alias.asname.name.value, Ref(dotted), frame)
+                else:
+                    top = dotted.split(".")[0]
+                    self.bind(top, Ref(top), frame)
+        elif isinstance(node, cst.ImportFrom):
+            self.exec_import_from(node, frame)
+        elif isinstance(node, cst.Raise):
+            value = None if node.exc is None else self.eval(node.exc, frame)
+            raise UserException(value, self.line_of(node))
+        elif isinstance(node, cst.Global):
+            frame.globals_declared.update(n.name.value for n in node.names)
+        elif isinstance(node, cst.Del):
+            if isinstance(node.target, cst.Name):
+                frame.names.pop(node.target.value, None)
+        # pass, assert, nonlocal: nothing to compute
+
+    def exec_import_from(self, node: cst.ImportFrom, frame: Frame) -> None:
+        if node.relative:
+            module = "." * len(node.relative) + ("" if node.module is None else _dotted(node.module))
+            reason = f"relative import from {module} is not followed"
+        else:
+            module = _dotted(node.module)
+            reason = None
+        if isinstance(node.names, cst.ImportStar):
+            if reason is None:
+                frame.names.setdefault("*", []).append(Ref(module))
+            return
+        for alias in node.names:
+            name = _dotted(alias.name)
+            bound = alias.asname.name.value if alias.asname is not None else name
+            self.bind(bound, Unknown(reason) if reason else Ref(f"{module}.{name}"), frame)
+
+    def exec_If(self, node: cst.If, frame: Frame) -> None:
+        test = self.truth(self.eval(node.test, frame), node.test)
+        if test is None:
+            return
+        if test:
+            self.exec_block(node.body, frame)
+        elif node.orelse is not None:
+            if isinstance(node.orelse, cst.If):
+                self.exec_If(node.orelse, frame)
+            else:
+                self.exec_block(node.orelse.body, frame)
+
+    def exec_For(self, node: cst.For, frame: Frame) -> None:
+        items = self.iterate(self.eval(node.iter, frame), node.iter)
+        if items is None:
+            return
+        loop_line = self.line_of(node)
+        broke = False
+        for index, item in enumerate(items):
+            self.tick(node)
+            self.assign(node.target, item, frame)
+            self.chain.append(f"iteration {index} of the loop at line {loop_line}")
+            try:
+                self.exec_block(node.body, frame)
+            except _Break:
+                broke = True
+                break
+            except _Continue:
+                continue
+            finally:
+                self.chain.pop()
+        if not broke and node.orelse is not None:
+            self.exec_block(node.orelse.body, frame)
+
+    def exec_While(self, node: cst.While, frame: Frame) -> None:
+        while True:
+            test = self.truth(self.eval(node.test, frame), node.test)
+            if test is None:
+                return
+            if not test:
+                break
+            try:
+                self.exec_block(node.body, frame)
+            except _Break:
+                return
+            except _Continue:
+                continue
+        if node.orelse is not None:
+            self.exec_block(node.orelse.body, frame)
+
+    def exec_Try(self, node: cst.Try, frame: Frame) -> None:
+        try:
+            self.exec_block(node.body, frame)
+        except UserException:
+            if not node.handlers:
+                raise
+            self.exec_block(node.handlers[0].body, frame)
+        else:
+            if node.orelse is not None:
+                self.exec_block(node.orelse.body, frame)
+        finally:
+            if node.finalbody is not None:
+                self.exec_block(node.finalbody.body, frame)
+
+    def exec_With(self, node: cst.With, frame: Frame) -> None:
+        for item in node.items:
+            value = self.eval(item.item, frame)
+            if item.asname is not None:
+                self.assign(item.asname.name, value, frame)
+        self.exec_block(node.body, frame)
+
+    def exec_FunctionDef(self, node: cst.FunctionDef, frame: Frame) -> None:
+        function = self.make_function(node, node.name.value, frame)
+        value = function
+        for decorator in reversed(node.decorators):
+            decorator_value = self.eval(decorator.decorator, frame)
+            value = self.apply_decorator(decorator_value, value, decorator)
+        self.bind(node.name.value, value, frame)
+
+    def exec_ClassDef(self, node: cst.ClassDef, frame: Frame) -> None:
+        bases = [self.eval(arg.value, frame) for arg in node.bases]
+        self.bind(node.name.value, self.keras.user_class(node, bases, frame), frame)
+
+    def apply_decorator(self, decorator, function, node):
+        """Decorators that only register or document a function leave it as it is."""
+        if isinstance(decorator, Function):
+            return self.call_function(decorator, [function], {}, node)
+        return function
+
+    # -- binding --------------------------------------------------------------------------
+
+    def bind(self, name: str, value, frame: Frame) -> None:
+        if name in frame.globals_declared:
+            self.globals.names[name] = value
+        else:
+            frame.names[name] = value
+
+    def lookup(self, name: str, frame: Frame, node):
+        scope = frame
+        while scope is not None:
+            if name in scope.names:
+                return scope.names[name]
+            scope = scope.parent
+        if name in self.globals.names:
+            return self.globals.names[name]
+        for star in self.globals.names.get("*", []):
+            return star.attr(name)
+        if name in builtin_values.BUILTINS:
+            return builtin_values.BUILTINS[name]
+        return self.unknown(f"name `{name}` is not defined", node)
+
+    def assign(self, target, value, frame: Frame, augmented: bool = False) -> None:
+        if isinstance(target, cst.Name):
+            self.bind(target.value, value, frame)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            self.unpack(target, value, frame)
+        elif isinstance(target, cst.Attribute):
+            obj = self.eval(target.value, frame)
+            self.keras.set_attribute(obj, target.attr.value, value, target)
+        elif isinstance(target, cst.Subscript):
+            container = self.eval(target.value, frame)
+            if len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
+                key = self.eval(target.slice[0].slice.value, frame)
+                if isinstance(container, (list, dict)) and not _is_unknown(key):
+                    try:
+                        container[key] = value
+                    except (IndexError, TypeError):
+                        pass
+
+    def unpack(self, target, value, frame: Frame) -> None:
+        elements = target.elements
+        items = self.iterate(value, target)
+        if items is None:
+            for element in elements:
+                inner = element.value
+                self.assign(inner, Unknown(f"unpacking of an unknown value"), frame)
+            return
+        items = list(items)
+        star = next((i for i, e in enumerate(elements) if isinstance(e, cst.StarredElement)), None)
+        if star is None:
+            if len(items) != len(elements):
+                for element in elements:
+                    self.assign(element.value, Unknown("unpacking length mismatch"), frame)
+                return
+            for element, item in zip(elements, items):
+                self.assign(element.value, item, frame)
+            return
+        after = len(elements) - star - 1
+        for element, item in zip(elements[:star], items[:star]):
+            self.assign(element.value, item, frame)
+        self.assign(elements[star].value, items[star:len(items) - after], frame)
+        for element, item in zip(elements[star + 1:], items[len(items) - after:]):
+            self.assign(element.value, item, frame)
+
+    # -- expressions ----------------------------------------------------------------------
+
+    def eval(self, node, frame: Frame):
+        self.tick(node)
+        handler = getattr(self, f"eval_{type(node).__name__}", None)
+        if handler is None:
+            return self.unknown(f"{type(node).__name__} expressions are not evaluated", node)
+        return handler(node, frame)
+
+    def eval_Name(self, node: cst.Name, frame):
+        if node.value in ("True", "False", "None"):
+            return {"True": True, "False": False, "None": None}[node.value]
+        return self.lookup(node.value, frame, node)
+
+    def eval_Integer(self, node: cst.Integer, frame):
+        try:
+            return int(node.value, 0)
+        except ValueError:  # beyond Python's digit limit for int()
+            return self.unknown("integer literal too large", node)
+
+    def eval_Float(self, node: cst.Float, frame):
+        return float(node.value.replace("_", ""))
+
+    def eval_Imaginary(self, node, frame):
+        return self.unknown("complex numbers are not evaluated", node)
+
+    def eval_SimpleString(self, node: cst.SimpleString, frame):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else self.unknown("bytes literal", node)
+
+    def eval_ConcatenatedString(self, node: cst.ConcatenatedString, frame):
+        left, right = self.eval(node.left, frame), self.eval(node.right, frame)
+        if isinstance(left, str) and isinstance(right, str):
+            return left + right
+        return self.unknown("string with unknown parts", node)
+
+    def eval_FormattedString(self, node: cst.FormattedString, frame):
+        parts = []
+        for part in node.parts:
+            if isinstance(part, cst.FormattedStringText):
+                parts.append(part.value)
+                continue
+            value = self.eval(part.expression, frame)
+            if _is_unknown(value) or not isinstance(value, (int, float, str, bool, type(None), tuple, list)):
+                return self.unknown("f-string with an unknown part", node)
+            spec = ""
+            if part.format_spec:
+                for spec_part in part.format_spec:
+                    if not isinstance(spec_part, cst.FormattedStringText):
+                        return self.unknown("f-string with a computed format", node)
+                    spec += spec_part.value
+            if part.conversion == "r":
+                value = repr(value)
+            try:
+                parts.append(format(value, spec))
+            except (ValueError, TypeError):
+                return self.unknown("f-string format not understood", node)
+        return "".join(parts)
+
+    def eval_Tuple(self, node: cst.Tuple, frame):
+        return tuple(self.elements(node.elements, frame))
+
+    def eval_List(self, node: cst.List, frame):
+        return list(self.elements(node.elements, frame))
+
+    def eval_Set(self, node: cst.Set, frame):
+        items = self.elements(node.elements, frame)
+        try:
+            return set(items)
+        except TypeError:
+            return self.unknown("set of unhashable values", node)
+
+    def elements(self, elements, frame) -> list:
+        values = []
+        for element in elements:
+            if isinstance(element, cst.StarredElement):
+                items = self.iterate(self.eval(element.value, frame), element)
+                if items is None:
+                    values.append(Unknown("starred unknown value"))
+                else:
+                    values.extend(items)
+            else:
+                values.append(self.eval(element.value, frame))
+        self.check_size(len(values), elements[0] if elements else None)
+        return values
+
+    def eval_Dict(self, node: cst.Dict, frame):
+        result = {}
+        for element in node.elements:
+            if isinstance(element, cst.StarredDictElement):
+                value = self.eval(element.value, frame)
+                if isinstance(value, dict):
+                    result.update(value)
+                continue
+            key = self.eval(element.key, frame)
+            try:
+                result[key] = self.eval(element.value, frame)
+            except TypeError:
+                return self.unknown("dict with an unhashable key", node)
+        return result
+
+    def eval_Attribute(self, node: cst.Attribute, frame):
+        return self.get_attribute(self.eval(node.value, frame), node.attr.value, node)
+
+    def get_attribute(self, obj, name: str, node):
+        if isinstance(obj, Ref):
+            return obj.attr(name)
+        if _is_unknown(obj):
+            return obj
+        return self.keras.get_attribute(obj, name, node)
+
+    def eval_Subscript(self, node: cst.Subscript, frame):
+        value = self.eval(node.value, frame)
+        if len(node.slice) != 1:
+            key = tuple(self.slice_value(s.slice, frame) for s in node.slice)
+        else:
+            key = self.slice_value(node.slice[0].slice, frame)
+        return self.subscript(value, key, node)
+
+    def slice_value(self, item, frame):
+        if isinstance(item, cst.Index):
+            return self.eval(item.value, frame)
+        parts = [None if p is None else self.eval(p, frame) for p in (item.lower, item.upper, item.step)]
+        return slice(*parts)
+
+    def subscript(self, value, key, node):
+        if _is_unknown(value):
+            return value
+        if _is_unknown(key) or (isinstance(key, slice) and any(_is_unknown(p) for p in (key.start, key.stop, key.step))):
+            return self.unknown("subscript with an unknown index", node)
+        if isinstance(value, Tensor):
+            return self.keras.tensor_subscript(value, key, node)
+        if isinstance(value, (list, tuple, str, dict, range)):
+            try:
+                return value[key]
+            except (IndexError, KeyError, TypeError) as exc:
+                return self.unknown(f"subscript failed: {exc}", node)
+        return self.keras.subscript(value, key, node)
+
+    def eval_UnaryOperation(self, node: cst.UnaryOperation, frame):
+        value = self.eval(node.expression, frame)
+        op = type(node.operator).__name__
+        if op == "Not":
+            truth = self.truth(value, node, report=False)
+            return self.unknown("`not` of an unknown value", node) if truth is None else not truth
+        if isinstance(value, (int, float)) and not _is_unknown(value):
+            return {"Minus": lambda v: -v, "Plus": lambda v: +v, "BitInvert": lambda v: ~v}[op](value)
+        if isinstance(value, Tensor):
+            return self.keras.tensor_unary(value, node)
+        return self.unknown("unary operation on an unknown value", node)
+
+    def eval_BinaryOperation(self, node: cst.BinaryOperation, frame):
+        left = self.eval(node.left, frame)
+        right = self.eval(node.right, frame)
+        return self.binary(type(node.operator).__name__, left, right, node)
+
+    def binary(self, op: str, left, right, node):
+        if isinstance(left, Tensor) or isinstance(right, Tensor):
+            return self.keras.tensor_binary(op, left, right, node)
+        if _is_unknown(left) or _is_unknown(right):
+            return left if _is_unknown(left) else right
+        return builtin_values.binary(op, left, right, lambda reason: self.unknown(reason, node))
+
+    def eval_BooleanOperation(self, node: cst.BooleanOperation, frame):
+        left = self.eval(node.left, frame)
+        truth = self.truth(left, node.left, report=False)
+        if truth is None:
+            return self.unknown("boolean operation on an unknown value", node)
+        is_and = isinstance(node.operator, cst.And)
+        if truth != is_and:
+            return left
+        return self.eval(node.right, frame)
+
+    def eval_Comparison(self, node: cst.Comparison, frame):
+        left = self.eval(node.left, frame)
+        for target in node.comparisons:
+            right = self.eval(target.comparator, frame)
+            result = builtin_values.compare(type(target.operator).__name__, left, right)
+            if result is None:
+                return self.unknown("comparison of unknown values", node)
+            if not result:
+                return False
+            left = right
+        return True
+
+    def eval_IfExp(self, node: cst.IfExp, frame):
+        truth = self.truth(self.eval(node.test, frame), node.test)
+        if truth is None:
+            return self.unknown("condition not known statically", node)
+        return self.eval(node.body if truth else node.orelse, frame)
+
+    def eval_Lambda(self, node: cst.Lambda, frame):
+        return self.make_function(node, "<lambda>", frame)
+
+    def eval_NamedExpr(self, node: cst.NamedExpr, frame):
+        value = self.eval(node.value, frame)
+        self.assign(node.target, value, frame)
+        return value
+
+    def eval_ListComp(self, node, frame):
+        return self.comprehension(node, frame, list)
+
+    def eval_GeneratorExp(self, node, frame):
+        return self.comprehension(node, frame, list)
+
+    def eval_SetComp(self, node, frame):
+        return self.comprehension(node, frame, set)
+
+    def eval_DictComp(self, node, frame):
+        return self.comprehension(node, frame, dict)
+
+    def comprehension(self, node, frame, kind):
+        inner = Frame(parent=frame)
+        results = []
+
+        def loop(clause):
+            if clause is None:
+                if kind is dict:
+                    results.append((self.eval(node.key, inner), self.eval(node.value, inner)))
+                else:
+                    results.append(self.eval(node.elt, inner))
+                self.check_size(len(results), node)
+                return True
+            items = self.iterate(self.eval(clause.iter, inner), clause.iter)
+            if items is None:
+                return False
+            for item in items:
+                self.tick(clause)
+                self.assign(clause.target, item, inner)
+                keep = True
+                for condition in clause.ifs:
+                    truth = self.truth(self.eval(condition.test, inner), condition.test)
+                    if truth is None:
+                        return False
+                    keep = keep and truth
+                if keep and not loop(clause.inner_for_in):
+                    return False
+            return True
+
+        if not loop(node.for_in):
+            return self.unknown("comprehension over unknown values", node)
+        try:
+            return dict(results) if kind is dict else kind(results)
+        except TypeError:
+            return self.unknown("comprehension of unhashable values", node)
+
+    def eval_Call(self, node: cst.Call, frame):
+        function = self.eval(node.func, frame)
+        args, kwargs = [], {}
+        for arg in node.args:
+            value = self.eval(arg.value, frame)
+            if arg.star == "*":
+                items = self.iterate(value, arg)
+                args.extend(items if items is not None else [Unknown("*args of an unknown value")])
+            elif arg.star == "**":
+                if isinstance(value, dict):
+                    kwargs.update({k: v for k, v in value.items() if isinstance(k, str)})
+            elif arg.keyword is not None:
+                kwargs[arg.keyword.value] = value
+            else:
+                args.append(value)
+        return self.call(function, args, kwargs, node)
+
+    def call(self, function, args, kwargs, node):
+        if isinstance(function, Function):
+            return self.call_function(function, args, kwargs, node)
+        if isinstance(function, builtin_values.Builtin):
+            return function(self, args, kwargs, node)
+        if _is_unknown(function):
+            return self.unknown(f"call of an unknown callable ({function.reason})", node)
+        return self.keras.call(function, args, kwargs, node)
+
+    # -- user functions -------------------------------------------------------------------
+
+    def make_function(self, node, name: str, frame: Frame) -> Function:
+        defaults, kw_defaults = {}, {}
+        params = node.params
+        for param in (*params.posonly_params, *params.params):
+            if param.default is not None:
+                defaults[param.name.value] = self.eval(param.default, frame)
+        for param in params.kwonly_params:
+            if param.default is not None:
+                kw_defaults[param.name.value] = self.eval(param.default, frame)
+        return Function(node, name, frame, defaults, kw_defaults)
+
+    def call_function(self, function: Function, args, kwargs, node):
+        if len(self.functions) >= MAX_CALL_DEPTH:
+            return self.unknown(f"call depth above {MAX_CALL_DEPTH} (recursion?) at {function.name}()", node)
+        frame = Frame(parent=function.closure)
+        params = function.node.params
+        positional = [*params.posonly_params, *params.params]
+        args = list(args)
+        kwargs = dict(kwargs)
+        for param in positional:
+            name = param.name.value
+            if args:
+                frame.names[name] = args.pop(0)
+            elif name in kwargs:
+                frame.names[name] = kwargs.pop(name)
+            elif name in function.defaults:
+                frame.names[name] = function.defaults[name]
+            else:
+                frame.names[name] = self.unknown(f"argument `{name}` of {function.name}() not given", node)
+        if isinstance(params.star_arg, cst.Param):
+            frame.names[params.star_arg.name.value] = tuple(args)
+        for param in params.kwonly_params:
+            name = param.name.value
+            if name in kwargs:
+                frame.names[name] = kwargs.pop(name)
+            else:
+                frame.names[name] = function.kw_defaults.get(name, self.unknown(f"argument `{name}` not given", node))
+        if params.star_kwarg is not None:
+            frame.names[params.star_kwarg.name.value] = kwargs
+        call_line = self.line_of(node) if node is not None else None
+        self.chain.append(f"{function.name}() called at line {call_line}" if call_line else f"{function.name}()")
+        self.functions.append(function.name)
+        try:
+            if isinstance(function.node, cst.Lambda):
+                return self.eval(function.node.body, frame)
+            self.exec_block(function.node.body, frame)
+        except _Return as result:
+            return result.value
+        finally:
+            self.chain.pop()
+            self.functions.pop()
+        return None
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def truth(self, value, node, report: bool = True) -> bool | None:
+        """Python truthiness of a known value; None (and AL301) when it cannot be decided."""
+        if _is_unknown(value) or isinstance(value, Tensor):
+            if report:
+                self.report("AL301", f"condition cannot be decided statically; this branch is not analysed "
+                                     f"({value.reason if _is_unknown(value) else 'it depends on tensor values'})", node)
+            return None
+        if isinstance(value, (list, tuple, dict, set)) and any(_is_unknown(v) for v in value):
+            return bool(value)
+        try:
+            return bool(value)
+        except Exception:
+            return True
+
+    def iterate(self, value, node):
+        """The items of an iterable value, or None (and AL301) when they are not known."""
+        if isinstance(value, (list, tuple, str, range, set, dict)):
+            return list(value) if not isinstance(value, range) else value
+        if isinstance(value, dict):
+            return list(value)
+        iterated = self.keras.iterate(value)
+        if iterated is not None:
+            return iterated
+        reason = value.reason if _is_unknown(value) else f"cannot iterate over {type(value).__name__}"
+        self.report("AL301", f"loop over values not known statically; its body is not analysed ({reason})", node)
+        return None
+
+    def check_size(self, size: int, node) -> None:
+        if size > MAX_SEQUENCE:
+            raise BudgetExceeded(self.line_of(node) if node is not None else 0)
+
+
+def _dotted(node) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return ""

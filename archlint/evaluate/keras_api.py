@@ -1,0 +1,509 @@
+"""What Keras calls do, modelled: layers, Input, Sequential, Model, tensors and tensor operators.
+
+Layer construction binds the source's arguments to the layer model's constructor (Keras's
+signature and defaults); a layer call builds it once (shared weights), computes its output
+shape and records one node in the layer graph.
+"""
+
+from __future__ import annotations
+
+import collections
+
+from archlint import dims
+from archlint.errors import LayerError, Unresolved
+from archlint.evaluate.builtins import LIBRARY, LIBRARY_CONSTANTS
+from archlint.graph import LayerGraph, Node, Tensor
+from archlint.keras_names import canonical, is_keras, is_keras_layer_name, layer_class, merge_function
+from archlint.layers import REGISTRY
+from archlint.layers.base import Layer, snake_case
+from archlint.models import FunctionalModel, Model, SequentialModel
+from archlint.values import Ref, Unknown
+
+TENSOR_FACTORIES = {
+    "tensorflow.zeros", "tensorflow.ones", "tensorflow.random.normal", "tensorflow.random.uniform",
+    "tensorflow.random.truncated_normal", "tensorflow.fill", "tensorflow.ones_like",
+    "numpy.zeros", "numpy.ones", "numpy.empty", "numpy.full", "numpy.random.random", "numpy.random.normal",
+    "numpy.random.uniform", "numpy.random.standard_normal", "numpy.random.random_sample",
+    "keras.ops.zeros", "keras.ops.ones", "keras.ops.full", "keras.random.normal", "keras.random.uniform",
+    "keras.random.truncated_normal",
+}
+VARARG_TENSOR_FACTORIES = {"numpy.random.rand", "numpy.random.randn"}
+MODEL_METHODS_WITHOUT_EFFECT = {"summary", "fit", "evaluate", "predict", "save", "save_weights", "load_weights",
+                                "plot_model", "get_config", "to_json"}
+LIST_METHODS = {"append", "extend", "insert", "pop", "index", "count", "reverse", "copy", "remove", "clear"}
+DICT_METHODS = {"get", "items", "keys", "values", "update", "pop", "setdefault", "copy"}
+STR_METHODS = {"format", "join", "upper", "lower", "replace", "split", "strip", "startswith", "endswith", "title",
+               "capitalize", "rstrip", "lstrip"}
+
+
+class OpaqueLayer(Layer):
+    """A layer archlint does not model (Lambda, a custom class, an unmodelled Keras layer)."""
+
+    def __init__(self, kind: str, reason: str):
+        super().__init__()
+        self.kind = kind
+        self.reason = reason
+
+    @property
+    def type_name(self) -> str:
+        return self.kind
+
+    def compute_output_shape(self, *args, **kwargs):
+        raise Unresolved(self.reason)
+
+
+class TensorOperator(Layer):
+    """`x + y`, `x[..., 0]` and other operators on tensors: nodes in the graph, not rows in model.layers."""
+
+    def __init__(self, op: str, key=None):
+        super().__init__()
+        self.op = op
+        self.key = key
+
+    @property
+    def type_name(self) -> str:
+        return self.op
+
+
+
+class Method:
+    """A method of a value the evaluator owns (a model's `add`, a list's `append`)."""
+
+    def __init__(self, owner, name: str):
+        self.owner = owner
+        self.name = name
+
+
+class UserClass:
+    """A class defined in the checked file."""
+
+    def __init__(self, name: str, bases: list, keras_base: str | None):
+        self.name = name
+        self.bases = bases
+        self.keras_base = keras_base
+
+
+class KerasApi:
+    def __init__(self, evaluator):
+        self.ev = evaluator
+        self.graph = LayerGraph()
+        self.name_counts: collections.Counter = collections.Counter()
+        self.models: list[Model] = []
+        self.eager_nodes: list[Node] = []
+        self.model_origin: dict[int, str | None] = {}  # model -> outermost user function that built it
+
+    # -- names and positions --------------------------------------------------------------
+
+    def reset_names(self) -> None:
+        """Keras numbers names per session; each analysed model factory starts a fresh one."""
+        self.name_counts.clear()
+
+    def auto_name(self, prefix: str) -> str:
+        count = self.name_counts[prefix]
+        self.name_counts[prefix] += 1
+        return prefix if count == 0 else f"{prefix}_{count}"
+
+    def name_layer(self, layer: Layer, node) -> Layer:
+        if layer.name is None:
+            layer.name = self.auto_name(snake_case(layer.type_name))
+        layer.origin = self.ev.position(node)
+        return layer
+
+    # -- calls ------------------------------------------------------------------------------
+
+    def call(self, function, args, kwargs, node):
+        if isinstance(function, Ref):
+            return self.call_ref(function, args, kwargs, node)
+        if isinstance(function, Layer):
+            return self.apply_layer(function, args, kwargs, node)
+        if isinstance(function, Method):
+            return self.call_method(function, args, kwargs, node)
+        if isinstance(function, UserClass):
+            return self.instantiate(function, node)
+        return self.ev.unknown(f"call of {type(function).__name__} is not modelled", node)
+
+    def call_ref(self, ref: Ref, args, kwargs, node):
+        name = canonical(ref.qualname)
+        if name in LIBRARY:
+            return LIBRARY[name](self.ev, args, kwargs, node)
+        cls = layer_class(name)
+        if cls is not None:
+            return self.construct_layer(cls, args, kwargs, node)
+        merge = merge_function(name)
+        if merge is not None:
+            inputs, *rest = args if args else [kwargs.pop("inputs", None)]
+            layer = self.construct_layer(REGISTRY[merge], rest, kwargs, node)
+            return self.apply_layer(layer, [inputs], {}, node)
+        if name in ("keras.Input", "keras.layers.Input"):
+            return self.make_input(args, kwargs, node)
+        if name in ("keras.Sequential", "keras.models.Sequential"):
+            return self.make_sequential(args, kwargs, node)
+        if name in ("keras.Model", "keras.models.Model"):
+            return self.make_functional(args, kwargs, node)
+        if name in TENSOR_FACTORIES or name in VARARG_TENSOR_FACTORIES:
+            return self.concrete_tensor(name, args, kwargs, node)
+        if name in ("keras.ops.shape", "keras.backend.int_shape", "tensorflow.shape"):
+            return self.shape_of(args[0] if args else None, node)
+        if name in ("keras.backend.image_data_format", "keras.config.image_data_format"):
+            return "channels_last"
+        if is_keras_layer_name(name):
+            leaf = name.rsplit(".", 1)[-1]
+            why = "its function is opaque to static analysis" if leaf == "Lambda" else "it is not modelled by archlint"
+            layer = OpaqueLayer(leaf, f"{leaf} layer: {why}")
+            self.ev.report("AL301", f"{leaf} layer: output shape and parameters unknown because {why}", node)
+            return self.name_layer(layer, node)
+        return self.ev.unknown(f"{ref.qualname}() is not modelled", node)
+
+    def construct_layer(self, cls, args, kwargs, node) -> Layer:
+        try:
+            layer = cls(*args, **kwargs)
+        except LayerError as exc:
+            self.ev.report(exc.code, f"{cls.__name__}: {exc.message}", node)
+            layer = OpaqueLayer(cls.__name__, f"{cls.__name__} has invalid arguments")
+        except Unresolved as exc:
+            self.ev.report("AL301", f"{cls.__name__}: {exc.reason}; its output shape and parameters are unknown", node)
+            layer = OpaqueLayer(cls.__name__, exc.reason)
+        except TypeError as exc:
+            message = str(exc).replace("__init__()", cls.__name__ + "()")
+            self.ev.report("AL106", f"{cls.__name__}: {message}", node)
+            layer = OpaqueLayer(cls.__name__, f"{cls.__name__} has invalid arguments")
+        return self.name_layer(layer, node)
+
+    def apply_layer(self, layer: Layer, args, kwargs, node):
+        tensors = [t for t in _flatten((args, kwargs)) if isinstance(t, Tensor)]
+        if not tensors:
+            unknown = next((v for v in _flatten((args, kwargs)) if isinstance(v, Unknown)), None)
+            if unknown is None:
+                self.ev.report("AL301", f"{layer.name} is called on something that is not a tensor", node)
+                return self.ev.unknown(f"{layer.name} called on a non-tensor", node)
+            self.ev.report("AL301", f"{layer.name} is called on a value not known statically ({unknown.reason})", node)
+            return unknown
+        if isinstance(layer, SequentialModel) and layer.output_tensor is None:
+            self.build_sequential(layer, tensors[0].shape, node)
+        position = self.ev.position(node)
+        out_shape = None
+        if all(t.shape is not None for t in tensors):
+            shape_args = _map_tensors(args, lambda t: t.shape)
+            shape_kwargs = _map_tensors(kwargs, lambda t: t.shape)
+            out_shape = self.output_shape(layer, shape_args, shape_kwargs, position)
+        return self.record(layer, tensors, out_shape, position)
+
+    def output_shape(self, layer: Layer, shape_args, shape_kwargs, position):
+        """Build the layer on first use (weights are shared after that) and compute its output shape.
+
+        What Keras would reject is reported with its rule's code; the output is then unknown.
+        """
+        try:
+            if not layer.built:
+                layer.build(*shape_args, **shape_kwargs)
+                layer.built = True
+            return layer.compute_output_shape(*shape_args, **shape_kwargs)
+        except LayerError as exc:
+            self.ev.report(exc.code, f"{layer.name} ({layer.type_name}): {exc.message}", position, layer)
+        except Unresolved as exc:
+            if not isinstance(layer, OpaqueLayer):
+                self.ev.report("AL301", f"{layer.name} ({layer.type_name}): {exc.reason}", position, layer)
+        return None
+
+    def record(self, layer: Layer, tensors: list[Tensor], out_shape, position, listed: bool = True):
+        eager = all(t.eager for t in tensors)
+        graph_node = self.graph.add(Node(layer, tensors, position=position, listed=listed))
+        shapes = out_shape if isinstance(out_shape, list) else [out_shape]
+        graph_node.outputs = [Tensor(shape, graph_node, i, eager) for i, shape in enumerate(shapes)]
+        if eager and listed:
+            self.eager_nodes.append(graph_node)
+        return graph_node.outputs if isinstance(out_shape, list) else graph_node.outputs[0]
+
+    # -- Input, Sequential, Model ---------------------------------------------------------
+
+    def make_input(self, args, kwargs, node):
+        if "tensor" in kwargs:
+            kwargs["input_tensor"] = kwargs.pop("tensor")
+        layer = self.construct_layer(REGISTRY["InputLayer"], args, kwargs, node)
+        if isinstance(layer, OpaqueLayer):
+            return self.ev.unknown("Input with unknown shape", node)
+        return self.input_tensor(layer, self.ev.position(node))
+
+    def input_tensor(self, layer, position) -> Tensor:
+        layer.built = True
+        graph_node = self.graph.add(Node(layer, [], position=position, is_input=True))
+        graph_node.outputs = [Tensor(layer.batch_shape, graph_node, 0)]
+        return graph_node.outputs[0]
+
+    def make_sequential(self, args, kwargs, node):
+        layers = args[0] if args else kwargs.pop("layers", None)
+        try:
+            model = SequentialModel(*args[1:], **kwargs)
+        except TypeError as exc:
+            self.ev.report("AL106", f"Sequential: {exc}", node)
+            return self.ev.unknown("invalid Sequential", node)
+        model.name = model.name or self.auto_name("sequential")
+        model.origin = self.ev.position(node)
+        self.register_model(model)
+        if layers is not None:
+            items = self.ev.iterate(layers, node)
+            for item in items or []:
+                self.sequential_add(model, item, node)
+        return model
+
+    def register_model(self, model: Model) -> None:
+        self.models.append(model)
+        self.model_origin[id(model)] = self.ev.functions[0] if self.ev.functions else None
+
+    def sequential_add(self, model: SequentialModel, item, node) -> None:
+        if isinstance(item, Tensor) and item.node is not None and item.node.is_input:
+            if model.layers or model.input_tensor is not None:
+                self.ev.report("AL106", f"Sequential {model.name}: an Input can only come first", node)
+                return
+            model.input_tensor = model.output_tensor = item
+            return
+        if not isinstance(item, Layer):
+            reason = item.reason if isinstance(item, Unknown) else f"a {type(item).__name__}"
+            item = self.name_layer(OpaqueLayer("Unknown", f"not a known layer ({reason})"), node)
+            self.ev.report("AL301", f"Sequential {model.name}: an element is not a known layer ({reason})", node)
+        if not model.layers and model.input_tensor is None and item.input_shape_arg is not None:
+            model.input_tensor = model.output_tensor = self.sequential_input((None,) + item.input_shape_arg, item.origin)
+        model.layers.append(item)
+        if model.output_tensor is not None:
+            self.sequential_step(model, item)
+
+    def sequential_input(self, batch_shape, position) -> Tensor:
+        layer = REGISTRY["InputLayer"](batch_shape=batch_shape)
+        layer.name = self.auto_name("input_layer")
+        return self.input_tensor(layer, position)
+
+    def sequential_step(self, model: SequentialModel, layer: Layer) -> None:
+        position = layer.origin
+        tensors = [model.output_tensor]
+        out_shape = None
+        if model.output_tensor.shape is not None:
+            out_shape = self.output_shape(layer, [model.output_tensor.shape], {}, position)
+        out = self.record(layer, tensors, out_shape, position)
+        if isinstance(out, list):
+            out = out[0]
+        model.nodes.setdefault(id(layer), []).append(out.node)
+        model.output_tensor = out
+
+    def build_sequential(self, model: SequentialModel, input_shape, node) -> None:
+        if model.input_tensor is None:
+            shape = None if input_shape is None else tuple(input_shape)
+            model.input_tensor = model.output_tensor = self.sequential_input(shape, self.ev.position(node))
+        for layer in model.layers:
+            self.sequential_step(model, layer)
+
+    def make_functional(self, args, kwargs, node):
+        inputs = args[0] if args else kwargs.pop("inputs", None)
+        outputs = args[1] if len(args) > 1 else kwargs.pop("outputs", None)
+        if inputs is None or outputs is None:
+            return self.instantiate_model_without_graph(node)
+        flat_inputs = [t for t in _flatten(inputs) if isinstance(t, Tensor)]
+        flat_outputs = [t for t in _flatten(outputs) if isinstance(t, Tensor)]
+        if not flat_inputs or not flat_outputs:
+            self.ev.report("AL301", "Model inputs or outputs are not known statically", node)
+            return self.ev.unknown("Model with unknown inputs or outputs", node)
+        kwargs.pop("name", None) if not isinstance(kwargs.get("name"), str) else None
+        model = FunctionalModel(flat_inputs, flat_outputs, **{k: v for k, v in kwargs.items() if k in ("name", "trainable")})
+        model.single_output = isinstance(outputs, Tensor)
+        model.name = model.name or self.auto_name("functional")
+        model.origin = self.ev.position(node)
+        model.built = True
+        self.register_model(model)
+        return model
+
+    def instantiate_model_without_graph(self, node):
+        self.ev.report("AL301", "keras.Model() without inputs and outputs is not analysed", node)
+        return self.ev.unknown("Model without inputs and outputs", node)
+
+    # -- classes defined in the file --------------------------------------------------------
+
+    def user_class(self, node, bases, frame) -> UserClass:
+        keras_base = None
+        for base in bases:
+            if isinstance(base, Ref) and is_keras(base.qualname):
+                keras_base = base.leaf
+            elif isinstance(base, UserClass) and base.keras_base:
+                keras_base = base.keras_base
+        return UserClass(node.name.value, bases, keras_base)
+
+    def instantiate(self, cls: UserClass, node):
+        if cls.keras_base in ("Layer", "Model"):
+            kind = "custom layer" if cls.keras_base == "Layer" else "subclassed model"
+            self.ev.report("AL301", f"{kind} {cls.name} is not analysed; its output shape and parameters are unknown", node)
+            return self.name_layer(OpaqueLayer(cls.name, f"{kind} {cls.name} is not analysed"), node)
+        return self.ev.unknown(f"instance of class {cls.name} is not modelled", node)
+
+    # -- attributes and methods ---------------------------------------------------------------
+
+    def get_attribute(self, obj, name: str, node):
+        if isinstance(obj, Tensor):
+            if name == "shape":
+                return self.shape_of(obj, node)
+            if name == "ndim":
+                return len(obj.shape) if obj.shape is not None else self.ev.unknown("rank unknown", node)
+            if name == "dtype":
+                return "float32"
+        elif isinstance(obj, Model):
+            if name == "layers":
+                return list(obj.listed_layers())
+            if name in ("output", "outputs", "input", "inputs"):
+                return self.model_tensors(obj, name, node)
+            if name in ("add", "build", "compile") or name in MODEL_METHODS_WITHOUT_EFFECT:
+                return Method(obj, name)
+        if isinstance(obj, Layer):
+            if name in ("name", "trainable", "built"):
+                return getattr(obj, name)
+            if name == "count_params":
+                return Method(obj, name)
+            if name == "output" and not isinstance(obj, Model):
+                return self.ev.unknown("layer.output is not modelled", node)
+        if isinstance(obj, list) and name in LIST_METHODS or isinstance(obj, dict) and name in DICT_METHODS \
+                or isinstance(obj, str) and name in STR_METHODS:
+            return Method(obj, name)
+        if isinstance(obj, Ref):
+            return obj.attr(name)
+        return self.ev.unknown(f"attribute `{name}` of {type(obj).__name__} is not modelled", node)
+
+    def set_attribute(self, obj, name: str, value, node) -> None:
+        if isinstance(obj, Layer) and name == "trainable" and isinstance(value, bool):
+            obj.trainable = value
+
+    def model_tensors(self, model: Model, name: str, node):
+        if isinstance(model, FunctionalModel):
+            tensors = model.outputs if name.startswith("output") else model.inputs
+        elif model.input_tensor is not None:
+            tensors = [model.output_tensor if name.startswith("output") else model.input_tensor]
+        else:
+            return self.ev.unknown(f"{model.name} has no input yet", node)
+        if name in ("output", "input"):
+            return tensors[0] if len(tensors) == 1 else list(tensors)
+        return list(tensors)
+
+    def call_method(self, method: Method, args, kwargs, node):
+        owner, name = method.owner, method.name
+        if isinstance(owner, SequentialModel) and name == "add":
+            if args:
+                self.sequential_add(owner, args[0], node)
+            return None
+        if isinstance(owner, SequentialModel) and name == "build":
+            shape = args[0] if args else kwargs.get("input_shape")
+            if isinstance(shape, (tuple, list)) and owner.output_tensor is None:
+                self.build_sequential(owner, tuple(shape), node)
+            return None
+        if isinstance(owner, Model) and name == "compile":
+            owner.compile_args = dict(kwargs)
+            owner.compile_position = self.ev.position(node)
+            return None
+        if isinstance(owner, Layer) and name == "count_params":
+            return owner.count_params() if owner.built else self.ev.unknown("layer not built", node)
+        if isinstance(owner, (list, dict, str)):
+            if any(isinstance(a, Unknown) for a in args) and isinstance(owner, str):
+                return self.ev.unknown("string method on unknown values", node)
+            try:
+                result = getattr(owner, name)(*args, **kwargs)
+            except (TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
+                return self.ev.unknown(f"{name}() failed statically: {exc}", node)
+            if isinstance(result, (type({}.items()), type({}.keys()), type({}.values()))):
+                return list(result)
+            return result
+        return None
+
+    # -- tensors ----------------------------------------------------------------------------
+
+    def shape_of(self, tensor, node):
+        if isinstance(tensor, Tensor) and tensor.shape is not None:
+            return tuple(tensor.shape)
+        return self.ev.unknown("shape of a tensor not known statically", node)
+
+    def concrete_tensor(self, name: str, args, kwargs, node):
+        if name in VARARG_TENSOR_FACTORIES:
+            shape = tuple(args)
+        else:
+            shape = args[0] if args else kwargs.get("shape", kwargs.get("size"))
+            if name in ("numpy.random.normal", "numpy.random.uniform"):
+                shape = kwargs.get("size", args[2] if len(args) > 2 else None)
+        if isinstance(shape, int) and not isinstance(shape, bool):
+            shape = (shape,)
+        if not isinstance(shape, (tuple, list)) or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape):
+            return self.ev.unknown(f"{name}() shape not known statically", node)
+        return Tensor(tuple(shape), eager=True)
+
+    def tensor_binary(self, op: str, left, right, node):
+        operands = [v for v in (left, right) if isinstance(v, Tensor)]
+        other = [v for v in (left, right) if not isinstance(v, Tensor)]
+        if other and not isinstance(other[0], (int, float)):
+            return self.ev.unknown(f"{op} of a tensor and a {type(other[0]).__name__}", node)
+        position = self.ev.position(node)
+        shape = None
+        if all(t.shape is not None for t in operands):
+            try:
+                shape = operands[0].shape
+                for t in operands[1:]:
+                    shape = dims.broadcast(shape, t.shape)
+            except LayerError as exc:
+                self.ev.report(exc.code, f"operator {op}: {exc.message}", position)
+                shape = None
+        return self.record(TensorOperator(op), operands, shape, position, listed=False)
+
+    def tensor_unary(self, tensor: Tensor, node):
+        return self.record(TensorOperator("Negative"), [tensor], tensor.shape, self.ev.position(node), listed=False)
+
+    def tensor_subscript(self, tensor: Tensor, key, node):
+        shape = None if tensor.shape is None else _index_shape(tensor.shape, key)
+        if shape is None and tensor.shape is not None:
+            self.ev.report("AL301", "tensor indexing not understood statically", node)
+        return self.record(TensorOperator("GetItem", key), [tensor], shape, self.ev.position(node), listed=False)
+
+    def subscript(self, value, key, node):
+        return self.ev.unknown(f"subscript of {type(value).__name__} is not modelled", node)
+
+    def iterate(self, value):
+        if isinstance(value, Model):
+            return None
+        return None
+
+
+def _flatten(value):
+    if isinstance(value, (list, tuple)):
+        return [x for item in value for x in _flatten(item)]
+    if isinstance(value, dict):
+        return [x for item in value.values() for x in _flatten(item)]
+    return [value]
+
+
+def _map_tensors(value, fn):
+    if isinstance(value, Tensor):
+        return fn(value)
+    if isinstance(value, list):
+        return [_map_tensors(v, fn) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_map_tensors(v, fn) for v in value)
+    if isinstance(value, dict):
+        return {k: _map_tensors(v, fn) for k, v in value.items()}
+    return value
+
+
+def _index_shape(shape, key):
+    """Shape after NumPy basic indexing with ints, slices, None and Ellipsis; None if not understood."""
+    key = key if isinstance(key, tuple) else (key,)
+    if sum(k is Ellipsis for k in key) > 1:
+        return None
+    consumed = sum(1 for k in key if k is not None and k is not Ellipsis)
+    if consumed > len(shape):
+        return None
+    if Ellipsis in key:
+        at = key.index(Ellipsis)
+        key = key[:at] + (slice(None),) * (len(shape) - consumed) + key[at + 1:]
+    else:
+        key = key + (slice(None),) * (len(shape) - consumed)
+    out, axis = [], 0
+    for k in key:
+        if k is None:
+            out.append(1)
+            continue
+        size = shape[axis]
+        axis += 1
+        if isinstance(k, bool) or not isinstance(k, (int, slice)):
+            return None
+        if isinstance(k, slice):
+            out.append(None if size is None else len(range(*k.indices(size))))
+    return tuple(out)

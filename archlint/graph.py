@@ -1,0 +1,124 @@
+"""The layer graph: one node per layer application, one edge per tensor passed between them.
+
+A model is a view of the graph: Sequential lists its layers in order, a functional model
+lists the operations between its inputs and outputs in Keras's own order (by depth from
+the outputs, ties broken by depth-first traversal order, as keras.src.ops.function.map_graph
+does), and layers called on concrete tensors outside any model form one view in call order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from archlint.dims import Shape
+from archlint.layers.base import Layer
+
+
+@dataclass(eq=False)
+class Tensor:
+    """A symbolic (or, when `eager`, concrete) tensor: its shape and the node that made it."""
+
+    shape: Shape | None  # None: not even the rank is known
+    node: "Node | None" = None
+    index: int = 0
+    eager: bool = False
+
+
+@dataclass(frozen=True)
+class Position:
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    chain: tuple[str, ...] = ()  # helper calls and loop iterations that led here
+
+
+@dataclass(eq=False)
+class Node:
+    """One application of a layer (or a tensor operator such as `x + y`) to its inputs."""
+
+    layer: Layer
+    inputs: list[Tensor]
+    outputs: list[Tensor] = field(default_factory=list)
+    position: Position | None = None
+    is_input: bool = False
+    listed: bool = True  # Keras lists layers in model.layers, not tensor operators
+
+
+class LayerGraph:
+    def __init__(self):
+        self.graph = nx.MultiDiGraph()
+
+    def add(self, node: Node) -> Node:
+        self.graph.add_node(node)
+        for i, tensor in enumerate(node.inputs):
+            if tensor.node is not None:
+                self.graph.add_edge(tensor.node, node, key=i)
+        return node
+
+    def predecessors(self, node: Node) -> list[Node]:
+        return [t.node for t in node.inputs if t.node is not None]
+
+
+def functional_order(inputs: list[Tensor], outputs: list[Tensor]) -> list[tuple[Layer, list[Node]]]:
+    """The operations of a functional model in Keras's `model.layers` order, with their nodes."""
+    input_ids = {id(t) for t in inputs}
+    finished: set[int] = set()
+    in_progress: set[int] = set()
+    ordered: list[Node] = []
+    first_seen: dict[int, int] = {}
+
+    def visit(tensor: Tensor):
+        # Iterative depth-first traversal: deep models must not exhaust Python's stack.
+        stack = [(tensor, False)]
+        while stack:
+            current, expanded = stack.pop()
+            node = current.node
+            if node is None or id(node) in finished:
+                continue
+            if expanded:
+                in_progress.discard(id(node))
+                finished.add(id(node))
+                ordered.append(node)
+                continue
+            if not node.is_input and id(current) in input_ids:
+                finished.add(id(node))
+                continue
+            if id(node) in in_progress:
+                continue
+            first_seen.setdefault(id(node.layer), len(first_seen))
+            in_progress.add(id(node))
+            stack.append((current, True))
+            if not node.is_input:
+                stack.extend((t, False) for t in reversed(node.inputs))
+
+    for tensor in outputs:
+        visit(tensor)
+
+    in_graph = {id(n) for n in ordered}
+    node_depth: dict[int, int] = {}
+    layer_depth: dict[int, int] = {}
+    layers: dict[int, Layer] = {}
+    nodes_of: dict[int, list[Node]] = {}
+    for node in reversed(ordered):
+        depth = node_depth.setdefault(id(node), 0)
+        depth = max(depth, layer_depth.get(id(node.layer), 0))
+        layer_depth[id(node.layer)] = depth
+        node_depth[id(node)] = depth
+        layers[id(node.layer)] = node.layer
+        nodes_of.setdefault(id(node.layer), []).insert(0, node)
+        for parent in {id(t.node): t.node for t in node.inputs if t.node is not None}.values():
+            if id(parent) in in_graph:
+                node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
+    for tensor in inputs:
+        node = tensor.node
+        if node is not None and node.is_input and id(node.layer) not in layer_depth:
+            layer_depth[id(node.layer)] = 0
+            first_seen[id(node.layer)] = -1
+            layers[id(node.layer)] = node.layer
+            nodes_of[id(node.layer)] = [node]
+
+    order = sorted(layer_depth, key=lambda key: (-layer_depth[key], first_seen[key]))
+    return [(layers[key], nodes_of[key]) for key in order]

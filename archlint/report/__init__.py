@@ -1,0 +1,1 @@
+"""Report formats: each turns a list of FileReports into text."""

@@ -1,0 +1,57 @@
+"""`--output-format json`, exactly as the interface spec fixes it."""
+
+import json
+
+from archlint import __version__
+
+
+def shape_json(shape):
+    if shape is None:
+        return None
+    if isinstance(shape, list):
+        return [shape_json(s) for s in shape]
+    return list(shape)
+
+
+def model_json(model) -> dict:
+    return {
+        "symbol": model.symbol,
+        "name": model.name,
+        "line": model.line,
+        "inputs": [{"name": name, "shape": shape_json(shape)} for name, shape in model.inputs],
+        "layers": [{
+            "name": row.name,
+            "type": row.type,
+            "line": row.line,
+            "output_shape": shape_json(row.output_shape),
+            "params": row.params,
+            "trainable_params": row.trainable_params,
+            "non_trainable_params": None if row.params is None else row.params - row.trainable_params,
+            "inbound": row.inbound,
+        } for row in model.layers],
+        "total_params": model.total_params,
+        "trainable_params": model.trainable_params,
+        "non_trainable_params": model.non_trainable_params,
+        "complete": model.complete,
+        "verified": model.verified,
+    }
+
+
+def diagnostic_json(d) -> dict:
+    return {"code": d.code, "severity": d.severity, "message": d.message, "line": d.line, "column": d.column,
+            "end_line": d.end_line, "end_column": d.end_column, "symbol": d.symbol, "layer": d.layer}
+
+
+def render(files) -> str:
+    counts = {"error": 0, "warning": 0, "info": 0}
+    for f in files:
+        for d in f.diagnostics:
+            counts[d.severity] += 1
+    document = {
+        "archlint_version": __version__,
+        "files": [{"path": f.path, "models": [model_json(m) for m in f.models],
+                   "diagnostics": [diagnostic_json(d) for d in f.diagnostics]} for f in files],
+        "summary": {"files": len(files), "models": sum(len(f.models) for f in files),
+                    "errors": counts["error"], "warnings": counts["warning"], "infos": counts["info"]},
+    }
+    return json.dumps(document, indent=2) + "\n"
