@@ -10,7 +10,7 @@ from archlint.evaluate.interpreter import Evaluator, Event, Function
 from archlint.graph import Node
 from archlint.layers.base import Layer
 from archlint.models import FunctionalModel, Model, SequentialModel, unique_layers
-from archlint.rule_catalog import severity_of
+from archlint.rules import severity_of
 
 
 @dataclass
