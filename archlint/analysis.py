@@ -39,6 +39,7 @@ class ModelReport:
     complete: bool
     verified: bool | None = None
     model: Model | None = field(default=None, repr=False)
+    factory: str | None = None  # the top-level function whose call built it, if any
 
     @property
     def non_trainable_params(self) -> int:
@@ -87,6 +88,8 @@ def analyze_source(source: bytes | str, path: str) -> FileReport:
     found = _module_models(evaluator)
     found += _factory_models(evaluator, {id(model) for _, model in found})
     models = [_tabulate(symbol, model) for symbol, model in found]
+    for model_report in models:
+        model_report.factory = evaluator.keras.model_origin.get(id(model_report.model))
     report.models = models
     report.diagnostics = _diagnostics(evaluator.events, models)
     return report
@@ -137,8 +140,7 @@ def _shape_of(node: Node):
 
 
 def _row(layer: Layer, nodes: list[Node]) -> LayerRow:
-    shapes = [_shape_of(n) for n in nodes]
-    shape = shapes[0] if shapes and all(s == shapes[0] for s in shapes) else None
+    shape = _shape_of(nodes[0]) if nodes else None  # Keras's layer.output: the first application
     params = layer.count_params() if layer.built else None
     trainable = layer.count_trainable() if layer.built else None
     inbound = []

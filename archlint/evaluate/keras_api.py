@@ -178,8 +178,6 @@ class KerasApi:
                 return self.ev.unknown(f"{layer.name} called on a non-tensor", node)
             self.ev.report("AL301", f"{layer.name} is called on a value not known statically ({unknown.reason})", node)
             return unknown
-        if isinstance(layer, SequentialModel) and layer.output_tensor is None:
-            self.build_sequential(layer, tensors[0].shape, node)
         position = self.ev.position(node)
         out_shape = None
         if all(t.shape is not None for t in tensors):
@@ -193,6 +191,8 @@ class KerasApi:
 
         What Keras would reject is reported with its rule's code; the output is then unknown.
         """
+        if isinstance(layer, SequentialModel) and layer.output_tensor is None and shape_args:
+            self.build_sequential(layer, shape_args[0], position)
         try:
             if not layer.built:
                 layer.build(*shape_args, **shape_kwargs)
@@ -251,6 +251,8 @@ class KerasApi:
         self.model_origin[id(model)] = self.ev.functions[0] if self.ev.functions else None
 
     def sequential_add(self, model: SequentialModel, item, node) -> None:
+        if isinstance(item, REGISTRY["InputLayer"]):
+            item = self.input_tensor(item, item.origin)
         if isinstance(item, Tensor) and item.node is not None and item.node.is_input:
             if model.layers or model.input_tensor is not None:
                 self.ev.report("AL106", f"Sequential {model.name}: an Input can only come first", node)
@@ -284,10 +286,10 @@ class KerasApi:
         model.nodes.setdefault(id(layer), []).append(out.node)
         model.output_tensor = out
 
-    def build_sequential(self, model: SequentialModel, input_shape, node) -> None:
+    def build_sequential(self, model: SequentialModel, input_shape, position) -> None:
         if model.input_tensor is None:
             shape = None if input_shape is None else tuple(input_shape)
-            model.input_tensor = model.output_tensor = self.sequential_input(shape, self.ev.position(node))
+            model.input_tensor = model.output_tensor = self.sequential_input(shape, position)
         for layer in model.layers:
             self.sequential_step(model, layer)
 
@@ -347,7 +349,7 @@ class KerasApi:
                 return list(obj.listed_layers())
             if name in ("output", "outputs", "input", "inputs"):
                 return self.model_tensors(obj, name, node)
-            if name in ("add", "build", "compile") or name in MODEL_METHODS_WITHOUT_EFFECT:
+            if name in ("add", "build", "compile", "get_layer") or name in MODEL_METHODS_WITHOUT_EFFECT:
                 return Method(obj, name)
         if isinstance(obj, Layer):
             if name in ("name", "trainable", "built"):
@@ -366,6 +368,15 @@ class KerasApi:
     def set_attribute(self, obj, name: str, value, node) -> None:
         if isinstance(obj, Layer) and name == "trainable" and isinstance(value, bool):
             obj.trainable = value
+
+    def get_layer(self, model: Model, args, kwargs, node):
+        layers = model.listed_layers()
+        name = args[0] if args else kwargs.get("name")
+        index = args[1] if len(args) > 1 else kwargs.get("index")
+        if isinstance(index, int) and -len(layers) <= index < len(layers):
+            return layers[index]
+        found = [layer for layer in layers if isinstance(name, str) and layer.name == name]
+        return found[0] if found else self.ev.unknown(f"{model.name}.get_layer({name!r}) not found", node)
 
     def model_tensors(self, model: Model, name: str, node):
         if isinstance(model, FunctionalModel):
@@ -387,8 +398,10 @@ class KerasApi:
         if isinstance(owner, SequentialModel) and name == "build":
             shape = args[0] if args else kwargs.get("input_shape")
             if isinstance(shape, (tuple, list)) and owner.output_tensor is None:
-                self.build_sequential(owner, tuple(shape), node)
+                self.build_sequential(owner, tuple(shape), self.ev.position(node))
             return None
+        if isinstance(owner, Model) and name == "get_layer":
+            return self.get_layer(owner, args, kwargs, node)
         if isinstance(owner, Model) and name == "compile":
             owner.compile_args = dict(kwargs)
             owner.compile_position = self.ev.position(node)
