@@ -98,6 +98,19 @@ class Layer:
         self.weights.append(weight)
         return weight
 
+    def add_lora(self, kernel: Weight, rank: int, alpha: int) -> None:
+        """Keras's enable_lora: the kernel freezes and two low-rank trainable factors join it."""
+        kernel.trainable = False
+        self.lora_scale = alpha / rank
+        self.lora_a = self.add_weight("lora_kernel_a", kernel.shape[:-1] + (rank,))
+        self.lora_b = self.add_weight("lora_kernel_b", (rank, kernel.shape[-1]))
+
+    def kernel_value(self, kernel: Weight):
+        """The kernel as the forward uses it, with a LoRA update folded in when enabled."""
+        if getattr(self, "lora_a", None) is None:
+            return kernel.value
+        return kernel.value + self.lora_scale * np.matmul(self.lora_a.value, self.lora_b.value)
+
     def all_weights(self) -> list[tuple["Layer", Weight]]:
         """This layer's weights and its sublayers', each with the layer that owns it."""
         found = [(self, w) for w in self.weights]

@@ -46,6 +46,7 @@ class Dense(Layer):
         self.units = positive_int(units, "units")
         self.activation = activation_name(activation)
         self.use_bias = bool(known(use_bias, "use_bias"))
+        self.lora_rank = None if lora_rank is None else positive_int(lora_rank, "lora_rank")
 
     def build(self, input_shape, **kwargs):
         require_rank(input_shape, 2, self, at_least=True)
@@ -53,12 +54,15 @@ class Dense(Layer):
             raise UnknownDimension(f"Dense needs a known last axis to size its kernel, got {input_shape}")
         self.kernel = self.add_weight("kernel", (input_shape[-1], self.units))
         self.bias = self.add_weight("bias", (self.units,)) if self.use_bias else None
+        if self.lora_rank:
+            # Dense enables LoRA without its lora_alpha, so the update is never scaled.
+            self.add_lora(self.kernel, self.lora_rank, self.lora_rank)
 
     def compute_output_shape(self, input_shape, **kwargs):
         return tuple(input_shape[:-1]) + (self.units,)
 
     def forward(self, x, **kwargs):
-        y = np.matmul(x, self.kernel.value)
+        y = np.matmul(x, self.kernel_value(self.kernel))
         if self.bias is not None:
             y = y + self.bias.value
         return activations.apply(self.activation, y)

@@ -7,6 +7,7 @@ from tests.keras_oracle import compare_with_keras
     ("Dense(30)", (10, 20)),
     ("Dense(7, activation='relu', use_bias=False)", (5,)),
     ("Dense(4, activation='gelu')", (3, 6)),
+    ("Dense(3, lora_rank=2)", (5,)),
     ("Activation('softmax')", (4, 6)),
     ("ReLU(max_value=6.0)", (4, 6)),
     ("LeakyReLU(negative_slope=0.1)", (8,)),
