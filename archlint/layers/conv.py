@@ -1,4 +1,8 @@
-"""Convolutions: Conv1D/2D/3D. Output sizes follow Keras's compute_conv_output_shape exactly."""
+"""Convolutions: regular, transposed, depthwise and separable, in 1, 2 and 3 dimensions.
+
+Output sizes follow Keras's compute_conv_output_shape and compute_conv_transpose_output_shape
+exactly; the NumPy forwards follow the JAX backend.
+"""
 
 import itertools
 
@@ -26,8 +30,8 @@ def same_padding(length: int, kernel: int, stride: int, dilation: int = 1) -> tu
     return total // 2, total - total // 2
 
 
-def pad_input(x, kernel, strides, dilation, padding):
-    """Pad the spatial axes of a channels_last array for 'same' or 'causal' windows."""
+def pad_input(x, kernel, strides, dilation, padding, fill=0.0):
+    """Pad the spatial axes of a channels_last array with `fill` for 'same' or 'causal' windows."""
     if padding == "valid":
         return x
     pads = [(0, 0)]
@@ -37,7 +41,12 @@ def pad_input(x, kernel, strides, dilation, padding):
         else:
             pads.append(same_padding(x.shape[axis], k, s, d))
     pads.append((0, 0))
-    return np.pad(x, pads)
+    return np.pad(x, pads, constant_values=fill)
+
+
+def valid_output_sizes(x, kernel, strides, dilation):
+    """How many whole windows fit along each spatial axis of an already padded channels_last array."""
+    return [dims.conv_output_length(n, k, s, "valid", d) for n, k, s, d in zip(x.shape[1:-1], kernel, strides, dilation)]
 
 
 def windows(x, kernel, strides, dilation, out_sizes):
@@ -54,83 +63,51 @@ def conv_forward(x, kernel, strides, dilation, padding, groups=1):
     """N-d convolution of a channels_last array with a kernel of shape (*k, C/groups, F)."""
     k_spatial = kernel.shape[:-2]
     x = pad_input(x, k_spatial, strides, dilation, padding)
-    out_sizes = [dims.conv_output_length(n, k, s, "valid", d) for n, k, s, d in zip(x.shape[1:-1], k_spatial, strides, dilation)]
-    filters = kernel.shape[-1]
-    out = np.zeros((x.shape[0], *out_sizes, filters), dtype=np.float32)
-    per_group_in = kernel.shape[-2]
-    per_group_out = filters // groups
+    out_sizes = valid_output_sizes(x, k_spatial, strides, dilation)
+    per_group_in, filters = kernel.shape[-2:]
+    out = np.zeros((x.shape[0], *out_sizes, groups, 1, filters // groups), dtype=np.float32)
+    # (*k, C/groups, F) -> (*k, groups, C/groups, F/groups): one batched matmul covers every group,
+    # which keeps depthwise convolutions (a group per channel) fast.
+    by_group = np.swapaxes(kernel.reshape(*k_spatial, per_group_in, groups, filters // groups), -3, -2)
     for offset, window in windows(x, k_spatial, strides, dilation, out_sizes):
-        w = kernel[offset]
-        if groups == 1:
-            out += np.matmul(window, w)
-        else:
-            for g in range(groups):
-                out[..., g * per_group_out:(g + 1) * per_group_out] += np.matmul(
-                    window[..., g * per_group_in:(g + 1) * per_group_in],
-                    w[:, g * per_group_out:(g + 1) * per_group_out])
-    return out
+        out += np.matmul(window.reshape(*window.shape[:-1], groups, 1, per_group_in), by_group[offset])
+    return out.reshape(*out.shape[:-3], filters)
 
 
-class BaseConv(Layer):
-    rank = 2
-    paddings = ("valid", "same")
+def depthwise_forward(x, kernel, strides, dilation, padding):
+    """Each channel convolved with its own filters: kernel (*k, C, M) gives output channel c*M + m, as in JAX."""
+    *k_spatial, channels, multiplier = kernel.shape
+    return conv_forward(x, kernel.reshape(*k_spatial, 1, channels * multiplier), strides, dilation, padding, groups=channels)
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
-                 groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
-                 lora_rank=None, lora_alpha=None, **kwargs):
-        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self.filters = positive_int(filters, "filters")
-        self.kernel_size = int_tuple(kernel_size, self.rank, "kernel_size")
-        self.strides = int_tuple(strides, self.rank, "strides")
-        self.dilation_rate = int_tuple(dilation_rate, self.rank, "dilation_rate")
-        self.padding = choice(padding, "padding", self.paddings)
-        self.data_format = data_format_arg(data_format)
-        self.groups = positive_int(groups, "groups")
-        self.activation = activation_name(activation)
-        self.use_bias = bool(known(use_bias, "use_bias"))
-        if self.filters % self.groups:
-            raise InvalidArgument(f"`filters`={self.filters} must be divisible by `groups`={self.groups}")
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise InvalidArgument(f"`strides`={self.strides} > 1 is not compatible with `dilation_rate`={self.dilation_rate} > 1")
 
-    def channels(self, input_shape):
-        return input_shape[-1] if self.data_format == "channels_last" else input_shape[1]
+def transpose_padding(kernel: int, stride: int, dilation: int, padding: str, output_padding: int | None) -> tuple[int, int]:
+    """The (before, after) padding JAX gives the stride-spread input so that the result has Keras's length."""
+    extent = (kernel - 1) * dilation + 1
+    if padding == "valid":
+        extra = max(extent, stride) - extent if output_padding is None else output_padding
+        return extent - 1, extent - 1 + extra
+    if output_padding is None:
+        total = stride + extent - 2
+    else:
+        total = extent + extent % 2 - 2 + output_padding
+    before = min((total + 1) // 2, extent - 1)
+    return before, total - before
 
-    def spatial(self, input_shape):
-        return input_shape[1:-1] if self.data_format == "channels_last" else input_shape[2:]
 
-    def with_spatial(self, input_shape, spatial, channels):
-        if self.data_format == "channels_last":
-            return (input_shape[0], *spatial, channels)
-        return (input_shape[0], channels, *spatial)
+def conv_transpose_forward(x, kernel, strides, dilation, padding, output_padding):
+    """Transposed convolution of a channels_last array with a kernel of shape (*k, F, C).
 
-    def build(self, input_shape, **kwargs):
-        require_rank(input_shape, self.rank + 2, self)
-        channels = self.channels(input_shape)
-        if channels is None:
-            raise UnknownDimension(f"{self.type_name} needs a known channel axis, got {dims.format_shape(input_shape)}")
-        if channels % self.groups:
-            raise InvalidArgument(f"the {channels} input channels must be divisible by `groups`={self.groups}")
-        self.compute_output_shape(input_shape)
-        self.kernel = self.add_weight("kernel", self.kernel_size + (channels // self.groups, self.filters))
-        self.bias = self.add_weight("bias", (self.filters,)) if self.use_bias else None
-
-    def compute_output_shape(self, input_shape, **kwargs):
-        require_rank(input_shape, self.rank + 2, self)
-        spatial = self.spatial(input_shape)
-        out = [dims.conv_output_length(n, k, s, self.padding, d)
-               for n, k, s, d in zip(spatial, self.kernel_size, self.strides, self.dilation_rate)]
-        check_positive(self, spatial, out)
-        return self.with_spatial(input_shape, out, self.filters)
-
-    def forward(self, x, **kwargs):
-        y = conv_forward(channels_last(x, self.data_format), self.kernel.value, self.strides,
-                         self.dilation_rate, self.padding, self.groups)
-        if self.bias is not None:
-            y = y + self.bias.value
-        return from_channels_last(activations.apply(self.activation, y), self.data_format)
+    As jax.lax.conv_transpose does it: zeros go between input positions (strides - 1 of
+    them), the result is padded, then convolved with the spatially flipped kernel.
+    """
+    rank = len(strides)
+    spread = np.zeros((x.shape[0], *((n - 1) * s + 1 for n, s in zip(x.shape[1:-1], strides)), x.shape[-1]), dtype=np.float32)
+    spread[(slice(None), *(slice(None, None, s) for s in strides))] = x
+    extra = output_padding or (None,) * rank
+    pads = [transpose_padding(k, s, d, padding, op) for k, s, d, op in zip(kernel.shape[:-2], strides, dilation, extra)]
+    spread = np.pad(spread, [(0, 0), *pads, (0, 0)])
+    flipped = np.swapaxes(kernel[(slice(None, None, -1),) * rank], -1, -2)
+    return conv_forward(spread, flipped, (1,) * rank, dilation, "valid")
 
 
 def check_positive(layer, spatial, out) -> None:
@@ -147,6 +124,97 @@ def check_positive(layer, spatial, out) -> None:
             raise NegativeDimension(
                 f"{layer.type_name} output size would be {o} on spatial axis {axis + 1}: "
                 f"floor(({n} - {extent}) / {s}) + 1 = {o} with padding='{getattr(layer, 'padding', 'valid')}'")
+
+
+class ChannelsLayer(Layer):
+    """A layer over `rank` spatial axes and one channel axis, which `data_format` puts last or first."""
+
+    rank = 2
+    data_format = "channels_last"
+
+    def channels(self, input_shape):
+        return input_shape[-1] if self.data_format == "channels_last" else input_shape[1]
+
+    def spatial(self, input_shape):
+        return input_shape[1:-1] if self.data_format == "channels_last" else input_shape[2:]
+
+    def with_spatial(self, input_shape, spatial, channels):
+        if self.data_format == "channels_last":
+            return (input_shape[0], *spatial, channels)
+        return (input_shape[0], channels, *spatial)
+
+    def known_channels(self, input_shape) -> int:
+        """The channel count, which sizes the kernels and so must be known."""
+        require_rank(input_shape, self.rank + 2, self)
+        channels = self.channels(input_shape)
+        if channels is None:
+            raise UnknownDimension(f"{self.type_name} needs a known channel axis, got {dims.format_shape(input_shape)}")
+        return channels
+
+
+class WindowedConv(ChannelsLayer):
+    """What every convolution shares: the kernel window's arguments, the bias and the activation."""
+
+    paddings = ("valid", "same")
+
+    def read_window_args(self, kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias):
+        self.kernel_size = int_tuple(kernel_size, self.rank, "kernel_size")
+        self.strides = int_tuple(strides, self.rank, "strides")
+        self.dilation_rate = int_tuple(dilation_rate, self.rank, "dilation_rate")
+        self.padding = choice(padding, "padding", self.paddings)
+        self.data_format = data_format_arg(data_format)
+        self.activation = activation_name(activation)
+        self.use_bias = bool(known(use_bias, "use_bias"))
+
+    def forbid_strided_dilation(self) -> None:
+        """Regular and transposed convolutions refuse this pair; depthwise and separable ones accept it."""
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise InvalidArgument(f"`strides`={self.strides} > 1 is not compatible with `dilation_rate`={self.dilation_rate} > 1")
+
+    def sliding_output_shape(self, input_shape, channels):
+        """The output of the kernel window sliding over the input, with `channels` output channels."""
+        require_rank(input_shape, self.rank + 2, self)
+        spatial = self.spatial(input_shape)
+        out = [dims.conv_output_length(n, k, s, self.padding, d)
+               for n, k, s, d in zip(spatial, self.kernel_size, self.strides, self.dilation_rate)]
+        check_positive(self, spatial, out)
+        return self.with_spatial(input_shape, out, channels)
+
+    def finish(self, y):
+        """Bias, activation and the caller's layout, applied to a channels_last convolution result."""
+        if self.bias is not None:
+            y = y + self.bias.value
+        return from_channels_last(activations.apply(self.activation, y), self.data_format)
+
+
+class BaseConv(WindowedConv):
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
+                 groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 lora_rank=None, lora_alpha=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.filters = positive_int(filters, "filters")
+        self.read_window_args(kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias)
+        self.groups = positive_int(groups, "groups")
+        if self.filters % self.groups:
+            raise InvalidArgument(f"`filters`={self.filters} must be divisible by `groups`={self.groups}")
+        self.forbid_strided_dilation()
+
+    def build(self, input_shape, **kwargs):
+        channels = self.known_channels(input_shape)
+        if channels % self.groups:
+            raise InvalidArgument(f"the {channels} input channels must be divisible by `groups`={self.groups}")
+        self.compute_output_shape(input_shape)
+        self.kernel = self.add_weight("kernel", self.kernel_size + (channels // self.groups, self.filters))
+        self.bias = self.add_weight("bias", (self.filters,)) if self.use_bias else None
+
+    def compute_output_shape(self, input_shape, **kwargs):
+        return self.sliding_output_shape(input_shape, self.filters)
+
+    def forward(self, x, **kwargs):
+        return self.finish(conv_forward(channels_last(x, self.data_format), self.kernel.value, self.strides,
+                                        self.dilation_rate, self.padding, self.groups))
 
 
 @register
@@ -166,3 +234,137 @@ class Conv2D(BaseConv):
 class Conv3D(BaseConv):
     aliases = ("Convolution3D",)
     rank = 3
+
+
+class BaseConvTranspose(WindowedConv):
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None, data_format=None,
+                 dilation_rate=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.filters = positive_int(filters, "filters")
+        self.read_window_args(kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias)
+        self.output_padding = None
+        if output_padding is not None:
+            self.output_padding = int_tuple(output_padding, self.rank, "output_padding", minimum=0)
+            for axis, (extra, stride) in enumerate(zip(self.output_padding, self.strides)):
+                if extra >= stride:
+                    raise InvalidArgument(f"`output_padding` must be less than `strides` on every axis; on axis {axis} "
+                                          f"it is {extra} with a stride of {stride}")
+        self.forbid_strided_dilation()
+
+    def build(self, input_shape, **kwargs):
+        # Keras builds without checking the output size: a transposed convolution can yield
+        # an empty axis ('same', even kernel, output_padding=0, length 1), never a negative one.
+        channels = self.known_channels(input_shape)
+        self.kernel = self.add_weight("kernel", self.kernel_size + (self.filters, channels))
+        self.bias = self.add_weight("bias", (self.filters,)) if self.use_bias else None
+
+    def compute_output_shape(self, input_shape, **kwargs):
+        require_rank(input_shape, self.rank + 2, self)
+        extra = self.output_padding or (None,) * self.rank
+        out = [dims.deconv_output_length(n, k, s, self.padding, op, d)
+               for n, k, s, op, d in zip(self.spatial(input_shape), self.kernel_size, self.strides, extra, self.dilation_rate)]
+        return self.with_spatial(input_shape, out, self.filters)
+
+    def forward(self, x, **kwargs):
+        return self.finish(conv_transpose_forward(channels_last(x, self.data_format), self.kernel.value, self.strides,
+                                                  self.dilation_rate, self.padding, self.output_padding))
+
+
+@register
+class Conv1DTranspose(BaseConvTranspose):
+    aliases = ("Convolution1DTranspose",)
+    rank = 1
+
+
+@register
+class Conv2DTranspose(BaseConvTranspose):
+    aliases = ("Convolution2DTranspose",)
+    rank = 2
+
+
+@register
+class Conv3DTranspose(BaseConvTranspose):
+    aliases = ("Convolution3DTranspose",)
+    rank = 3
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, output_padding=None,
+                 *rest, **kwargs):
+        # Keras's Conv3DTranspose alone takes data_format before output_padding.
+        super().__init__(filters, kernel_size, strides, padding, output_padding, data_format, *rest, **kwargs)
+
+
+class BaseDepthwiseConv(WindowedConv):
+    def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1, data_format=None,
+                 dilation_rate=1, activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, depthwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.depth_multiplier = positive_int(depth_multiplier, "depth_multiplier")
+        self.read_window_args(kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias)
+
+    def build(self, input_shape, **kwargs):
+        channels = self.known_channels(input_shape)
+        self.compute_output_shape(input_shape)
+        self.kernel = self.add_weight("kernel", self.kernel_size + (channels, self.depth_multiplier))
+        self.bias = self.add_weight("bias", (channels * self.depth_multiplier,)) if self.use_bias else None
+
+    def compute_output_shape(self, input_shape, **kwargs):
+        require_rank(input_shape, self.rank + 2, self)
+        return self.sliding_output_shape(input_shape, dims.mul(self.channels(input_shape), self.depth_multiplier))
+
+    def forward(self, x, **kwargs):
+        return self.finish(depthwise_forward(channels_last(x, self.data_format), self.kernel.value, self.strides,
+                                             self.dilation_rate, self.padding))
+
+
+@register
+class DepthwiseConv1D(BaseDepthwiseConv):
+    rank = 1
+
+
+@register
+class DepthwiseConv2D(BaseDepthwiseConv):
+    rank = 2
+
+
+class BaseSeparableConv(WindowedConv):
+    """A depthwise convolution followed by a 1x1 (pointwise) convolution to `filters` channels."""
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
+                 depth_multiplier=1, activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
+                 pointwise_initializer="glorot_uniform", bias_initializer="zeros", depthwise_regularizer=None,
+                 pointwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, pointwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.depth_multiplier = positive_int(depth_multiplier, "depth_multiplier")
+        self.filters = positive_int(filters, "filters")
+        self.read_window_args(kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias)
+
+    def build(self, input_shape, **kwargs):
+        channels = self.known_channels(input_shape)
+        self.compute_output_shape(input_shape)
+        self.depthwise_kernel = self.add_weight("depthwise_kernel", self.kernel_size + (channels, self.depth_multiplier))
+        self.pointwise_kernel = self.add_weight("pointwise_kernel", (1,) * self.rank + (channels * self.depth_multiplier, self.filters))
+        self.bias = self.add_weight("bias", (self.filters,)) if self.use_bias else None
+
+    def compute_output_shape(self, input_shape, **kwargs):
+        return self.sliding_output_shape(input_shape, self.filters)
+
+    def forward(self, x, **kwargs):
+        depthwise = depthwise_forward(channels_last(x, self.data_format), self.depthwise_kernel.value, self.strides,
+                                      self.dilation_rate, self.padding)
+        return self.finish(np.matmul(depthwise, self.pointwise_kernel.value.reshape(-1, self.filters)))
+
+
+@register
+class SeparableConv1D(BaseSeparableConv):
+    aliases = ("SeparableConvolution1D",)
+    rank = 1
+
+
+@register
+class SeparableConv2D(BaseSeparableConv):
+    aliases = ("SeparableConvolution2D",)
+    rank = 2
