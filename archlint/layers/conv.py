@@ -200,6 +200,8 @@ class BaseConv(WindowedConv):
         if self.filters % self.groups:
             raise InvalidArgument(f"`filters`={self.filters} must be divisible by `groups`={self.groups}")
         self.forbid_strided_dilation()
+        self.lora_rank = None if lora_rank is None else positive_int(lora_rank, "lora_rank")
+        self.lora_alpha = self.lora_rank if lora_alpha is None else positive_int(lora_alpha, "lora_alpha")
 
     def build(self, input_shape, **kwargs):
         channels = self.known_channels(input_shape)
@@ -208,12 +210,14 @@ class BaseConv(WindowedConv):
         self.compute_output_shape(input_shape)
         self.kernel = self.add_weight("kernel", self.kernel_size + (channels // self.groups, self.filters))
         self.bias = self.add_weight("bias", (self.filters,)) if self.use_bias else None
+        if self.lora_rank:
+            self.add_lora(self.kernel, self.lora_rank, self.lora_alpha)
 
     def compute_output_shape(self, input_shape, **kwargs):
         return self.sliding_output_shape(input_shape, self.filters)
 
     def forward(self, x, **kwargs):
-        return self.finish(conv_forward(channels_last(x, self.data_format), self.kernel.value, self.strides,
+        return self.finish(conv_forward(channels_last(x, self.data_format), self.kernel_value(self.kernel), self.strides,
                                         self.dilation_rate, self.padding, self.groups))
 
 

@@ -44,7 +44,9 @@ def table(model) -> list[str]:
         if connected:
             cells.append(", ".join(f"{name}[0][0]" for name in row.inbound) or "-")
         rows.append(cells)
-    widths = [max(w, *(len(r[i]) + 2 for r in rows)) if rows and i != 3 else w for i, w in enumerate(widths)]
+    widths = [max(w, *(len(r[i]) + 2 for r in rows)) if rows else w for i, w in enumerate(widths)]
+    if connected:
+        widths[3] = min(widths[3], 40)  # long inbound lists wrap, as Keras's do
 
     def line(left, mid, end, fill):
         return left + mid.join(fill * w for w in widths) + end

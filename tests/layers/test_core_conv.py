@@ -26,6 +26,7 @@ from tests.keras_oracle import compare_with_keras
     ("Conv2D(8, 3, data_format='channels_first')", (3, 7, 7)),
     ("Conv1D(4, 3, padding='causal', dilation_rate=2)", (10, 3)),
     ("Conv3D(4, 2, strides=(1, 2, 1))", (5, 6, 5, 2)),
+    ("Conv2D(6, 3, lora_rank=2, lora_alpha=4)", (6, 6, 3)),
 ])
 def test_matches_keras(expr, shape):
     compare_with_keras(expr, shape)
