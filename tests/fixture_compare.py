@@ -11,6 +11,15 @@ def _shape(value):
     return list(value)
 
 
+# Where Keras's symbolic shape is wrong and archlint gives what Keras computes when it runs.
+# Keras 3.15's MultiHeadAttention.compute_output_spec sizes the attention scores
+# (batch, heads, Tq, Tq) whatever the value's length; executing the layer gives
+# (batch, heads, Tq, Tv), which tests/layers/test_rnn_attention.py checks against real Keras.
+KERAS_SYMBOLIC_SHAPE_BUGS = {
+    ("multi_head_attention_options", "multi_head_attention_3"): [[None, 10, 16], [None, 4, 10, 20]],
+}
+
+
 def _rows(layers):
     return [row for row in layers if row["type"] != "InputLayer"]
 
@@ -20,7 +29,7 @@ def _unique_total(rows) -> int:
     return sum({row["name"]: row["params"] or 0 for row in rows}.values())
 
 
-def mismatches(report: FileReport, truth: dict) -> list[str]:
+def mismatches(report: FileReport, truth: dict, stem: str = "") -> list[str]:
     """Every difference between archlint and Keras, row by row: type, output shape, params, totals.
 
     A factory that a module-level call already used is not reported again (interface spec),
@@ -46,8 +55,9 @@ def mismatches(report: FileReport, truth: dict) -> list[str]:
             where = f"{symbol}/{theirs['name']}"
             if mine.type != theirs["type"]:
                 problems.append(f"{where}: type {mine.type}, Keras {theirs['type']}")
-            if theirs["output_shape"] is not None and _shape(mine.output_shape) != _shape(theirs["output_shape"]):
-                problems.append(f"{where}: output shape {mine.output_shape}, Keras {theirs['output_shape']}")
+            want_shape = KERAS_SYMBOLIC_SHAPE_BUGS.get((stem, theirs["name"]), theirs["output_shape"])
+            if want_shape is not None and _shape(mine.output_shape) != _shape(want_shape):
+                problems.append(f"{where}: output shape {mine.output_shape}, Keras {want_shape}")
             if mine.params != theirs["params"]:
                 problems.append(f"{where}: {mine.params} params, Keras {theirs['params']}")
         total = _unique_total(expected["layers"]) if symbol == "<module>" else expected["total"]

@@ -38,7 +38,7 @@ def test_archlint_agrees_with_keras_now(path, keras_results):
     report = analyze_file(str(path))
     errors = [d for d in report.diagnostics if d.severity == "error"]
     if truth["error"] is None:
-        assert mismatches(report, truth) == []
+        assert mismatches(report, truth, path.stem) == []
         assert errors == []
     else:
         assert errors, f"Keras rejects the file ({truth['error']['message'][:200]}); archlint found no error"

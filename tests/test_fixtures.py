@@ -27,7 +27,7 @@ def test_matches_keras(path):
     truth = expected(path)
     assert truth["error"] is None, "fixtures/models must build under Keras"
     report = analyze_file(str(path))
-    assert mismatches(report, truth) == []
+    assert mismatches(report, truth, path.stem) == []
     assert [d for d in report.diagnostics if d.severity == "error"] == []
 
 

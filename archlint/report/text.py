@@ -33,8 +33,14 @@ def _wrap_cell(text: str, width: int) -> list[str]:
     return lines
 
 
+def _chain(model) -> bool:
+    """Keras prints a functional model that is a plain chain without the "Connected to" column."""
+    rows = model.layers
+    return all(len(row.nodes) == 1 and row.inbound == ([rows[i - 1].name] if i else []) for i, row in enumerate(rows))
+
+
 def table(model) -> list[str]:
-    connected = model.kind == "functional"
+    connected = model.kind == "functional" and not _chain(model)
     headers = ["Layer (type)", "Output Shape", "Param #"] + (["Connected to"] if connected else [])
     widths = [33, 24, 15] + ([22] if connected else [])
     right = [False, False, True, False]

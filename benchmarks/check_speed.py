@@ -1,0 +1,49 @@
+"""Prints how fast `archlint check` is: start-up, and time per file on the fixture corpus.
+
+    python benchmarks/check_speed.py [--repeat N]
+
+Start-up is a fresh `archlint --version` process; per-file figures analyse each fixture
+in this process (parse, evaluate, tabulate), median of N runs.
+"""
+
+import argparse
+import pathlib
+import statistics
+import subprocess
+import sys
+import time
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+
+
+def median_seconds(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+
+    startup = median_seconds(lambda: subprocess.run([sys.executable, "-m", "archlint", "--version"],
+                                                    check=True, capture_output=True), args.repeat)
+    one_file = REPO / "fixtures" / "models" / "vgg_small.py"
+    check_one = median_seconds(lambda: subprocess.run([sys.executable, "-m", "archlint", "check", "-q", str(one_file)],
+                                                      capture_output=True), args.repeat)
+    from archlint.analysis import analyze_file
+    files = sorted((REPO / "fixtures").glob("*/*.py"))
+    per_file = [median_seconds(lambda f=f: analyze_file(str(f)), args.repeat) for f in files]
+    layers = sum(len(m.layers) for f in files for m in analyze_file(str(f)).models)
+    print(f"start-up (archlint --version, fresh process): {startup * 1000:.0f} ms")
+    print(f"archlint check on one file, fresh process ({one_file.name}): {check_one * 1000:.0f} ms")
+    print(f"fixture corpus: {len(files)} files, {layers} layer rows, {sum(per_file):.3f} s in all; "
+          f"median {statistics.median(per_file) * 1000:.1f} ms, max {max(per_file) * 1000:.1f} ms per file")
+
+
+if __name__ == "__main__":
+    main()
