@@ -112,7 +112,8 @@ def _factory_models(evaluator: Evaluator, reported: set[int]) -> list[tuple[str,
     already_built = {keras.model_origin.get(id(m)) for m in keras.models if id(m) in reported}
     found = []
     for name, value in list(evaluator.globals.names.items()):
-        if not isinstance(value, Function) or name.startswith("_") or name in already_built or not _callable_bare(value):
+        if not isinstance(value, Function) or value.path != evaluator.path or name.startswith("_") \
+                or name in already_built or not _callable_bare(value):
             continue
         events_before = len(evaluator.events)
         keras.reset_names()

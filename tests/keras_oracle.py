@@ -74,6 +74,7 @@ def compare_with_keras(expr: str, input_shape, *, batch: int = 2, call_kwargs=No
     for mine, real in zip(ours_weights, theirs_weights):
         mine.value = np.asarray(real.numpy(), dtype=np.float32)
     got = ours.forward(*args, **call_kwargs)
+    assert len(_flat(got)) == len(_flat(expected)), "number of outputs"
     for g, e in zip(_flat(got), _flat(expected)):
         e = np.asarray(e)
         assert g.shape == e.shape

@@ -147,6 +147,18 @@ class Partial(Builtin):
         return evaluator.call(self.function, [*self.args, *args], {**self.kwargs, **kwargs}, node)
 
 
+def _linspace(evaluator, start, stop, num=50, endpoint=True):
+    """numpy.linspace on numbers, as a list (the same arithmetic: start + i * step, the end exact)."""
+    if not isinstance(num, int) or num < 0 or num > MAX_ITEMS:
+        raise ValueError("linspace() size not analysable")
+    div = num - 1 if endpoint else num
+    step = (stop - start) / div if div > 0 else 0.0
+    values = [start + i * step for i in range(num)]
+    if endpoint and num > 1:
+        values[-1] = stop
+    return [float(v) for v in values]
+
+
 def _print(evaluator, *args, **kwargs):
     return None
 
@@ -190,6 +202,7 @@ BUILTINS = {name: Builtin(name, fn) for name, fn in {
     "isinstance": _isinstance,
     "map": _map,
     "print": _print,
+    "super": None,  # needs the method being evaluated: the evaluator answers it
 }.items()}
 
 # Pure functions of the standard library, by qualified name.
@@ -204,6 +217,11 @@ LIBRARY = {name: Builtin(name, fn) for name, fn in {
     "copy.deepcopy": _plain(copy.deepcopy),
     "copy.copy": _plain(copy.copy),
     "functools.partial": _partial,
+    "numpy.linspace": _linspace,
+    "numpy.prod": _plain(lambda values: math.prod(values)),
+    "numpy.ceil": _plain(math.ceil),
+    "numpy.floor": _plain(math.floor),
+    "numpy.sqrt": _plain(math.sqrt),
 }.items()}
 LIBRARY_CONSTANTS = {"math.pi": math.pi, "math.e": math.e, "math.inf": math.inf}
 

@@ -16,6 +16,7 @@ from libcst.metadata import PositionProvider
 
 from archlint.errors import Unresolved
 from archlint.evaluate import builtins as builtin_values
+from archlint.evaluate import project_modules
 from archlint.evaluate.keras_api import KerasApi
 from archlint.graph import Position, Tensor
 from archlint.layers.base import Layer
@@ -64,10 +65,13 @@ class Function:
     closure: "Frame"
     defaults: dict[str, object]
     kw_defaults: dict[str, object]
+    path: str = ""  # the file that defines it
 
     @property
-    def line_name(self) -> str:
-        return self.name
+    def docstring(self) -> str | None:
+        if isinstance(self.node, cst.FunctionDef):
+            return self.node.get_docstring(clean=False)
+        return None
 
 
 @dataclass(eq=False)
@@ -75,6 +79,23 @@ class Frame:
     names: dict = field(default_factory=dict)
     parent: "Frame | None" = None
     globals_declared: set = field(default_factory=set)
+    star_imports: list = field(default_factory=list)  # Refs of `from module import *`
+
+    @property
+    def module(self) -> "Frame":
+        frame = self
+        while frame.parent is not None:
+            frame = frame.parent
+        return frame
+
+
+@dataclass(eq=False)
+class ModuleValue:
+    """A module of the checked project, evaluated statically when imported."""
+
+    name: str
+    path: str
+    frame: Frame
 
 
 @dataclass(frozen=True)
@@ -96,8 +117,10 @@ class Evaluator:
     def __init__(self, module: cst.Module, wrapper: cst.MetadataWrapper, path: str,
                  max_steps: int = MAX_STEPS, max_seconds: float = MAX_SECONDS):
         self.module = module
-        self.positions = wrapper.resolve(PositionProvider)
+        self.position_maps = [wrapper.resolve(PositionProvider)]
         self.path = path
+        self.current_path = path
+        self.modules: dict[str, ModuleValue] = {}
         self.events: list[Event] = []
         self.globals = Frame()
         self.steps = 0
@@ -105,6 +128,7 @@ class Evaluator:
         self.deadline = time.monotonic() + max_seconds
         self.chain: list[str] = []
         self.functions: list[str] = []  # names of the user functions being evaluated, innermost last
+        self.method_classes: list = []  # (class, instance) of the methods being evaluated, for super()
         self.keras = KerasApi(self)
 
     # -- entry points ---------------------------------------------------------------------
@@ -136,18 +160,20 @@ class Evaluator:
         if self.steps > self.max_steps or (self.steps % 4096 == 0 and time.monotonic() > self.deadline):
             raise BudgetExceeded(self.line_of(node))
 
+    def code_range(self, node: cst.CSTNode):
+        for positions in self.position_maps:
+            where = positions.get(node)
+            if where is not None:
+                return where
+        return None
+
     def line_of(self, node: cst.CSTNode) -> int:
-        try:
-            return self.positions[node].start.line
-        except KeyError:
-            return 0
+        where = self.code_range(node)
+        return where.start.line if where is not None else 0
 
     def position(self, node: cst.CSTNode | None) -> Position | None:
-        if node is None:
-            return None
-        try:
-            where = self.positions[node]
-        except KeyError:
+        where = None if node is None else self.code_range(node)
+        if where is None:
             return None
         return Position(where.start.line, where.start.column + 1, where.end.line, where.end.column + 1, tuple(self.chain))
 
@@ -206,10 +232,10 @@ class Evaluator:
             for alias in node.names:
                 dotted = _dotted(alias.name)
                 if alias.asname is not None:
-                    self.bind(alias.asname.name.value, Ref(dotted), frame)
+                    self.bind(alias.asname.name.value, self.import_module(dotted, 0, node) or Ref(dotted), frame)
                 else:
                     top = dotted.split(".")[0]
-                    self.bind(top, Ref(top), frame)
+                    self.bind(top, self.import_module(top, 0, node) or Ref(top), frame)
         elif isinstance(node, cst.ImportFrom):
             self.exec_import_from(node, frame)
         elif isinstance(node, cst.Raise):
@@ -223,20 +249,53 @@ class Evaluator:
         # pass, assert, nonlocal: nothing to compute
 
     def exec_import_from(self, node: cst.ImportFrom, frame: Frame) -> None:
-        if node.relative:
-            module = "." * len(node.relative) + ("" if node.module is None else _dotted(node.module))
-            reason = f"relative import from {module} is not followed"
-        else:
-            module = _dotted(node.module)
-            reason = None
+        level = len(node.relative)
+        module_name = "" if node.module is None else _dotted(node.module)
+        module = self.import_module(module_name, level, node) if module_name or level else None
         if isinstance(node.names, cst.ImportStar):
-            if reason is None:
-                frame.names.setdefault("*", []).append(Ref(module))
+            if isinstance(module, ModuleValue):
+                frame.names.update({k: v for k, v in module.frame.names.items() if not k.startswith("_")})
+            elif not level:
+                frame.star_imports.append(Ref(module_name))
             return
         for alias in node.names:
             name = _dotted(alias.name)
             bound = alias.asname.name.value if alias.asname is not None else name
-            self.bind(bound, Unknown(reason) if reason else Ref(f"{module}.{name}"), frame)
+            if isinstance(module, ModuleValue) and name in module.frame.names:
+                value = module.frame.names[name]
+            else:
+                value = self.import_module(f"{module_name}.{name}" if module_name else name, level, node)
+                if value is None:
+                    value = Ref(f"{module_name}.{name}") if not level else \
+                        Unknown(f"{'.' * level}{module_name}.{name} could not be resolved in the project")
+            self.bind(bound, value, frame)
+
+    def import_module(self, dotted: str, level: int, node) -> ModuleValue | None:
+        """Evaluate a module of the checked project once; library modules stay Refs."""
+        path = project_modules.find(self.current_path, dotted, level)
+        if path is None:
+            return None
+        if path in self.modules:
+            return self.modules[path]
+        try:
+            with open(path, "rb") as handle:
+                source = handle.read()
+            module = cst.parse_module(source)
+        except (OSError, cst.ParserSyntaxError, UnicodeDecodeError, ValueError):
+            self.report("AL301", f"imported module {dotted or path} cannot be read or parsed", node)
+            return None
+        wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
+        self.position_maps.append(wrapper.resolve(PositionProvider))
+        value = ModuleValue(dotted, path, Frame())
+        self.modules[path] = value  # before running it: import cycles see the partial module
+        outer_path, self.current_path = self.current_path, path
+        try:
+            self.exec_block(module.body, value.frame)
+        except (UserException, _Return, _Break, _Continue):
+            pass
+        finally:
+            self.current_path = outer_path
+        return value
 
     def exec_If(self, node: cst.If, frame: Frame) -> None:
         test = self.truth(self.eval(node.test, frame), node.test)
@@ -319,7 +378,12 @@ class Evaluator:
 
     def exec_ClassDef(self, node: cst.ClassDef, frame: Frame) -> None:
         bases = [self.eval(arg.value, frame) for arg in node.bases]
-        self.bind(node.name.value, self.keras.user_class(node, bases, frame), frame)
+        body = Frame(parent=frame)
+        self.exec_block(node.body, body)
+        for value in body.names.values():
+            if isinstance(value, Function):
+                value.closure = frame  # methods do not see the class body's names
+        self.bind(node.name.value, self.keras.classes.make(node.name.value, bases, body.names), frame)
 
     def apply_decorator(self, decorator, function, node):
         """Decorators that only register or document a function leave it as it is."""
@@ -331,7 +395,7 @@ class Evaluator:
 
     def bind(self, name: str, value, frame: Frame) -> None:
         if name in frame.globals_declared:
-            self.globals.names[name] = value
+            frame.module.names[name] = value
         else:
             frame.names[name] = value
 
@@ -340,11 +404,9 @@ class Evaluator:
         while scope is not None:
             if name in scope.names:
                 return scope.names[name]
+            if scope.parent is None and scope.star_imports:
+                return scope.star_imports[-1].attr(name)
             scope = scope.parent
-        if name in self.globals.names:
-            return self.globals.names[name]
-        for star in self.globals.names.get("*", []):
-            return star.attr(name)
         if name in builtin_values.BUILTINS:
             return builtin_values.BUILTINS[name]
         return self.unknown(f"name `{name}` is not defined", node)
@@ -501,6 +563,12 @@ class Evaluator:
             return obj.attr(name)
         if _is_unknown(obj):
             return obj
+        if isinstance(obj, ModuleValue):
+            if name in obj.frame.names:
+                return obj.frame.names[name]
+            return self.import_module(f"{obj.name}.{name}", 0, node) or self.unknown(f"{obj.name}.{name} is not defined", node)
+        if isinstance(obj, Function) and name in ("__name__", "__doc__"):
+            return obj.name if name == "__name__" else obj.docstring
         return self.keras.get_attribute(obj, name, node)
 
     def eval_Subscript(self, node: cst.Subscript, frame):
@@ -659,6 +727,8 @@ class Evaluator:
         if isinstance(function, Function):
             return self.call_function(function, args, kwargs, node)
         if isinstance(function, builtin_values.Builtin):
+            if function.name == "super":
+                return self.keras.classes.make_super(node)
             return function(self, args, kwargs, node)
         if _is_unknown(function):
             return self.unknown(f"call of an unknown callable ({function.reason})", node)
@@ -675,7 +745,7 @@ class Evaluator:
         for param in params.kwonly_params:
             if param.default is not None:
                 kw_defaults[param.name.value] = self.eval(param.default, frame)
-        return Function(node, name, frame, defaults, kw_defaults)
+        return Function(node, name, frame, defaults, kw_defaults, self.current_path)
 
     def call_function(self, function: Function, args, kwargs, node):
         if len(self.functions) >= MAX_CALL_DEPTH:

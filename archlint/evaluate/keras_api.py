@@ -11,11 +11,13 @@ import collections
 
 from archlint import dims
 from archlint.errors import LayerError, Unresolved
-from archlint.evaluate.builtins import LIBRARY, LIBRARY_CONSTANTS
+from archlint.evaluate.builtins import LIBRARY
+from archlint.evaluate.keras_helpers import HELPERS
 from archlint.graph import LayerGraph, Node, Tensor
 from archlint.keras_names import canonical, is_keras, is_keras_layer_name, layer_class, merge_function
 from archlint.layers import REGISTRY
-from archlint.layers.base import Layer, snake_case
+from archlint.evaluate.user_classes import BoundMethod, Super, UserClass, UserClasses, UserLayer, UserObject
+from archlint.layers.base import Layer, Weight, snake_case
 from archlint.models import FunctionalModel, Model, SequentialModel
 from archlint.values import Ref, Unknown
 
@@ -74,15 +76,6 @@ class Method:
         self.name = name
 
 
-class UserClass:
-    """A class defined in the checked file."""
-
-    def __init__(self, name: str, bases: list, keras_base: str | None):
-        self.name = name
-        self.bases = bases
-        self.keras_base = keras_base
-
-
 class KerasApi:
     def __init__(self, evaluator):
         self.ev = evaluator
@@ -91,12 +84,15 @@ class KerasApi:
         self.models: list[Model] = []
         self.eager_nodes: list[Node] = []
         self.model_origin: dict[int, str | None] = {}  # model -> outermost user function that built it
+        self.uids: dict[str, int] = {}
+        self.classes = UserClasses(self)
 
     # -- names and positions --------------------------------------------------------------
 
     def reset_names(self) -> None:
         """Keras numbers names per session; each analysed model factory starts a fresh one."""
         self.name_counts.clear()
+        self.uids.clear()
 
     def auto_name(self, prefix: str) -> str:
         count = self.name_counts[prefix]
@@ -119,7 +115,9 @@ class KerasApi:
         if isinstance(function, Method):
             return self.call_method(function, args, kwargs, node)
         if isinstance(function, UserClass):
-            return self.instantiate(function, node)
+            return self.classes.instantiate(function, args, kwargs, node)
+        if isinstance(function, BoundMethod):
+            return self.classes.call_method(function.owner, function.cls, function.function, args, kwargs, node)
         return self.ev.unknown(f"call of {type(function).__name__} is not modelled", node)
 
     def call_ref(self, ref: Ref, args, kwargs, node):
@@ -138,14 +136,14 @@ class KerasApi:
             return self.make_input(args, kwargs, node)
         if name in ("keras.Sequential", "keras.models.Sequential"):
             return self.make_sequential(args, kwargs, node)
-        if name in ("keras.Model", "keras.models.Model"):
+        if name in ("keras.Model", "keras.models.Model", "keras.models.Functional", "keras.models.functional.Functional"):
             return self.make_functional(args, kwargs, node)
         if name in TENSOR_FACTORIES or name in VARARG_TENSOR_FACTORIES:
             return self.concrete_tensor(name, args, kwargs, node)
         if name in ("keras.ops.shape", "keras.backend.int_shape", "tensorflow.shape"):
             return self.shape_of(args[0] if args else None, node)
-        if name in ("keras.backend.image_data_format", "keras.config.image_data_format"):
-            return "channels_last"
+        if name in HELPERS:
+            return HELPERS[name](self, args, kwargs, node)
         if is_keras_layer_name(name):
             leaf = name.rsplit(".", 1)[-1]
             why = "its function is opaque to static analysis" if leaf == "Lambda" else "it is not modelled by archlint"
@@ -316,27 +314,11 @@ class KerasApi:
         self.ev.report("AL301", "keras.Model() without inputs and outputs is not analysed", node)
         return self.ev.unknown("Model without inputs and outputs", node)
 
-    # -- classes defined in the file --------------------------------------------------------
-
-    def user_class(self, node, bases, frame) -> UserClass:
-        keras_base = None
-        for base in bases:
-            if isinstance(base, Ref) and is_keras(base.qualname):
-                keras_base = base.leaf
-            elif isinstance(base, UserClass) and base.keras_base:
-                keras_base = base.keras_base
-        return UserClass(node.name.value, bases, keras_base)
-
-    def instantiate(self, cls: UserClass, node):
-        if cls.keras_base in ("Layer", "Model"):
-            kind = "custom layer" if cls.keras_base == "Layer" else "subclassed model"
-            self.ev.report("AL301", f"{kind} {cls.name} is not analysed; its output shape and parameters are unknown", node)
-            return self.name_layer(OpaqueLayer(cls.name, f"{kind} {cls.name} is not analysed"), node)
-        return self.ev.unknown(f"instance of class {cls.name} is not modelled", node)
-
     # -- attributes and methods ---------------------------------------------------------------
 
     def get_attribute(self, obj, name: str, node):
+        if isinstance(obj, (UserObject, UserLayer, UserClass, Super)):
+            return self.classes.get_attribute(obj, name, node)
         if isinstance(obj, Tensor):
             if name == "shape":
                 return self.shape_of(obj, node)
@@ -366,6 +348,9 @@ class KerasApi:
         return self.ev.unknown(f"attribute `{name}` of {type(obj).__name__} is not modelled", node)
 
     def set_attribute(self, obj, name: str, value, node) -> None:
+        if isinstance(obj, (UserObject, UserLayer)):
+            self.classes.set_attribute(obj, name, value)
+            return
         if isinstance(obj, Layer) and name == "trainable" and isinstance(value, bool):
             obj.trainable = value
 
@@ -406,6 +391,8 @@ class KerasApi:
             owner.compile_args = dict(kwargs)
             owner.compile_position = self.ev.position(node)
             return None
+        if isinstance(owner, UserLayer) and name == "add_weight":
+            return self.classes.add_weight(owner, args, kwargs, node)
         if isinstance(owner, Layer) and name == "count_params":
             return owner.count_params() if owner.built else self.ev.unknown("layer not built", node)
         if isinstance(owner, (list, dict, str)):
@@ -441,6 +428,7 @@ class KerasApi:
         return Tensor(tuple(shape), eager=True)
 
     def tensor_binary(self, op: str, left, right, node):
+        left, right = (Tensor(v.shape, eager=True) if isinstance(v, Weight) else v for v in (left, right))
         operands = [v for v in (left, right) if isinstance(v, Tensor)]
         other = [v for v in (left, right) if not isinstance(v, Tensor)]
         if other and not isinstance(other[0], (int, float)):

@@ -1,0 +1,111 @@
+"""Keras's own helper functions that model code calls, modelled where their result matters.
+
+Each takes the evaluator's KerasApi and the call's arguments, and returns what Keras's
+function would return for them (weights are never loaded: files and downloads are unknown).
+"""
+
+from __future__ import annotations
+
+from archlint.graph import Tensor
+from archlint.values import Unknown
+
+
+def _bind(names, defaults, args, kwargs):
+    values = dict(zip(names, args))
+    for name in names[len(args):]:
+        values[name] = kwargs.get(name, defaults.get(name))
+    return values
+
+
+def obtain_input_shape(api, args, kwargs, node):
+    """keras.applications.imagenet_utils.obtain_input_shape, which is pure Python."""
+    a = _bind(["input_shape", "default_size", "min_size", "data_format", "require_flatten", "weights"],
+              {"weights": None}, args, kwargs)
+    if any(isinstance(v, Unknown) for v in a.values()):
+        return api.ev.unknown("obtain_input_shape() with unknown arguments", node)
+    input_shape, size, channels_first = a["input_shape"], a["default_size"], a["data_format"] == "channels_first"
+    input_shape = None if input_shape is None else tuple(input_shape)
+    if a["weights"] != "imagenet" and input_shape and len(input_shape) == 3:
+        default = (input_shape[0], size, size) if channels_first else (size, size, input_shape[-1])
+    else:
+        default = (3, size, size) if channels_first else (size, size, 3)
+    if a["weights"] == "imagenet" and a["require_flatten"]:
+        if input_shape is not None and input_shape != default:
+            return api.ev.unknown(f"obtain_input_shape(): input_shape should be {default} with imagenet weights", node)
+        return default
+    if input_shape:
+        spatial = input_shape[1:] if channels_first else input_shape[:2]
+        if len(input_shape) != 3 or any(d is not None and d < a["min_size"] for d in spatial):
+            return api.ev.unknown(f"obtain_input_shape(): Keras rejects input_shape={input_shape}", node)
+    elif a["require_flatten"]:
+        input_shape = default
+    else:
+        input_shape = (3, None, None) if channels_first else (None, None, 3)
+    if a["require_flatten"] and None in input_shape:
+        return api.ev.unknown("obtain_input_shape(): include_top needs a static input_shape", node)
+    return input_shape
+
+
+def correct_pad(api, args, kwargs, node):
+    """keras.applications.imagenet_utils.correct_pad: padding before a strided 'valid' convolution."""
+    a = _bind(["inputs", "kernel_size"], {}, args, kwargs)
+    inputs, kernel = a["inputs"], a["kernel_size"]
+    if not isinstance(inputs, Tensor) or inputs.shape is None or isinstance(kernel, Unknown):
+        return api.ev.unknown("correct_pad() of an unknown tensor", node)
+    size = inputs.shape[1:3]
+    kernel = (kernel, kernel) if isinstance(kernel, int) else tuple(kernel)
+    adjust = (1, 1) if size[0] is None else (1 - size[0] % 2, 1 - size[1] % 2)
+    correct = (kernel[0] // 2, kernel[1] // 2)
+    return ((correct[0] - adjust[0], correct[0]), (correct[1] - adjust[1], correct[1]))
+
+
+def get_source_inputs(api, args, kwargs, node):
+    """keras.src.ops.operation_utils.get_source_inputs: the Input tensors a tensor depends on."""
+    tensor = args[0] if args else kwargs.get("tensor")
+    if not isinstance(tensor, Tensor):
+        return tensor
+    sources, stack, seen = [], [tensor], set()
+    while stack:
+        current = stack.pop()
+        if current.node is None or current.node.is_input:
+            if all(current is not s for s in sources):
+                sources.append(current)
+            continue
+        if id(current.node) in seen:
+            continue
+        seen.add(id(current.node))
+        stack.extend(reversed(current.node.inputs))
+    return sources
+
+
+def is_keras_tensor(api, args, kwargs, node):
+    value = args[0] if args else kwargs.get("x")
+    return isinstance(value, Tensor) and not value.eager
+
+
+def get_uid(api, args, kwargs, node):
+    """keras.backend.get_uid: a per-prefix counter starting at 1."""
+    prefix = args[0] if args else kwargs.get("prefix", "")
+    api.uids[prefix] = api.uids.get(prefix, 0) + 1
+    return api.uids[prefix]
+
+
+def image_data_format(api, args, kwargs, node):
+    return "channels_last"
+
+
+def no_result(api, args, kwargs, node):
+    return None
+
+
+HELPERS = {
+    "keras.applications.imagenet_utils.obtain_input_shape": obtain_input_shape,
+    "keras.applications.imagenet_utils.correct_pad": correct_pad,
+    "keras.applications.imagenet_utils.validate_activation": no_result,
+    "keras.ops.operation_utils.get_source_inputs": get_source_inputs,
+    "keras.utils.get_source_inputs": get_source_inputs,
+    "keras.backend.is_keras_tensor": is_keras_tensor,
+    "keras.backend.get_uid": get_uid,
+    "keras.backend.image_data_format": image_data_format,
+    "keras.config.image_data_format": image_data_format,
+}

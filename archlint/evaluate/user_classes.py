@@ -1,0 +1,271 @@
+"""Classes defined in the checked code: plain classes, custom Keras layers and subclassed models.
+
+A custom layer's weights come from its `build` (`self.add_weight(shape=...)`) and from the
+layers it holds as attributes; its output shape from `compute_output_shape` when it has
+one, else from evaluating `call` on symbolic tensors of the input shapes, as Keras's own
+symbolic tracing does.
+"""
+
+from __future__ import annotations
+
+from archlint.errors import Unresolved
+from archlint.graph import Tensor
+from archlint.layers.base import Layer, snake_case
+from archlint.values import Unknown
+
+KERAS_BASES = ("Layer", "Model")
+
+
+class UserClass:
+    def __init__(self, name: str, bases: list, namespace: dict, keras_base: str | None):
+        self.name = name
+        self.bases = bases
+        self.namespace = namespace
+        self.keras_base = keras_base
+
+    def mro(self) -> list["UserClass"]:
+        order = [self]
+        for base in self.bases:
+            if isinstance(base, UserClass):
+                order += [c for c in base.mro() if c not in order]
+        return order
+
+    def find(self, name: str, after: "UserClass | None" = None):
+        """(class, value) of the first definition of `name` in the MRO, after `after` if given."""
+        classes = self.mro()
+        if after is not None and after in classes:
+            classes = classes[classes.index(after) + 1:]
+        for cls in classes:
+            if name in cls.namespace:
+                return cls, cls.namespace[name]
+        return None, None
+
+
+class UserObject:
+    """An instance of a plain class defined in the checked code."""
+
+    def __init__(self, cls: UserClass):
+        self.cls = cls
+        self.attrs: dict = {}
+
+
+class BoundMethod:
+    def __init__(self, owner, cls: UserClass, function):
+        self.owner = owner
+        self.cls = cls
+        self.function = function
+
+
+class Super:
+    """`super()` inside a method of `cls`, for `owner`."""
+
+    def __init__(self, owner, cls: UserClass):
+        self.owner = owner
+        self.cls = cls
+
+
+class UserLayer(Layer):
+    """An instance of a Keras Layer or Model subclass defined in the checked code."""
+
+    def __init__(self, cls: UserClass, classes):
+        super().__init__()
+        self.cls = cls
+        self.attrs: dict = {}
+        self.classes = classes  # the UserClasses machinery, to run methods
+
+    @property
+    def type_name(self) -> str:
+        return self.cls.name
+
+    def held_layers(self) -> list[Layer]:
+        """Layers held as attributes (directly or in lists, tuples and dicts): Keras tracks their weights."""
+        found: dict[int, Layer] = {}
+
+        def collect(value):
+            if isinstance(value, Layer) and value is not self:
+                found.setdefault(id(value), value)
+            elif isinstance(value, (list, tuple)):
+                for item in value:
+                    collect(item)
+            elif isinstance(value, dict):
+                for item in value.values():
+                    collect(item)
+
+        for value in self.attrs.values():
+            collect(value)
+        return list(found.values())
+
+    def all_weights(self):
+        found = [(self, w) for w in self.weights]
+        for layer in self.held_layers():
+            found.extend(layer.all_weights())
+        return found
+
+    def build(self, *shapes, **kwargs):
+        self.classes.run_build(self, shapes)
+
+    def compute_output_shape(self, *shapes, **kwargs):
+        return self.classes.output_shape(self, shapes, kwargs)
+
+
+class UserClasses:
+    """Creating, calling and inspecting instances of classes defined in the checked code."""
+
+    def __init__(self, api):
+        self.api = api
+        self.ev = api.ev
+
+    def make(self, name: str, bases: list, namespace: dict) -> UserClass:
+        from archlint.keras_names import is_keras
+        from archlint.values import Ref
+        keras_base = None
+        for base in bases:
+            if isinstance(base, Ref) and is_keras(base.qualname) and base.leaf in KERAS_BASES:
+                keras_base = base.leaf
+            elif isinstance(base, UserClass) and base.keras_base:
+                keras_base = base.keras_base
+        return UserClass(name, bases, namespace, keras_base)
+
+    def instantiate(self, cls: UserClass, args, kwargs, node):
+        if cls.keras_base:
+            obj = UserLayer(cls, self)
+            obj.origin = self.ev.position(node)
+        else:
+            obj = UserObject(cls)
+        owner_cls, init = cls.find("__init__")
+        if init is not None:
+            self.call_method(obj, owner_cls, init, args, kwargs, node)
+        elif cls.keras_base:
+            self.layer_init(obj, kwargs, node)
+        if isinstance(obj, UserLayer) and obj.name is None:
+            obj.name = self.api.auto_name(snake_case(cls.name))
+        return obj
+
+    def layer_init(self, layer: UserLayer, kwargs, node) -> None:
+        """Keras's Layer.__init__ arguments: a name, trainable, dtype (others are accepted silently)."""
+        name = kwargs.get("name")
+        layer.name = name if isinstance(name, str) else layer.name or self.api.auto_name(snake_case(layer.cls.name))
+        if isinstance(kwargs.get("trainable"), bool):
+            layer.trainable = kwargs["trainable"]
+
+    def call_method(self, owner, cls: UserClass, function, args, kwargs, node):
+        self.ev.method_classes.append((cls, owner))
+        try:
+            return self.ev.call_function(function, [owner, *args], kwargs, node)
+        finally:
+            self.ev.method_classes.pop()
+
+    def make_super(self, node):
+        if not self.ev.method_classes:
+            return self.ev.unknown("super() outside a method", node)
+        cls, owner = self.ev.method_classes[-1]
+        return Super(owner, cls)
+
+    # -- attributes -----------------------------------------------------------------------
+
+    def get_attribute(self, obj, name: str, node):
+        if isinstance(obj, Super):
+            return self.super_attribute(obj, name, node)
+        if isinstance(obj, UserClass):
+            _, value = obj.find(name)
+            return value if value is not None else self.ev.unknown(f"{obj.name}.{name} is not defined", node)
+        if name in obj.attrs:
+            return obj.attrs[name]
+        cls, value = obj.cls.find(name)
+        if value is not None:
+            return self.bind(obj, cls, value)
+        if isinstance(obj, UserLayer):
+            if name in ("name", "trainable", "built"):
+                return getattr(obj, name)
+            if name in ("add_weight", "count_params"):
+                from archlint.evaluate.keras_api import Method
+                return Method(obj, name)
+        return self.ev.unknown(f"attribute `{name}` of {obj.cls.name} is not known", node)
+
+    def bind(self, obj, cls, value):
+        from archlint.evaluate.interpreter import Function
+        return BoundMethod(obj, cls, value) if isinstance(value, Function) else value
+
+    def set_attribute(self, obj, name: str, value) -> None:
+        obj.attrs[name] = value
+        if isinstance(obj, UserLayer) and name in ("trainable", "name") and isinstance(value, (bool, str)):
+            setattr(obj, name, value)
+
+    def super_attribute(self, sup: Super, name: str, node):
+        cls, value = sup.owner.cls.find(name, after=sup.cls)
+        if value is not None:
+            return self.bind(sup.owner, cls, value)
+        from archlint.evaluate.builtins import Builtin
+        if isinstance(sup.owner, UserLayer) and name == "__init__":
+            return Builtin("Layer.__init__", lambda ev, *args, **kwargs: self.layer_init(sup.owner, kwargs, node))
+        if name == "get_config":
+            return Builtin("get_config", lambda ev, *args, **kwargs: {})
+        return Builtin(name, lambda ev, *args, **kwargs: None)
+
+    # -- custom layers ----------------------------------------------------------------------
+
+    def add_weight(self, layer: UserLayer, args, kwargs, node):
+        shape = args[0] if args else kwargs.get("shape")
+        shape = () if shape is None else shape
+        shape = (shape,) if isinstance(shape, int) else shape
+        if not isinstance(shape, (tuple, list)) or not all(isinstance(d, int) and not isinstance(d, bool) for d in shape):
+            reason = shape.reason if isinstance(shape, Unknown) else f"shape {shape!r}"
+            raise Unresolved(f"{layer.name}.add_weight() with a shape not known statically ({reason})")
+        name = kwargs.get("name")
+        trainable = kwargs.get("trainable", True)
+        return layer.add_weight(name if isinstance(name, str) else f"variable_{len(layer.weights)}", shape,
+                                trainable if isinstance(trainable, bool) else True)
+
+    def run_build(self, layer: UserLayer, shapes) -> None:
+        cls, build = layer.cls.find("build")
+        if build is not None:
+            self.checked(self.call_method(layer, cls, build, list(shapes), {}, None), layer, "build()")
+
+    def output_shape(self, layer: UserLayer, shapes, kwargs):
+        cls, compute = layer.cls.find("compute_output_shape")
+        if compute is not None:
+            result = self.checked(self.call_method(layer, cls, compute, list(shapes), {}, None), layer,
+                                  "compute_output_shape()")
+            return _as_shape(result, layer)
+        cls, call = layer.cls.find("call")
+        if call is None:
+            raise Unresolved(f"custom layer {layer.cls.name} defines neither call() nor compute_output_shape()")
+        # Keras traces call() on symbolic tensors; inner layers' nodes stay inside this layer.
+        inputs = [_symbolic(shape) for shape in shapes]
+        result = self.checked(self.call_method(layer, cls, call, inputs, kwargs_without_shapes(kwargs), None),
+                              layer, "call()")
+        return _output_shapes(result, layer)
+
+    def checked(self, value, layer, what):
+        if isinstance(value, Unknown):
+            raise Unresolved(f"{layer.cls.name}.{what} gives a value not known statically ({value.reason})")
+        return value
+
+
+def kwargs_without_shapes(kwargs):
+    return {k: v for k, v in kwargs.items() if not isinstance(v, tuple)}
+
+
+def _symbolic(shape):
+    if isinstance(shape, list):
+        return [_symbolic(s) for s in shape]
+    return Tensor(tuple(shape))
+
+
+def _output_shapes(result, layer):
+    if isinstance(result, Tensor):
+        if result.shape is None:
+            raise Unresolved(f"{layer.cls.name}.call() gives a tensor of unknown shape")
+        return result.shape
+    if isinstance(result, (list, tuple)) and result and all(isinstance(t, Tensor) for t in result):
+        return [_output_shapes(t, layer) for t in result]
+    raise Unresolved(f"{layer.cls.name}.call() does not return tensors archlint can follow")
+
+
+def _as_shape(result, layer):
+    if isinstance(result, (tuple, list)) and all(d is None or isinstance(d, int) for d in result):
+        return tuple(result)
+    if isinstance(result, list) and all(isinstance(s, tuple) for s in result):
+        return result
+    raise Unresolved(f"{layer.cls.name}.compute_output_shape() gives {result!r}")
+
