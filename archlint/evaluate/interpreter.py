@@ -90,6 +90,14 @@ class Frame:
 
 
 @dataclass(eq=False)
+class PublicModule:
+    """A public Keras API module: each name is read from its source module when first used."""
+
+    name: str
+    index: dict
+
+
+@dataclass(eq=False)
 class ModuleValue:
     """A module of the checked project, evaluated statically when imported."""
 
@@ -261,7 +269,9 @@ class Evaluator:
         for alias in node.names:
             name = _dotted(alias.name)
             bound = alias.asname.name.value if alias.asname is not None else name
-            if isinstance(module, ModuleValue) and name in module.frame.names:
+            if isinstance(module, PublicModule) and name in module.index:
+                value = self.get_attribute(module, name, node)
+            elif isinstance(module, ModuleValue) and name in module.frame.names:
                 value = module.frame.names[name]
             else:
                 value = self.import_module(f"{module_name}.{name}" if module_name else name, level, node)
@@ -270,8 +280,11 @@ class Evaluator:
                         Unknown(f"{'.' * level}{module_name}.{name} could not be resolved in the project")
             self.bind(bound, value, frame)
 
-    def import_module(self, dotted: str, level: int, node) -> ModuleValue | None:
+    def import_module(self, dotted: str, level: int, node) -> "ModuleValue | PublicModule | None":
         """Evaluate a module of the checked project once; library modules stay Refs."""
+        index = None if level else project_modules.public_index(dotted)
+        if index is not None:
+            return PublicModule(dotted, index)
         path = project_modules.find(self.current_path, dotted, level)
         if path is None:
             return None
@@ -563,6 +576,12 @@ class Evaluator:
             return obj.attr(name)
         if _is_unknown(obj):
             return obj
+        if isinstance(obj, PublicModule):
+            if name not in obj.index:
+                return Ref(f"{obj.name}.{name}")
+            source, original = obj.index[name]
+            module = self.import_module(source, 0, node)
+            return self.get_attribute(module, original, node) if module is not None else Ref(f"{source}.{original}")
         if isinstance(obj, ModuleValue):
             if name in obj.frame.names:
                 return obj.frame.names[name]

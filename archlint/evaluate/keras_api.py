@@ -11,6 +11,7 @@ import collections
 
 from archlint import dims
 from archlint.errors import LayerError, Unresolved
+from archlint.evaluate import project_modules
 from archlint.evaluate.builtins import LIBRARY
 from archlint.evaluate.keras_helpers import HELPERS
 from archlint.graph import LayerGraph, Node, Tensor
@@ -144,6 +145,8 @@ class KerasApi:
             return self.shape_of(args[0] if args else None, node)
         if name in HELPERS:
             return HELPERS[name](self, args, kwargs, node)
+        if name.startswith("keras.applications."):
+            return self.call_application(ref, name, args, kwargs, node)
         if is_keras_layer_name(name):
             leaf = name.rsplit(".", 1)[-1]
             why = "its function is opaque to static analysis" if leaf == "Lambda" else "it is not modelled by archlint"
@@ -151,6 +154,19 @@ class KerasApi:
             self.ev.report("AL301", f"{leaf} layer: output shape and parameters unknown because {why}", node)
             return self.name_layer(layer, node)
         return self.ev.unknown(f"{ref.qualname}() is not modelled", node)
+
+    def call_application(self, ref: Ref, name: str, args, kwargs, node):
+        """A keras.applications model, read from the installed Keras's own source."""
+        if project_modules.installed_keras() is None:
+            self.ev.report("AL301", f"{name}() is analysed from the installed Keras's source, and Keras is not "
+                                    "installed here: its layers are unknown", node)
+            return self.ev.unknown(f"{name}() without an installed Keras", node)
+        module_name, leaf = ref.qualname.rsplit(".", 1)
+        module = self.ev.import_module(module_name, 0, node)
+        factory = self.ev.get_attribute(module, leaf, node) if module is not None else None
+        if factory is None or isinstance(factory, (Ref, Unknown)):
+            return self.ev.unknown(f"{ref.qualname}() is not modelled", node)
+        return self.ev.call(factory, args, kwargs, node)
 
     def construct_layer(self, cls, args, kwargs, node) -> Layer:
         try:

@@ -34,6 +34,7 @@ class _LazyModule:
 np = _LazyModule("numpy")
 
 REGISTRY: dict[str, type["Layer"]] = {}
+UNKNOWN_NAME = "<name unknown>"
 
 
 def register(cls: type["Layer"]) -> type["Layer"]:
@@ -71,7 +72,8 @@ class Layer:
                  activity_regularizer=None, input_shape=None, input_dim=None, **kwargs):
         if kwargs:
             raise InvalidArgument(f"unrecognized keyword arguments passed to {type(self).__name__}: {', '.join(sorted(kwargs))}")
-        self.name = name if isinstance(name, str) else None
+        # A name computed from values archlint cannot know is shown as such, never invented.
+        self.name = name if isinstance(name, str) else UNKNOWN_NAME if isinstance(name, Unknown) else None
         self.trainable = trainable if isinstance(trainable, bool) else True
         if input_dim is not None:
             input_shape = (input_dim,)
