@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import ast
+
 import libcst as cst
 
 from archlint.evaluate.interpreter import Evaluator, Event, Function
@@ -76,6 +78,16 @@ def analyze_file(path: str, display_path: str | None = None) -> FileReport:
 def analyze_source(source: bytes | str, path: str) -> FileReport:
     report = FileReport(path)
     try:
+        # CPython's parser first: it refuses pathological nesting cleanly, where libcst's native
+        # parser could exhaust its stack. Parsing is not running: nothing is compiled or executed.
+        ast.parse(source, filename=path)
+    except SyntaxError as exc:
+        report.diagnostics.append(_diagnostic("AL001", f"cannot parse: {exc.msg}", exc.lineno or 1, exc.offset or 1))
+        return report
+    except (RecursionError, MemoryError, ValueError):
+        report.diagnostics.append(_diagnostic("AL001", "cannot parse: the code is nested too deeply", 1, 1))
+        return report
+    try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
         report.diagnostics.append(_diagnostic("AL001", f"cannot parse: {exc.message}", exc.raw_line, exc.raw_column + 1))
@@ -83,10 +95,14 @@ def analyze_source(source: bytes | str, path: str) -> FileReport:
     except (UnicodeDecodeError, ValueError) as exc:
         report.diagnostics.append(_diagnostic("AL001", f"cannot read as Python source: {exc}", 1, 1))
         return report
-    evaluator = Evaluator(module, cst.MetadataWrapper(module, unsafe_skip_copy=True), path)
-    evaluator.run_module()
-    found = _module_models(evaluator)
-    found += _factory_models(evaluator, {id(model) for _, model in found})
+    try:
+        evaluator = Evaluator(module, cst.MetadataWrapper(module, unsafe_skip_copy=True), path)
+        evaluator.run_module()
+        found = _module_models(evaluator)
+        found += _factory_models(evaluator, {id(model) for _, model in found})
+    except RecursionError:
+        report.diagnostics.append(_diagnostic("AL301", "code nested too deeply to analyse", 1, 1))
+        return report
     models = [_tabulate(symbol, model) for symbol, model in found]
     for model_report in models:
         model_report.factory = evaluator.keras.model_origin.get(id(model_report.model))

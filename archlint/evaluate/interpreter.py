@@ -145,9 +145,11 @@ class Evaluator:
         try:
             self.exec_block(self.module.body, self.globals)
         except BudgetExceeded as exc:
-            self.report("AL301", f"analysis budget exceeded at line {exc.line}; the rest of the file is not analysed", None)
+            self.report("AL301", f"analysis budget exceeded at line {exc.line}; the rest of the file is not analysed",
+                        _line_position(exc.line))
         except UserException as exc:
-            self.report("AL301", f"the file raises an exception at line {exc.line}; analysis stops there", None)
+            self.report("AL301", f"the file raises an exception at line {exc.line}; analysis stops there",
+                        _line_position(exc.line))
         except (_Return, _Break, _Continue):
             pass
 
@@ -156,9 +158,10 @@ class Evaluator:
         try:
             return self.call_function(function, [], {}, None)
         except BudgetExceeded as exc:
-            self.report("AL301", f"analysis budget exceeded at line {exc.line} in {function.name}()", None)
+            self.report("AL301", f"analysis budget exceeded at line {exc.line} in {function.name}()",
+                        _line_position(exc.line))
         except UserException as exc:
-            self.report("AL301", f"{function.name}() raises an exception at line {exc.line}", None)
+            self.report("AL301", f"{function.name}() raises an exception at line {exc.line}", _line_position(exc.line))
         return Unknown(f"{function.name}() did not complete")
 
     # -- bookkeeping ----------------------------------------------------------------------
@@ -840,6 +843,10 @@ class Evaluator:
     def check_size(self, size: int, node) -> None:
         if size > MAX_SEQUENCE:
             raise BudgetExceeded(self.line_of(node) if node is not None else 0)
+
+
+def _line_position(line: int) -> Position:
+    return Position(line, 1, line, 1)
 
 
 def _dotted(node) -> str:
