@@ -9,6 +9,7 @@ import ast
 import libcst as cst
 
 from archlint.evaluate.interpreter import Evaluator, Event, Function
+from archlint.evaluate.user_classes import UserLayer
 from archlint.graph import Node
 from archlint.layers.base import Layer
 from archlint.models import FunctionalModel, Model, SequentialModel, unique_layers
@@ -103,7 +104,7 @@ def analyze_source(source: bytes | str, path: str) -> FileReport:
     except RecursionError:
         report.diagnostics.append(_diagnostic("AL301", "code nested too deeply to analyse", 1, 1))
         return report
-    models = [_tabulate(symbol, model) for symbol, model in found]
+    models = [_tabulate(symbol, model, evaluator.keras.graph) for symbol, model in found]
     for model_report in models:
         model_report.factory = evaluator.keras.model_origin.get(id(model_report.model))
     report.models = models
@@ -111,10 +112,14 @@ def analyze_source(source: bytes | str, path: str) -> FileReport:
     return report
 
 
+def _is_model(value) -> bool:
+    return isinstance(value, Model) or isinstance(value, UserLayer) and value.is_model
+
+
 def _module_models(evaluator: Evaluator) -> list[tuple[str, object]]:
     found, seen = [], set()
     for name, value in evaluator.globals.names.items():
-        if isinstance(value, Model) and id(value) not in seen:
+        if _is_model(value) and id(value) not in seen:
             seen.add(id(value))
             found.append((name, value))
     if evaluator.keras.eager_nodes:
@@ -135,7 +140,7 @@ def _factory_models(evaluator: Evaluator, reported: set[int]) -> list[tuple[str,
         keras.reset_names()
         keras.eager_nodes = []
         result = evaluator.call_factory(value)
-        if isinstance(result, Model):
+        if _is_model(result):
             found.append((name, result))
         elif keras.eager_nodes:
             found.append((name, list(keras.eager_nodes)))
@@ -169,12 +174,16 @@ def _row(layer: Layer, nodes: list[Node]) -> LayerRow:
     return LayerRow(layer.name, layer.type_name, line, shape, params, trainable, inbound, layer, nodes)
 
 
-def _tabulate(symbol: str, model) -> ModelReport:
+def _tabulate(symbol: str, model, graph) -> ModelReport:
     if isinstance(model, list):  # layers called on concrete tensors, in call order
         rows = [_row(node.layer, [node]) for node in model]
         layers = unique_layers(row.layer for row in rows)
         line = rows[0].line if rows else None
         return _report(symbol, symbol, "eager", line, [], rows, layers, None)
+    if isinstance(model, UserLayer):  # a subclassed model lists the layers it holds
+        rows = [_row(layer, graph.nodes_of(layer)) for layer in model.held_layers()]
+        line = model.origin.line if model.origin else None
+        return _report(symbol, model.name, "subclassed", line, [], rows, model.held_layers(), model)
     rows = [_row(layer, nodes) for layer, nodes in model.rows()]
     if isinstance(model, FunctionalModel):
         inputs = [(t.node.layer.name, t.shape) for t in model.inputs if t.node is not None]

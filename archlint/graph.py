@@ -58,6 +58,10 @@ class LayerGraph:
                 self.graph.add_edge(tensor.node, node, key=i)
         return node
 
+    def nodes_of(self, layer: Layer) -> list[Node]:
+        """The applications of a layer, in the order they were made."""
+        return [node for node in self.graph.nodes if node.layer is layer]
+
     def predecessors(self, node: Node) -> list[Node]:
         return [t.node for t in node.inputs if t.node is not None]
 

@@ -403,12 +403,14 @@ class KerasApi:
             return None
         if isinstance(owner, Model) and name == "get_layer":
             return self.get_layer(owner, args, kwargs, node)
-        if isinstance(owner, Model) and name == "compile":
+        if isinstance(owner, (Model, UserLayer)) and name == "compile":
             owner.compile_args = dict(kwargs)
             owner.compile_position = self.ev.position(node)
             return None
         if isinstance(owner, UserLayer) and name == "add_weight":
             return self.classes.add_weight(owner, args, kwargs, node)
+        if isinstance(owner, UserLayer) and name == "build":
+            return self.classes.build_from_shape(owner, node)
         if isinstance(owner, Layer) and name == "count_params":
             return owner.count_params() if owner.built else self.ev.unknown("layer not built", node)
         if isinstance(owner, (list, dict, str)):

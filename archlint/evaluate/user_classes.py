@@ -72,10 +72,15 @@ class UserLayer(Layer):
         self.cls = cls
         self.attrs: dict = {}
         self.classes = classes  # the UserClasses machinery, to run methods
+        self.compile_args: dict = {}
 
     @property
     def type_name(self) -> str:
         return self.cls.name
+
+    @property
+    def is_model(self) -> bool:
+        return self.cls.keras_base == "Model"
 
     def held_layers(self) -> list[Layer]:
         """Layers held as attributes (directly or in lists, tuples and dicts): Keras tracks their weights."""
@@ -177,9 +182,12 @@ class UserClasses:
         if isinstance(obj, UserLayer):
             if name in ("name", "trainable", "built"):
                 return getattr(obj, name)
-            if name in ("add_weight", "count_params"):
-                from archlint.evaluate.keras_api import Method
+            from archlint.evaluate.keras_api import MODEL_METHODS_WITHOUT_EFFECT, Method
+            if name in ("add_weight", "count_params") or \
+                    obj.is_model and (name in ("build", "compile") or name in MODEL_METHODS_WITHOUT_EFFECT):
                 return Method(obj, name)
+            if obj.is_model and name == "layers":
+                return obj.held_layers()
         return self.ev.unknown(f"attribute `{name}` of {obj.cls.name} is not known", node)
 
     def bind(self, obj, cls, value):
@@ -215,6 +223,13 @@ class UserClasses:
         trainable = kwargs.get("trainable", True)
         return layer.add_weight(name if isinstance(name, str) else f"variable_{len(layer.weights)}", shape,
                                 trainable if isinstance(trainable, bool) else True)
+
+    def build_from_shape(self, model: UserLayer, node) -> None:
+        """model.build(shape) on a subclassed model: Keras 3 marks it built without building its layers."""
+        if model.cls.find("build")[1] is None:
+            self.ev.report("AL301", f"{model.cls.name}.build(shape) does not build the layers of a subclassed model "
+                                    "in Keras 3; call the model on keras.Input(...) to build them", node)
+            model.built = True
 
     def run_build(self, layer: UserLayer, shapes) -> None:
         cls, build = layer.cls.find("build")
