@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import math
 import operator
+import re
 
 from archlint.values import Unknown
 
@@ -251,11 +252,25 @@ def _too_big(op: str, left, right) -> bool:
     return False
 
 
+_PLAIN = (int, float, str, bool, type(None))
+
+
+def _percent_format(template: str, values, unknown):
+    """`"conv_%d" % i`: %-formatting of plain values, with widths bounded so the result stays small."""
+    items = values if isinstance(values, tuple) else (values,)
+    if not all(isinstance(v, _PLAIN) for v in items) or any(len(n) > 3 for n in re.findall(r"\d+", template)):
+        return unknown("%-formatting of values not known statically")
+    try:
+        return template % values
+    except (TypeError, ValueError, KeyError) as exc:
+        return unknown(f"%-formatting failed statically: {exc}")
+
+
 def binary(op: str, left, right, unknown):
     if _too_big(op, left, right):
         return unknown(f"result of {op} too large to analyse")
     if op == "Modulo" and isinstance(left, str):
-        return unknown("%-formatting is not evaluated")
+        return _percent_format(left, right, unknown)
     try:
         return _BINARY[op](left, right)
     except (TypeError, ValueError, ZeroDivisionError, OverflowError, KeyError) as exc:

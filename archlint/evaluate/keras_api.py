@@ -11,16 +11,17 @@ import collections
 
 from archlint import dims
 from archlint.errors import LayerError, Unresolved
-from archlint.evaluate import project_modules
+from archlint.evaluate import project_modules, tensor_ops
+from archlint.evaluate.tensor_ops import TensorFunction
 from archlint.evaluate.builtins import LIBRARY
 from archlint.evaluate.keras_helpers import HELPERS
 from archlint.graph import LayerGraph, Node, Tensor
 from archlint.keras_names import canonical, is_keras, is_keras_layer_name, layer_class, merge_function
 from archlint.layers import REGISTRY
 from archlint.evaluate.user_classes import BoundMethod, Super, UserClass, UserClasses, UserLayer, UserObject
-from archlint.layers.base import Layer, Weight, snake_case
+from archlint.layers.base import Layer, Weight, known, snake_case
 from archlint.models import FunctionalModel, Model, SequentialModel
-from archlint.values import Ref, Unknown
+from archlint.values import LossObject, Ref, Unknown
 
 TENSOR_FACTORIES = {
     "tensorflow.zeros", "tensorflow.ones", "tensorflow.random.normal", "tensorflow.random.uniform",
@@ -33,6 +34,7 @@ TENSOR_FACTORIES = {
 VARARG_TENSOR_FACTORIES = {"numpy.random.rand", "numpy.random.randn"}
 MODEL_METHODS_WITHOUT_EFFECT = {"summary", "fit", "evaluate", "predict", "save", "save_weights", "load_weights",
                                 "plot_model", "get_config", "to_json"}
+COMPILE_PARAMETERS = ("optimizer", "loss", "loss_weights", "metrics")  # Model.compile's leading positionals
 LIST_METHODS = {"append", "extend", "insert", "pop", "index", "count", "reverse", "copy", "remove", "clear"}
 DICT_METHODS = {"get", "items", "keys", "values", "update", "pop", "setdefault", "copy"}
 STR_METHODS = {"format", "join", "upper", "lower", "replace", "split", "strip", "startswith", "endswith", "title",
@@ -53,20 +55,6 @@ class OpaqueLayer(Layer):
 
     def compute_output_shape(self, *args, **kwargs):
         raise Unresolved(self.reason)
-
-
-class TensorOperator(Layer):
-    """`x + y`, `x[..., 0]` and other operators on tensors: nodes in the graph, not rows in model.layers."""
-
-    def __init__(self, op: str, key=None):
-        super().__init__()
-        self.op = op
-        self.key = key
-
-    @property
-    def type_name(self) -> str:
-        return self.op
-
 
 
 class Method:
@@ -145,8 +133,13 @@ class KerasApi:
             return self.shape_of(args[0] if args else None, node)
         if name in HELPERS:
             return HELPERS[name](self, args, kwargs, node)
+        op = tensor_ops.lookup(name)
+        if op is not None:
+            return self.apply_tensor_function(op, args, kwargs, node)
         if name.startswith("keras.applications."):
             return self.call_application(ref, name, args, kwargs, node)
+        if name.startswith("keras.losses.") and ref.leaf[:1].isupper():
+            return LossObject(name, tuple(args), dict(kwargs))
         if is_keras_layer_name(name):
             leaf = name.rsplit(".", 1)[-1]
             why = "its function is opaque to static analysis" if leaf == "Lambda" else "it is not modelled by archlint"
@@ -404,7 +397,7 @@ class KerasApi:
         if isinstance(owner, Model) and name == "get_layer":
             return self.get_layer(owner, args, kwargs, node)
         if isinstance(owner, (Model, UserLayer)) and name == "compile":
-            owner.compile_args = dict(kwargs)
+            owner.compile_args = {**dict(zip(COMPILE_PARAMETERS, args)), **kwargs}
             owner.compile_position = self.ev.position(node)
             return None
         if isinstance(owner, UserLayer) and name == "add_weight":
@@ -445,32 +438,43 @@ class KerasApi:
             return self.ev.unknown(f"{name}() shape not known statically", node)
         return Tensor(tuple(shape), eager=True)
 
-    def tensor_binary(self, op: str, left, right, node):
-        left, right = (Tensor(v.shape, eager=True) if isinstance(v, Weight) else v for v in (left, right))
-        operands = [v for v in (left, right) if isinstance(v, Tensor)]
-        other = [v for v in (left, right) if not isinstance(v, Tensor)]
-        if other and not isinstance(other[0], (int, float)):
-            return self.ev.unknown(f"{op} of a tensor and a {type(other[0]).__name__}", node)
+    def apply_tensor_function(self, op, args, kwargs, node):
+        """keras.ops.mean(x, axis=-1) and the like: an unlisted node with the function's output shape."""
+        operands, options = tensor_ops.bind(op, args, kwargs)
+        if op.tensor_args == 0:
+            operands = operands[0] if isinstance(operands[0], (list, tuple)) else operands
+        tensors = [v for v in operands if isinstance(v, Tensor)]
+        constants = {i: v for i, v in enumerate(operands) if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        if not tensors or len(tensors) + len(constants) != len(operands):
+            return self.ev.unknown(f"{op.name}() on values that are not tensors", node)
         position = self.ev.position(node)
+        function = TensorFunction(op, options, constants)
+        if not all(t.eager for t in tensors):
+            function.name = self.auto_name(op.name)  # symbolic ops take names from the layers' counter
         shape = None
-        if all(t.shape is not None for t in operands):
+        if all(t.shape is not None for t in tensors):
             try:
-                shape = operands[0].shape
-                for t in operands[1:]:
-                    shape = dims.broadcast(shape, t.shape)
+                known(options, f"{op.name}() arguments")
+                shape = function.compute_output_shape(*(t.shape for t in tensors))
             except LayerError as exc:
-                self.ev.report(exc.code, f"operator {op}: {exc.message}", position)
-                shape = None
-        return self.record(TensorOperator(op), operands, shape, position, listed=False)
+                self.ev.report(exc.code, f"{op.name}(): {exc.message}", position)
+            except Unresolved as exc:
+                self.ev.report("AL301", f"{op.name}(): {exc.reason}", position)
+            except (TypeError, ValueError) as exc:
+                self.ev.report("AL301", f"{op.name}(): arguments not understood ({exc})", position)
+        return self.record(function, tensors, shape, position, listed=False)
+
+    def tensor_binary(self, op: str, left, right, node):
+        if op not in tensor_ops.OPERATORS:
+            return self.ev.unknown(f"operator {op} on tensors is not modelled", node)
+        left, right = (Tensor(v.shape, eager=True) if isinstance(v, Weight) else v for v in (left, right))
+        return self.apply_tensor_function(tensor_ops.OPS[tensor_ops.OPERATORS[op]], [left, right], {}, node)
 
     def tensor_unary(self, tensor: Tensor, node):
-        return self.record(TensorOperator("Negative"), [tensor], tensor.shape, self.ev.position(node), listed=False)
+        return self.apply_tensor_function(tensor_ops.OPS["negative"], [tensor], {}, node)
 
     def tensor_subscript(self, tensor: Tensor, key, node):
-        shape = None if tensor.shape is None else _index_shape(tensor.shape, key)
-        if shape is None and tensor.shape is not None:
-            self.ev.report("AL301", "tensor indexing not understood statically", node)
-        return self.record(TensorOperator("GetItem", key), [tensor], shape, self.ev.position(node), listed=False)
+        return self.apply_tensor_function(tensor_ops.OPS["get_item"], [tensor], {"key": key}, node)
 
     def subscript(self, value, key, node):
         return self.ev.unknown(f"subscript of {type(value).__name__} is not modelled", node)
@@ -499,30 +503,3 @@ def _map_tensors(value, fn):
     if isinstance(value, dict):
         return {k: _map_tensors(v, fn) for k, v in value.items()}
     return value
-
-
-def _index_shape(shape, key):
-    """Shape after NumPy basic indexing with ints, slices, None and Ellipsis; None if not understood."""
-    key = key if isinstance(key, tuple) else (key,)
-    if sum(k is Ellipsis for k in key) > 1:
-        return None
-    consumed = sum(1 for k in key if k is not None and k is not Ellipsis)
-    if consumed > len(shape):
-        return None
-    if Ellipsis in key:
-        at = key.index(Ellipsis)
-        key = key[:at] + (slice(None),) * (len(shape) - consumed) + key[at + 1:]
-    else:
-        key = key + (slice(None),) * (len(shape) - consumed)
-    out, axis = [], 0
-    for k in key:
-        if k is None:
-            out.append(1)
-            continue
-        size = shape[axis]
-        axis += 1
-        if isinstance(k, bool) or not isinstance(k, (int, slice)):
-            return None
-        if isinstance(k, slice):
-            out.append(None if size is None else len(range(*k.indices(size))))
-    return tuple(out)

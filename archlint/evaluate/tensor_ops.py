@@ -1,0 +1,267 @@
+"""Tensor functions of keras.ops (and their TensorFlow names): shape rule and NumPy forward together.
+
+In a functional model they are graph nodes that Keras does not list in model.layers.
+"""
+
+from __future__ import annotations
+
+from archlint import dims
+from archlint.dims import product
+from archlint.errors import IncompatibleShapes, InvalidArgument, ReshapeMismatch, Unresolved
+from archlint.layers import activations
+from archlint.layers.base import Layer, normalize_axis, np
+
+
+class TensorFunction(Layer):
+    """One call of a tensor function: its name, its non-tensor arguments, and how to run it."""
+
+    def __init__(self, op: "Op", options: dict, constants: dict):
+        super().__init__()
+        self.op = op
+        self.options = options
+        self.constants = constants  # numbers passed where a tensor goes, by operand position
+
+    @property
+    def type_name(self) -> str:
+        return self.op.name
+
+    def operands(self, values, scalar):
+        values = list(values)
+        for index in sorted(self.constants):
+            values.insert(index, scalar(self.constants[index]))
+        return [values] if self.op.tensor_args == 0 else values
+
+    def compute_output_shape(self, *shapes, **kwargs):
+        return self.op.shape(*self.operands(shapes, lambda value: ()), **self.options)
+
+    def forward(self, *arrays, **kwargs):
+        operands = self.operands(arrays, lambda value: np.float32(value))
+        return np.asarray(self.op.forward(*operands, **self.options), dtype=np.float32)
+
+
+class Op:
+    def __init__(self, name, shape, forward, tensor_args=1, options=()):
+        self.name = name
+        self.shape = shape
+        self.forward = forward
+        self.tensor_args = tensor_args  # how many leading positional arguments are tensors (0: a list of them)
+        self.options = options  # names of the other arguments, in positional order
+
+
+def _same(shape, **options):
+    return shape
+
+
+def _broadcast(a, b, **options):
+    return dims.broadcast(a, b)
+
+
+def _axes(axis, rank):
+    if axis is None:
+        return tuple(range(rank))
+    axis = axis if isinstance(axis, (tuple, list)) else (axis,)
+    return tuple(normalize_axis(a, rank) for a in axis)
+
+
+def _reduce(shape, axis=None, keepdims=False):
+    axes = _axes(axis, len(shape))
+    if keepdims:
+        return tuple(1 if i in axes else d for i, d in enumerate(shape))
+    return tuple(d for i, d in enumerate(shape) if i not in axes)
+
+
+def _reshape(shape, newshape=None):
+    newshape = tuple(newshape)
+    if sum(d == -1 for d in newshape) > 1:
+        raise InvalidArgument("reshape: at most one -1")
+    total, known = product(shape), product(d for d in newshape if d != -1)
+    if -1 in newshape:
+        if total is None or known is None:
+            return tuple(None if d == -1 else d for d in newshape)
+        if known == 0 or total % known:
+            raise ReshapeMismatch(f"cannot reshape {dims.format_shape(shape)} into {newshape}")
+        return tuple(total // known if d == -1 else d for d in newshape)
+    if total is not None and known is not None and total != known:
+        raise ReshapeMismatch(f"cannot reshape {dims.format_shape(shape)} ({total} values) into {newshape} ({known})")
+    return newshape
+
+
+def _transpose(shape, axes=None):
+    axes = tuple(reversed(range(len(shape)))) if axes is None else tuple(normalize_axis(a, len(shape)) for a in axes)
+    return tuple(shape[a] for a in axes)
+
+
+def _expand_dims(shape, axis=None):
+    axis = normalize_axis(axis, len(shape) + 1)
+    return shape[:axis] + (1,) + shape[axis:]
+
+
+def _squeeze(shape, axis=None):
+    if axis is None:
+        if None in shape:
+            raise Unresolved("squeeze() of a tensor with unknown dimensions")
+        return tuple(d for d in shape if d != 1)
+    axes = _axes(axis, len(shape))
+    for a in axes:
+        if shape[a] not in (1, None):
+            raise InvalidArgument(f"squeeze: axis {a} has size {shape[a]}, not 1")
+    return tuple(d for i, d in enumerate(shape) if i not in axes)
+
+
+def _concatenate(shapes, axis=0):
+    rank = len(shapes[0])
+    axis = normalize_axis(axis, rank)
+    out = list(shapes[0])
+    for shape in shapes[1:]:
+        if len(shape) != rank:
+            raise IncompatibleShapes(f"concatenate: ranks differ, {[dims.format_shape(s) for s in shapes]}")
+        for i, (a, b) in enumerate(zip(out, shape)):
+            if i == axis:
+                out[i] = dims.add(a, b)
+            elif a is not None and b is not None and a != b:
+                raise IncompatibleShapes(f"concatenate on axis {axis}: {[dims.format_shape(s) for s in shapes]}")
+            elif a is None:
+                out[i] = b
+    return tuple(out)
+
+
+def _stack(shapes, axis=0):
+    rank = len(shapes[0]) + 1
+    axis = normalize_axis(axis, rank)
+    if any(s != shapes[0] for s in shapes):
+        raise IncompatibleShapes(f"stack: shapes differ, {[dims.format_shape(s) for s in shapes]}")
+    return shapes[0][:axis] + (len(shapes),) + shapes[0][axis:]
+
+
+def _matmul(a, b, **options):
+    if len(a) < 1 or len(b) < 1:
+        raise InvalidArgument("matmul of a scalar")
+    if len(a) == 1 or len(b) == 1:
+        raise Unresolved("matmul with a rank-1 operand is not modelled")
+    if a[-1] is not None and b[-2] is not None and a[-1] != b[-2]:
+        raise IncompatibleShapes(f"matmul: {dims.format_shape(a)} @ {dims.format_shape(b)}")
+    return dims.broadcast(a[:-2], b[:-2]) + (a[-2], b[-1])
+
+
+def _index_shape(shape, key=None):
+    """Shape after NumPy basic indexing with ints, slices, None and Ellipsis."""
+    key = key if isinstance(key, tuple) else (key,)
+    if sum(k is Ellipsis for k in key) > 1:
+        raise InvalidArgument("an index can only have a single ellipsis")
+    consumed = sum(1 for k in key if k is not None and k is not Ellipsis)
+    if consumed > len(shape):
+        raise InvalidArgument(f"too many indices for a tensor of rank {len(shape)}")
+    if Ellipsis in key:
+        at = key.index(Ellipsis)
+        key = key[:at] + (slice(None),) * (len(shape) - consumed) + key[at + 1:]
+    else:
+        key = key + (slice(None),) * (len(shape) - consumed)
+    out, axis = [], 0
+    for k in key:
+        if k is None:
+            out.append(1)
+            continue
+        size = shape[axis]
+        axis += 1
+        if isinstance(k, bool) or not isinstance(k, (int, slice)):
+            raise Unresolved("tensor indexing other than ints, slices, None and ... is not modelled")
+        if isinstance(k, int) and size is not None and not -size <= k < size:
+            raise InvalidArgument(f"index {k} is out of bounds for an axis of size {size}")
+        if isinstance(k, slice):
+            out.append(None if size is None else len(range(*k.indices(size))))
+    return tuple(out)
+
+
+def _np_reduce(fn):
+    return lambda x, axis=None, keepdims=False: fn(x, axis=None if axis is None else tuple(axis) if isinstance(axis, list) else axis, keepdims=keepdims)
+
+
+def _activation(name):
+    return Op(name, _same, lambda x: activations.apply(name, x))
+
+
+_UNARY = {
+    "exp": lambda x: np.exp(x), "log": lambda x: np.log(x), "sqrt": lambda x: np.sqrt(x), "abs": lambda x: np.abs(x),
+    "square": lambda x: np.square(x), "negative": lambda x: np.negative(x), "sign": lambda x: np.sign(x),
+    "floor": lambda x: np.floor(x), "ceil": lambda x: np.ceil(x), "round": lambda x: np.round(x),
+    "stop_gradient": lambda x: x, "identity": lambda x: x, "rsqrt": lambda x: 1 / np.sqrt(x),
+}
+_BINARY = {
+    "add": lambda a, b: np.add(a, b), "subtract": lambda a, b: np.subtract(a, b),
+    "multiply": lambda a, b: np.multiply(a, b), "divide": lambda a, b: np.divide(a, b),
+    "true_divide": lambda a, b: np.divide(a, b), "maximum": lambda a, b: np.maximum(a, b),
+    "minimum": lambda a, b: np.minimum(a, b), "power": lambda a, b: np.power(a, b),
+    "floor_divide": lambda a, b: np.floor_divide(a, b), "mod": lambda a, b: np.mod(a, b),
+}
+_REDUCE = {
+    "mean": lambda: np.mean, "sum": lambda: np.sum, "max": lambda: np.max, "min": lambda: np.min,
+    "prod": lambda: np.prod, "std": lambda: np.std, "var": lambda: np.var,
+}
+
+OPS: dict[str, Op] = {}
+for _name, _fn in _UNARY.items():
+    OPS[_name] = Op(_name, _same, _fn)
+for _name in ("relu", "relu6", "sigmoid", "tanh", "gelu", "silu", "swish", "softplus", "softsign", "elu", "selu",
+              "hard_sigmoid", "mish"):
+    OPS[_name] = _activation(_name)
+for _name, _fn in _BINARY.items():
+    OPS[_name] = Op(_name, _broadcast, _fn, tensor_args=2)
+for _name, _get in _REDUCE.items():
+    OPS[_name] = Op(_name, _reduce, lambda x, axis=None, keepdims=False, _get=_get: _np_reduce(_get())(x, axis, keepdims),
+                    options=("axis", "keepdims"))
+OPS["softmax"] = Op("softmax", _same, lambda x, axis=-1: activations.FUNCTIONS["softmax"](x, axis), options=("axis",))
+OPS["cast"] = Op("cast", _same, lambda x, dtype=None: x, options=("dtype",))
+OPS["reshape"] = Op("reshape", _reshape, lambda x, newshape=None: x.reshape(newshape), options=("newshape",))
+OPS["transpose"] = Op("transpose", _transpose, lambda x, axes=None: np.transpose(x, axes), options=("axes",))
+OPS["expand_dims"] = Op("expand_dims", _expand_dims, lambda x, axis=None: np.expand_dims(x, axis), options=("axis",))
+OPS["squeeze"] = Op("squeeze", _squeeze, lambda x, axis=None: np.squeeze(x, axis), options=("axis",))
+OPS["concatenate"] = Op("concatenate", _concatenate, lambda xs, axis=0: np.concatenate(xs, axis), tensor_args=0,
+                        options=("axis",))
+OPS["stack"] = Op("stack", _stack, lambda xs, axis=0: np.stack(xs, axis), tensor_args=0, options=("axis",))
+OPS["matmul"] = Op("matmul", _matmul, lambda a, b: np.matmul(a, b), tensor_args=2)
+OPS["get_item"] = Op("get_item", _index_shape, lambda x, key=None: x[key], options=("key",))
+
+# Python operators on tensors are these functions in Keras (`x + y` is keras.ops.add).
+OPERATORS = {"Add": "add", "Subtract": "subtract", "Multiply": "multiply", "Divide": "true_divide",
+             "FloorDivide": "floor_divide", "Modulo": "mod", "Power": "power", "MatrixMultiply": "matmul"}
+
+# TensorFlow's names for the same functions, and their argument names.
+_TF_NAMES = {
+    "reduce_mean": "mean", "reduce_sum": "sum", "reduce_max": "max", "reduce_min": "min", "reduce_prod": "prod",
+    "concat": "concatenate", "math.reduce_mean": "mean", "math.reduce_sum": "sum", "math.add": "add",
+    "math.multiply": "multiply", "math.subtract": "subtract", "math.divide": "divide", "math.exp": "exp",
+    "math.sqrt": "sqrt", "math.square": "square", "math.abs": "abs", "math.sigmoid": "sigmoid", "math.tanh": "tanh",
+    "nn.relu": "relu", "nn.relu6": "relu6", "nn.sigmoid": "sigmoid", "nn.softmax": "softmax", "nn.gelu": "gelu",
+    "nn.silu": "silu", "nn.swish": "swish", "nn.tanh": "tanh",
+}
+_TF_ARGUMENTS = {"shape": "newshape", "perm": "axes", "keepdims": "keepdims", "values": None}
+
+
+def lookup(qualname: str) -> Op | None:
+    """The tensor function a canonical name refers to: keras.ops.X, keras.ops.nn.X, tensorflow.X, ..."""
+    for prefix in ("keras.ops.nn.", "keras.ops.numpy.", "keras.ops.math.", "keras.ops."):
+        if qualname.startswith(prefix):
+            return OPS.get(qualname[len(prefix):])
+    if qualname.startswith("tensorflow."):
+        rest = qualname[len("tensorflow."):]
+        return OPS.get(_TF_NAMES.get(rest, rest))
+    return None
+
+
+def bind(op: Op, args, kwargs):
+    """Split a call's arguments into the tensor arguments and the named options."""
+    kwargs = {_TF_ARGUMENTS.get(k, k) or "": v for k, v in kwargs.items()}
+    kwargs.pop("name", None)
+    kwargs.pop("", None)
+    if op.tensor_args == 0:
+        tensors = [args[0] if args else kwargs.pop("xs", kwargs.pop("tensors", None))]
+        rest = list(args[1:])
+    else:
+        tensors = list(args[:op.tensor_args])
+        rest = list(args[op.tensor_args:])
+        for name in ("x", "x1", "x2", "a", "b"):
+            if len(tensors) < op.tensor_args and name in kwargs:
+                tensors.append(kwargs.pop(name))
+    options = dict(zip(op.options, rest))
+    options.update({k: v for k, v in kwargs.items() if k in op.options})
+    return tensors, options
