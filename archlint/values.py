@@ -30,3 +30,15 @@ class Ref:
 
     def attr(self, name: str) -> "Ref":
         return Ref(f"{self.qualname}.{name}")
+
+
+@dataclass(frozen=True)
+class LossObject:
+    """A loss instance such as keras.losses.CategoricalCrossentropy(from_logits=True), with its arguments.
+
+    Kept (not made Unknown) so that rules can compare the compiled loss with the model's output.
+    """
+
+    qualname: str
+    args: tuple
+    kwargs: dict
