@@ -45,6 +45,9 @@ class Node:
     position: Position | None = None
     is_input: bool = False
     listed: bool = True  # Keras lists layers in model.layers, not tensor operators
+    # The call as the source made it, tensors in place: the runtime calls the forward the same way.
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
 
 
 class LayerGraph:

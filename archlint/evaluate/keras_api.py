@@ -191,7 +191,7 @@ class KerasApi:
             shape_args = _map_tensors(args, lambda t: t.shape)
             shape_kwargs = _map_tensors(kwargs, lambda t: t.shape)
             out_shape = self.output_shape(layer, shape_args, shape_kwargs, position)
-        return self.record(layer, tensors, out_shape, position)
+        return self.record(layer, tensors, out_shape, position, call=(args, kwargs))
 
     def output_shape(self, layer: Layer, shape_args, shape_kwargs, position):
         """Build the layer on first use (weights are shared after that) and compute its output shape.
@@ -212,9 +212,11 @@ class KerasApi:
                 self.ev.report("AL301", f"{layer.name} ({layer.type_name}): {exc.reason}", position, layer)
         return None
 
-    def record(self, layer: Layer, tensors: list[Tensor], out_shape, position, listed: bool = True):
+    def record(self, layer: Layer, tensors: list[Tensor], out_shape, position, listed: bool = True, call=None):
+        """One application of `layer`; `call` is its (args, kwargs) when they are more than `tensors` in order."""
         eager = all(t.eager for t in tensors)
-        graph_node = self.graph.add(Node(layer, tensors, position=position, listed=listed))
+        args, kwargs = _map_tensors(call, lambda t: t) if call else (tensors, {})  # a copy: the source may mutate its lists
+        graph_node = self.graph.add(Node(layer, tensors, position=position, listed=listed, args=tuple(args), kwargs=kwargs))
         shapes = out_shape if isinstance(out_shape, list) else [out_shape]
         graph_node.outputs = [Tensor(shape, graph_node, i, eager) for i, shape in enumerate(shapes)]
         if eager and listed:
