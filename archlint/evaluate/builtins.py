@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import operator
 import re
@@ -11,6 +12,34 @@ from archlint.values import Unknown
 
 MAX_ITEMS = 1_000_000
 MAX_INT_BITS = 4096
+
+
+class NotEvaluated(Exception):
+    """A limit of archlint's evaluation (not an error the checked code would raise)."""
+
+
+class PythonError(Exception):
+    """What Python itself would raise on these known values: the checked code may catch it."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+
+
+class ExceptionClass:
+    """A builtin exception class; `parent` makes `except LookupError` catch a KeyError."""
+
+    def __init__(self, name: str, parent: "ExceptionClass | None"):
+        self.name = name
+        self.parent = parent
+
+    def catches(self, kind: str) -> bool:
+        cls = EXCEPTIONS.get(kind)
+        while cls is not None:
+            if cls is self:
+                return True
+            cls = cls.parent
+        return self.name in ("Exception", "BaseException")
 
 
 class Builtin:
@@ -25,8 +54,10 @@ class Builtin:
             return next(a for a in args if isinstance(a, Unknown))
         try:
             return self.fn(evaluator, *args, **kwargs)
+        except NotEvaluated as exc:
+            return Unknown(f"{self.name}(): {exc}")
         except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError, OverflowError, AttributeError) as exc:
-            return Unknown(f"{self.name}() failed statically: {exc}")
+            raise PythonError(type(exc).__name__, f"{self.name}(): {exc}") from None
 
     def __repr__(self):
         return f"<builtin {self.name}>"
@@ -43,14 +74,14 @@ def _plain(fn):
 def _bounded(items):
     items = list(items)
     if len(items) > MAX_ITEMS:
-        raise ValueError("sequence too large to analyse")
+        raise NotEvaluated("sequence too large to analyse")
     return items
 
 
 def _iterable(evaluator, value):
     items = evaluator.iterate(value, None)
     if items is None:
-        raise ValueError("iterable not known statically")
+        raise NotEvaluated("iterable not known statically")
     return items
 
 
@@ -64,8 +95,6 @@ def _len(evaluator, value):
 
 
 def _range(evaluator, *args):
-    if not all(isinstance(a, int) for a in args):
-        raise TypeError("range() needs integers")
     return range(*args)
 
 
@@ -84,14 +113,14 @@ def _reversed(evaluator, iterable):
 
 def _sorted(evaluator, iterable, reverse=False, key=None):
     if key is not None:
-        raise TypeError("sorted() with a key is not evaluated")
+        raise NotEvaluated("sorted() with a key is not evaluated")
     return sorted(_iterable(evaluator, iterable), reverse=reverse)
 
 
 def _aggregate(fn):
     def run(evaluator, *args, **kwargs):
         if kwargs.get("key") is not None:
-            raise TypeError("key functions are not evaluated")
+            raise NotEvaluated("key functions are not evaluated")
         kwargs.pop("key", None)
         values = list(args) if len(args) > 1 else _iterable(evaluator, args[0])
         if any(isinstance(v, Unknown) for v in values):
@@ -124,7 +153,7 @@ def _isinstance(evaluator, value, kinds):
     names = {k.name for k in (kinds if isinstance(kinds, tuple) else (kinds,)) if isinstance(k, Builtin)}
     checks = {"int": int, "float": float, "str": str, "list": list, "tuple": tuple, "dict": dict, "bool": bool, "set": set}
     if isinstance(value, Unknown) or not names or not names <= set(checks):
-        return Unknown("isinstance() not decidable statically")
+        raise NotEvaluated("isinstance() not decidable statically")
     return isinstance(value, tuple(checks[n] for n in names))
 
 
@@ -151,7 +180,7 @@ class Partial(Builtin):
 def _linspace(evaluator, start, stop, num=50, endpoint=True):
     """numpy.linspace on numbers, as a list (the same arithmetic: start + i * step, the end exact)."""
     if not isinstance(num, int) or num < 0 or num > MAX_ITEMS:
-        raise ValueError("linspace() size not analysable")
+        raise NotEvaluated("linspace() size not analysable")
     div = num - 1 if endpoint else num
     step = (stop - start) / div if div > 0 else 0.0
     values = [start + i * step for i in range(num)]
@@ -160,13 +189,21 @@ def _linspace(evaluator, start, stop, num=50, endpoint=True):
     return [float(v) for v in values]
 
 
+def _wraps(evaluator, wrapped, *args, **kwargs):
+    """functools.wraps: the wrapper takes the wrapped function's name."""
+    def decorate(evaluator, wrapper):
+        return dataclasses.replace(wrapper, name=wrapped.name) if hasattr(wrapped, "name") and \
+            dataclasses.is_dataclass(wrapper) else wrapper
+    return Builtin("wraps", decorate)
+
+
 def _print(evaluator, *args, **kwargs):
     return None
 
 
 def _int(evaluator, value=0, base=None):
     if isinstance(value, str) and len(value) > 1000:
-        raise ValueError("integer string too long")
+        raise NotEvaluated("integer string too long")
     return int(value) if base is None else int(value, base)
 
 
@@ -175,6 +212,16 @@ def _str(evaluator, value=""):
         return Unknown("str() of an object")
     return str(value)
 
+
+EXCEPTIONS: dict[str, ExceptionClass] = {}
+for _name, _parent in [("BaseException", None), ("Exception", "BaseException"), ("ArithmeticError", "Exception"),
+                       ("LookupError", "Exception"), ("ValueError", "Exception"), ("TypeError", "Exception"),
+                       ("KeyError", "LookupError"), ("IndexError", "LookupError"), ("AttributeError", "Exception"),
+                       ("ZeroDivisionError", "ArithmeticError"), ("OverflowError", "ArithmeticError"),
+                       ("ImportError", "Exception"), ("ModuleNotFoundError", "ImportError"),
+                       ("RuntimeError", "Exception"), ("NotImplementedError", "RuntimeError"),
+                       ("AssertionError", "Exception"), ("StopIteration", "Exception"), ("OSError", "Exception")]:
+    EXCEPTIONS[_name] = ExceptionClass(_name, EXCEPTIONS.get(_parent))
 
 BUILTINS = {name: Builtin(name, fn) for name, fn in {
     "len": _len,
@@ -221,6 +268,7 @@ LIBRARY = {name: Builtin(name, fn) for name, fn in {
     "copy.deepcopy": _plain(copy.deepcopy),
     "copy.copy": _plain(copy.copy),
     "functools.partial": _partial,
+    "functools.wraps": _wraps,
     "numpy.linspace": _linspace,
     "numpy.prod": _plain(lambda values: math.prod(values)),
     "numpy.ceil": _plain(math.ceil),

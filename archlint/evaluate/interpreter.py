@@ -48,11 +48,11 @@ class _Continue(Exception):
 
 
 class UserException(Exception):
-    """A `raise` in the checked code: it unwinds to a matching `try`, or ends that analysis."""
+    """An exception in the checked code: it unwinds to a matching `try`, or ends that analysis."""
 
-    def __init__(self, value, line: int):
+    def __init__(self, kind: str | None, line: int):
         super().__init__(line)
-        self.value = value
+        self.kind = kind  # the exception class's name, None when not known statically
         self.line = line
 
 
@@ -148,7 +148,7 @@ class Evaluator:
             self.report("AL301", f"analysis budget exceeded at line {exc.line}; the rest of the file is not analysed",
                         _line_position(exc.line))
         except UserException as exc:
-            self.report("AL301", f"the file raises an exception at line {exc.line}; analysis stops there",
+            self.report("AL301", f"the file raises {exc.kind or 'an exception'} at line {exc.line}; analysis stops there",
                         _line_position(exc.line))
         except (_Return, _Break, _Continue):
             pass
@@ -161,7 +161,8 @@ class Evaluator:
             self.report("AL301", f"analysis budget exceeded at line {exc.line} in {function.name}()",
                         _line_position(exc.line))
         except UserException as exc:
-            self.report("AL301", f"{function.name}() raises an exception at line {exc.line}", _line_position(exc.line))
+            self.report("AL301", f"{function.name}() raises {exc.kind or 'an exception'} at line {exc.line}",
+                        _line_position(exc.line))
         return Unknown(f"{function.name}() did not complete")
 
     # -- bookkeeping ----------------------------------------------------------------------
@@ -251,7 +252,11 @@ class Evaluator:
             self.exec_import_from(node, frame)
         elif isinstance(node, cst.Raise):
             value = None if node.exc is None else self.eval(node.exc, frame)
-            raise UserException(value, self.line_of(node))
+            kind = value.name if isinstance(value, builtin_values.ExceptionClass) else None
+            raise UserException(kind, self.line_of(node))
+        elif isinstance(node, cst.Assert):
+            if self.truth(self.eval(node.test, frame), node.test, report=False) is False:
+                raise UserException("AssertionError", self.line_of(node))
         elif isinstance(node, cst.Global):
             frame.globals_declared.update(n.name.value for n in node.names)
         elif isinstance(node, cst.Del):
@@ -366,16 +371,27 @@ class Evaluator:
     def exec_Try(self, node: cst.Try, frame: Frame) -> None:
         try:
             self.exec_block(node.body, frame)
-        except UserException:
-            if not node.handlers:
+        except UserException as exc:
+            handler = next((h for h in node.handlers if self.handles(h, exc, frame)), None)
+            if handler is None:
                 raise
-            self.exec_block(node.handlers[0].body, frame)
+            if handler.name is not None:
+                self.assign(handler.name.name, Unknown(f"exception {exc.kind}"), frame)
+            self.exec_block(handler.body, frame)
         else:
             if node.orelse is not None:
                 self.exec_block(node.orelse.body, frame)
         finally:
             if node.finalbody is not None:
                 self.exec_block(node.finalbody.body, frame)
+
+    def handles(self, handler: cst.ExceptHandler, exc: UserException, frame: Frame) -> bool:
+        if handler.type is None:
+            return True
+        caught = self.eval(handler.type, frame)
+        classes = caught if isinstance(caught, tuple) else (caught,)
+        return any(isinstance(c, builtin_values.ExceptionClass) and (exc.kind is None or c.catches(exc.kind))
+                   for c in classes)
 
     def exec_With(self, node: cst.With, frame: Frame) -> None:
         for item in node.items:
@@ -403,8 +419,8 @@ class Evaluator:
 
     def apply_decorator(self, decorator, function, node):
         """Decorators that only register or document a function leave it as it is."""
-        if isinstance(decorator, Function):
-            return self.call_function(decorator, [function], {}, node)
+        if isinstance(decorator, (Function, builtin_values.Builtin)):
+            return self.call(decorator, [function], {}, node)
         return function
 
     # -- binding --------------------------------------------------------------------------
@@ -423,6 +439,8 @@ class Evaluator:
             if scope.parent is None and scope.star_imports:
                 return scope.star_imports[-1].attr(name)
             scope = scope.parent
+        if name in builtin_values.EXCEPTIONS:
+            return builtin_values.EXCEPTIONS[name]
         if name in builtin_values.BUILTINS:
             return builtin_values.BUILTINS[name]
         return self.unknown(f"name `{name}` is not defined", node)
@@ -618,7 +636,7 @@ class Evaluator:
             try:
                 return value[key]
             except (IndexError, KeyError, TypeError) as exc:
-                return self.unknown(f"subscript failed: {exc}", node)
+                raise UserException(type(exc).__name__, self.line_of(node)) from None
         return self.keras.subscript(value, key, node)
 
     def eval_UnaryOperation(self, node: cst.UnaryOperation, frame):
@@ -748,13 +766,18 @@ class Evaluator:
     def call(self, function, args, kwargs, node):
         if isinstance(function, Function):
             return self.call_function(function, args, kwargs, node)
-        if isinstance(function, builtin_values.Builtin):
-            if function.name == "super":
-                return self.keras.classes.make_super(node)
-            return function(self, args, kwargs, node)
+        if isinstance(function, builtin_values.ExceptionClass):
+            return function  # raising `ValueError("...")` needs only the class
+        if isinstance(function, builtin_values.Builtin) and function.name == "super":
+            return self.keras.classes.make_super(node)
         if _is_unknown(function):
             return self.unknown(f"call of an unknown callable ({function.reason})", node)
-        return self.keras.call(function, args, kwargs, node)
+        try:
+            if isinstance(function, builtin_values.Builtin):
+                return function(self, args, kwargs, node)
+            return self.keras.call(function, args, kwargs, node)
+        except builtin_values.PythonError as exc:
+            raise UserException(exc.kind, self.line_of(node)) from None
 
     # -- user functions -------------------------------------------------------------------
 
