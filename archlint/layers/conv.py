@@ -121,9 +121,12 @@ def check_positive(layer, spatial, out) -> None:
             dilation = getattr(layer, "dilation_rate", None)
             d = dilation[axis] if dilation else 1
             extent = f"{d}*({k} - 1) + 1" if d != 1 else f"{k}"
+            needed = d * (k - 1) + 1
             raise NegativeDimension(
                 f"{layer.type_name} output size would be {o} on spatial axis {axis + 1}: "
-                f"floor(({n} - {extent}) / {s}) + 1 = {o} with padding='{getattr(layer, 'padding', 'valid')}'")
+                f"floor(({n} - {extent}) / {s}) + 1 = {o} with padding='{getattr(layer, 'padding', 'valid')}'; "
+                f"it needs an input of at least {needed} there: use padding='same', fewer downsampling steps "
+                f"before it, or a larger input")
 
 
 class ChannelsLayer(Layer):

@@ -39,7 +39,8 @@ def model_json(model) -> dict:
 
 def diagnostic_json(d) -> dict:
     return {"code": d.code, "severity": d.severity, "message": d.message, "line": d.line, "column": d.column,
-            "end_line": d.end_line, "end_column": d.end_column, "symbol": d.symbol, "layer": d.layer}
+            "end_line": d.end_line, "end_column": d.end_column, "symbol": d.symbol, "layer": d.layer,
+            "via": list(d.chain)}  # the helper calls and loop iterations that led there, outermost first
 
 
 def render(files) -> str:
