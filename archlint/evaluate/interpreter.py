@@ -19,7 +19,7 @@ from archlint.evaluate import builtins as builtin_values
 from archlint.evaluate import project_modules
 from archlint.evaluate.keras_api import KerasApi
 from archlint.graph import Position, Tensor
-from archlint.layers.base import Layer
+from archlint.layers.base import Layer, Weight
 from archlint.values import Ref, Unknown
 
 MAX_STEPS = 2_000_000
@@ -630,8 +630,8 @@ class Evaluator:
             return value
         if _is_unknown(key) or (isinstance(key, slice) and any(_is_unknown(p) for p in (key.start, key.stop, key.step))):
             return self.unknown("subscript with an unknown index", node)
-        if isinstance(value, Tensor):
-            return self.keras.tensor_subscript(value, key, node)
+        if isinstance(value, (Tensor, Weight)):
+            return self.keras.tensor_subscript(self.keras.as_tensor(value), key, node)
         if isinstance(value, (list, tuple, str, dict, range)):
             try:
                 return value[key]
@@ -647,8 +647,8 @@ class Evaluator:
             return self.unknown("`not` of an unknown value", node) if truth is None else not truth
         if isinstance(value, (int, float)) and not _is_unknown(value):
             return {"Minus": lambda v: -v, "Plus": lambda v: +v, "BitInvert": lambda v: ~v}[op](value)
-        if isinstance(value, Tensor):
-            return self.keras.tensor_unary(value, node)
+        if isinstance(value, (Tensor, Weight)):
+            return self.keras.tensor_unary(self.keras.as_tensor(value), node)
         return self.unknown("unary operation on an unknown value", node)
 
     def eval_BinaryOperation(self, node: cst.BinaryOperation, frame):
@@ -657,8 +657,8 @@ class Evaluator:
         return self.binary(type(node.operator).__name__, left, right, node)
 
     def binary(self, op: str, left, right, node):
-        if isinstance(left, Tensor) or isinstance(right, Tensor):
-            return self.keras.tensor_binary(op, left, right, node)
+        if isinstance(left, (Tensor, Weight)) or isinstance(right, (Tensor, Weight)):
+            return self.keras.tensor_binary(op, self.keras.as_tensor(left), self.keras.as_tensor(right), node)
         if _is_unknown(left) or _is_unknown(right):
             return left if _is_unknown(left) else right
         return builtin_values.binary(op, left, right, lambda reason: self.unknown(reason, node))

@@ -13,7 +13,7 @@ from archlint import dims
 from archlint.errors import LayerError, Unresolved
 from archlint.evaluate import project_modules, tensor_ops
 from archlint.evaluate.tensor_ops import TensorFunction
-from archlint.evaluate.builtins import LIBRARY
+from archlint.evaluate.builtins import LIBRARY, PythonError
 from archlint.evaluate.keras_helpers import HELPERS
 from archlint.graph import LayerGraph, Node, Tensor
 from archlint.keras_names import canonical, is_keras, is_keras_layer_name, layer_class, merge_function
@@ -37,8 +37,9 @@ MODEL_METHODS_WITHOUT_EFFECT = {"summary", "fit", "evaluate", "predict", "save",
 COMPILE_PARAMETERS = ("optimizer", "loss", "loss_weights", "metrics")  # Model.compile's leading positionals
 LIST_METHODS = {"append", "extend", "insert", "pop", "index", "count", "reverse", "copy", "remove", "clear"}
 DICT_METHODS = {"get", "items", "keys", "values", "update", "pop", "setdefault", "copy"}
-STR_METHODS = {"format", "join", "upper", "lower", "replace", "split", "strip", "startswith", "endswith", "title",
-               "capitalize", "rstrip", "lstrip"}
+STR_METHODS = {"format", "join", "upper", "lower", "replace", "split", "rsplit", "strip", "startswith", "endswith",
+               "title", "capitalize", "rstrip", "lstrip", "partition", "rpartition", "find", "rfind", "count", "zfill",
+               "isdigit", "isalpha", "removeprefix", "removesuffix"}
 
 
 class OpaqueLayer(Layer):
@@ -228,6 +229,8 @@ class KerasApi:
     def make_input(self, args, kwargs, node):
         if "tensor" in kwargs:
             kwargs["input_tensor"] = kwargs.pop("tensor")
+        if isinstance(kwargs.get("input_tensor"), Tensor):
+            return kwargs["input_tensor"]  # Keras makes an InputLayer whose output is that very tensor
         layer = self.construct_layer(REGISTRY["InputLayer"], args, kwargs, node)
         if isinstance(layer, OpaqueLayer):
             return self.ev.unknown("Input with unknown shape", node)
@@ -345,8 +348,9 @@ class KerasApi:
             if name in ("add", "build", "compile", "get_layer") or name in MODEL_METHODS_WITHOUT_EFFECT:
                 return Method(obj, name)
         if isinstance(obj, Layer):
-            if name in ("name", "trainable", "built"):
-                return getattr(obj, name)
+            value = getattr(obj, name, None) if not name.startswith("_") else None
+            if name in ("name", "trainable", "built") or isinstance(value, (int, float, str, tuple)):
+                return value  # a constructor argument as Keras stores it: layer.units, layer.filters
             if name == "count_params":
                 return Method(obj, name)
             if name == "output" and not isinstance(obj, Model):
@@ -414,7 +418,7 @@ class KerasApi:
             try:
                 result = getattr(owner, name)(*args, **kwargs)
             except (TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
-                return self.ev.unknown(f"{name}() failed statically: {exc}", node)
+                raise PythonError(type(exc).__name__, f"{name}(): {exc}") from None
             if isinstance(result, (type({}.items()), type({}.keys()), type({}.values()))):
                 return list(result)
             return result
@@ -445,6 +449,7 @@ class KerasApi:
         operands, options = tensor_ops.bind(op, args, kwargs)
         if op.tensor_args == 0:
             operands = operands[0] if isinstance(operands[0], (list, tuple)) else operands
+        operands = [self.as_tensor(v) for v in operands]
         tensors = [v for v in operands if isinstance(v, Tensor)]
         constants = {i: v for i, v in enumerate(operands) if isinstance(v, (int, float)) and not isinstance(v, bool)}
         if not tensors or len(tensors) + len(constants) != len(operands):
@@ -466,10 +471,14 @@ class KerasApi:
                 self.ev.report("AL301", f"{op.name}(): arguments not understood ({exc})", position)
         return self.record(function, tensors, shape, position, listed=False)
 
+    @staticmethod
+    def as_tensor(value):
+        """A layer's weight used in its call() is a tensor of the weight's shape; other values stay."""
+        return Tensor(value.shape, eager=True) if isinstance(value, Weight) else value
+
     def tensor_binary(self, op: str, left, right, node):
         if op not in tensor_ops.OPERATORS:
             return self.ev.unknown(f"operator {op} on tensors is not modelled", node)
-        left, right = (Tensor(v.shape, eager=True) if isinstance(v, Weight) else v for v in (left, right))
         return self.apply_tensor_function(tensor_ops.OPS[tensor_ops.OPERATORS[op]], [left, right], {}, node)
 
     def tensor_unary(self, tensor: Tensor, node):

@@ -1,0 +1,172 @@
+"""The static evaluator on real model-building code: budgets, control flow, exceptions, modules, classes."""
+
+import textwrap
+import time
+
+import pytest
+
+from archlint.analysis import analyze_source, analyze_file
+
+
+def analyse(source: str, path: str = "model.py"):
+    return analyze_source(textwrap.dedent(source), path)
+
+
+def models(report):
+    return {m.symbol: m for m in report.models}
+
+
+def codes(report):
+    return [(d.code, d.line) for d in report.diagnostics]
+
+
+@pytest.mark.parametrize("loop", ["for i in range(10**9):\n    x += 1", "while True:\n    x += 1"])
+def test_endless_loops_end_with_a_budget_finding(loop):
+    start = time.monotonic()
+    report = analyse("import keras\nx = 0\n" + loop + "\nmodel = keras.Sequential()\n")
+    assert time.monotonic() - start < 30
+    assert ("AL301", 4) in codes(report)
+    assert "budget exceeded at line 4" in report.diagnostics[0].message
+
+
+def test_infinite_recursion_is_cut_off():
+    report = analyse("""
+        import keras
+        def f(n):
+            return f(n + 1)
+        y = f(0)
+        model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(2)])
+    """)
+    assert models(report)["model"].total_params == 3 * 2 + 2
+
+
+def test_undecidable_condition_is_reported_not_guessed():
+    report = analyse("""
+        import os
+        import keras
+        inputs = keras.Input(shape=(8,))
+        x = inputs
+        if os.environ.get("WIDE"):
+            x = keras.layers.Dense(64)(x)
+        model = keras.Model(inputs, keras.layers.Dense(1)(x))
+    """)
+    assert ("AL301", 6) in codes(report)
+    assert models(report)["model"].total_params == 8 + 1
+
+
+def test_exceptions_unwind_to_the_matching_handler():
+    report = analyse("""
+        import keras
+        CONFIG = {"width": "wide"}
+        try:
+            width = int(CONFIG["width"])
+        except KeyError:
+            width = 1
+        except ValueError:
+            width = 16
+        try:
+            depth = CONFIG["depth"]
+        except LookupError:
+            depth = 2
+        assert width == 16
+        layers = [keras.layers.Dense(width) for _ in range(depth)]
+        model = keras.Sequential([keras.Input(shape=(4,)), *layers])
+    """)
+    # Dense(16) on 4 features, then Dense(16) on 16.
+    assert models(report)["model"].total_params == (4 * 16 + 16) + (16 * 16 + 16)
+
+
+def test_closures_partial_kwargs_and_stack_fn():
+    report = analyse("""
+        import functools
+        import keras
+        from keras import layers
+
+        def block(filters, **conv_args):
+            def apply(x):
+                return layers.Conv2D(filters, 3, **conv_args)(x)
+            return apply
+
+        def stack(x, stack_fn, widths):
+            for width in widths:
+                x = stack_fn(width)(x)
+            return x
+
+        same = functools.partial(block, padding="same", use_bias=False)
+        inputs = keras.Input(shape=(8, 8, 2))
+        model = keras.Model(inputs, stack(inputs, same, [4, 6]))
+    """)
+    model = models(report)["model"]
+    # No bias: 3*3*2*4 then 3*3*4*6.
+    assert model.total_params == 3 * 3 * 2 * 4 + 3 * 3 * 4 * 6
+    assert model.layers[-1].output_shape == (None, 8, 8, 6)
+
+
+def test_project_modules_are_followed(tmp_path):
+    package = tmp_path / "nets"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "blocks.py").write_text(textwrap.dedent("""
+        from keras import layers
+
+        def conv_block(x, filters):
+            return layers.Conv2D(filters, 3, padding="same")(x)
+    """))
+    (package / "model.py").write_text(textwrap.dedent("""
+        import keras
+        from .blocks import conv_block
+        from nets import blocks
+
+        inputs = keras.Input(shape=(16, 16, 3))
+        x = conv_block(inputs, 8)
+        model = keras.Model(inputs, blocks.conv_block(x, 4))
+    """))
+    report = analyze_file(str(package / "model.py"))
+    assert models(report)["model"].total_params == (27 * 8 + 8) + (72 * 4 + 4)
+
+
+def test_custom_layer_weights_and_traced_call():
+    report = analyse("""
+        import keras
+        from keras import layers, ops
+
+        class Scale(layers.Layer):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.proj = layers.Dense(4)
+
+            def build(self, input_shape):
+                self.gamma = self.add_weight(shape=(input_shape[-1],), name="gamma")
+
+            def call(self, x):
+                return self.proj(ops.mean(x, axis=1) * 2.0) + self.gamma[:4]
+
+        inputs = keras.Input(shape=(5, 6))
+        model = keras.Model(inputs, Scale()(inputs))
+    """)
+    row = models(report)["model"].layers[-1]
+    # gamma (6) plus the held Dense(4) on 6 features.
+    assert (row.type, row.output_shape, row.params) == ("Scale", (None, 4), 6 + 6 * 4 + 4)
+
+
+def test_checked_code_with_hostile_decorators_and_classes_never_runs(tmp_path):
+    marker = tmp_path / "ran"
+    report = analyse(f"""
+        import os, subprocess
+        def evil(fn):
+            os.system("touch {marker}")
+            subprocess.run(["touch", "{marker}"])
+            return fn
+
+        @evil
+        def build():
+            return None
+
+        class Boom:
+            os.system("touch {marker}")
+        __import__("os").system("touch {marker}")
+        eval("open('{marker}', 'w')")
+        exec("open('{marker}', 'w')")
+    """)
+    assert not marker.exists()
+    assert report.models == []
