@@ -1,4 +1,5 @@
-"""Prints how fast `archlint check` is: start-up, and time per file on the fixture corpus.
+"""Prints how fast `archlint check` is: start-up, time per file on the fixture corpus, and on the
+Keras Applications sources of the installed keras package (when there is one).
 
     python benchmarks/check_speed.py [--repeat N]
 
@@ -7,6 +8,7 @@ in this process (parse, evaluate, tabulate), median of N runs.
 """
 
 import argparse
+import importlib.util
 import pathlib
 import statistics
 import subprocess
@@ -43,6 +45,19 @@ def main() -> None:
     print(f"archlint check on one file, fresh process ({one_file.name}): {check_one * 1000:.0f} ms")
     print(f"fixture corpus: {len(files)} files, {layers} layer rows, {sum(per_file):.3f} s in all; "
           f"median {statistics.median(per_file) * 1000:.1f} ms, max {max(per_file) * 1000:.1f} ms per file")
+
+    spec = importlib.util.find_spec("keras")
+    if spec is None:
+        return
+    applications = pathlib.Path(spec.origin).parent / "src" / "applications"
+    print("Keras Applications sources (models, layer rows, seconds):")
+    for path in sorted(applications.glob("*.py")):
+        if path.name.endswith("_test.py") or path.name in ("__init__.py", "imagenet_utils.py"):
+            continue
+        seconds = median_seconds(lambda: analyze_file(str(path)), args.repeat)
+        report = analyze_file(str(path))
+        rows = sum(len(m.layers) for m in report.models)
+        print(f"  {path.name:24} {len(report.models):2} models {rows:6} rows {seconds:6.3f} s")
 
 
 if __name__ == "__main__":
