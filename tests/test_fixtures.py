@@ -9,7 +9,8 @@ from archlint.analysis import analyze_file
 from tests.fixture_compare import mismatches
 
 FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "fixtures"
-MODEL_FILES = sorted((FIXTURES / "models").glob("*.py"))
+# Multi-file packages: each package's model.py is the entry point; its other files are imported.
+MODEL_FILES = sorted((FIXTURES / "models").glob("*.py")) + sorted((FIXTURES / "packages").glob("*/model.py"))
 ERROR_FILES = sorted((FIXTURES / "errors").glob("*.py"))
 
 
@@ -22,7 +23,7 @@ def test_corpus_is_large_enough():
     assert all(p.with_suffix(".keras.json").exists() for p in MODEL_FILES + ERROR_FILES)
 
 
-@pytest.mark.parametrize("path", MODEL_FILES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", MODEL_FILES, ids=lambda p: p.stem if p.stem != "model" else p.parent.name)
 def test_matches_keras(path):
     truth = expected(path)
     assert truth["error"] is None, "fixtures/models must build under Keras"

@@ -76,6 +76,7 @@ class KerasApi:
         self.model_origin: dict[int, str | None] = {}  # model -> outermost user function that built it
         self.uids: dict[str, int] = {}
         self.classes = UserClasses(self)
+        self.tracing = 0  # depth of custom layer call() traces under way
 
     # -- names and positions --------------------------------------------------------------
 
@@ -351,7 +352,7 @@ class KerasApi:
             value = getattr(obj, name, None) if not name.startswith("_") else None
             if name in ("name", "trainable", "built") or isinstance(value, (int, float, str, tuple)):
                 return value  # a constructor argument as Keras stores it: layer.units, layer.filters
-            if name == "count_params":
+            if name in ("count_params", "build"):
                 return Method(obj, name)
             if name == "output" and not isinstance(obj, Model):
                 return self.ev.unknown("layer.output is not modelled", node)
@@ -409,7 +410,12 @@ class KerasApi:
         if isinstance(owner, UserLayer) and name == "add_weight":
             return self.classes.add_weight(owner, args, kwargs, node)
         if isinstance(owner, UserLayer) and name == "build":
-            return self.classes.build_from_shape(owner, node)
+            return self.classes.build_from_shape(owner, args, kwargs, node)
+        if isinstance(owner, Layer) and name == "build":
+            shape = args[0] if args else kwargs.get("input_shape")
+            if isinstance(shape, (tuple, list)) and not owner.built:
+                self.output_shape(owner, [tuple(shape)], {}, self.ev.position(node))
+            return None
         if isinstance(owner, Layer) and name == "count_params":
             return owner.count_params() if owner.built else self.ev.unknown("layer not built", node)
         if isinstance(owner, (list, dict, str)):
@@ -456,8 +462,10 @@ class KerasApi:
             return self.ev.unknown(f"{op.name}() on values that are not tensors", node)
         position = self.ev.position(node)
         function = TensorFunction(op, options, constants)
-        if not all(t.eager for t in tensors):
-            function.name = self.auto_name(op.name)  # symbolic ops take names from the layers' counter
+        if not all(t.eager for t in tensors) and not self.tracing:
+            # Symbolic ops take names from the layers' counter; inside a custom layer's call()
+            # Keras traces with backend tensors, which make no operations.
+            function.name = self.auto_name(op.name)
         shape = None
         if all(t.shape is not None for t in tensors):
             try:
@@ -497,10 +505,11 @@ class KerasApi:
 
 
 def _flatten(value):
+    """Keras's tree.flatten: sequences in order, dicts by sorted key."""
     if isinstance(value, (list, tuple)):
         return [x for item in value for x in _flatten(item)]
     if isinstance(value, dict):
-        return [x for item in value.values() for x in _flatten(item)]
+        return [x for key in sorted(value, key=str) for x in _flatten(value[key])]
     return [value]
 
 

@@ -224,12 +224,16 @@ class UserClasses:
         return layer.add_weight(name if isinstance(name, str) else f"variable_{len(layer.weights)}", shape,
                                 trainable if isinstance(trainable, bool) else True)
 
-    def build_from_shape(self, model: UserLayer, node) -> None:
-        """model.build(shape) on a subclassed model: Keras 3 marks it built without building its layers."""
-        if model.cls.find("build")[1] is None:
-            self.ev.report("AL301", f"{model.cls.name}.build(shape) does not build the layers of a subclassed model "
+    def build_from_shape(self, layer: UserLayer, args, kwargs, node) -> None:
+        """layer.build(shape): runs the class's own build; without one, Keras 3 builds none of its layers."""
+        shape = args[0] if args else kwargs.get("input_shape")
+        if layer.cls.find("build")[1] is not None:
+            if isinstance(shape, (tuple, list)) and not layer.built:
+                self.run_build(layer, [tuple(shape)])
+        elif layer.is_model:
+            self.ev.report("AL301", f"{layer.cls.name}.build(shape) does not build the layers of a subclassed model "
                                     "in Keras 3; call the model on keras.Input(...) to build them", node)
-            model.built = True
+        layer.built = True
 
     def run_build(self, layer: UserLayer, shapes) -> None:
         cls, build = layer.cls.find("build")
@@ -247,9 +251,12 @@ class UserClasses:
             raise Unresolved(f"custom layer {layer.cls.name} defines neither call() nor compute_output_shape()")
         # Keras traces call() on symbolic tensors; inner layers' nodes stay inside this layer.
         inputs = [_symbolic(shape) for shape in shapes]
-        result = self.checked(self.call_method(layer, cls, call, inputs, kwargs_without_shapes(kwargs), None),
-                              layer, "call()")
-        return _output_shapes(result, layer)
+        self.api.tracing += 1
+        try:
+            result = self.call_method(layer, cls, call, inputs, kwargs_without_shapes(kwargs), None)
+        finally:
+            self.api.tracing -= 1
+        return _output_shapes(self.checked(result, layer, "call()"), layer)
 
     def checked(self, value, layer, what):
         if isinstance(value, Unknown):
