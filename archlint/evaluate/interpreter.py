@@ -28,6 +28,9 @@ MAX_CALL_DEPTH = 64
 MAX_SEQUENCE = 1_000_000
 
 
+_STOPPED = object()  # what run_to_end gives when the evaluation could not finish
+
+
 class BudgetExceeded(Exception):
     def __init__(self, line: int):
         super().__init__(line)
@@ -142,28 +145,26 @@ class Evaluator:
     # -- entry points ---------------------------------------------------------------------
 
     def run_module(self) -> None:
-        try:
-            self.exec_block(self.module.body, self.globals)
-        except BudgetExceeded as exc:
-            self.report("AL301", f"analysis budget exceeded at line {exc.line}; the rest of the file is not analysed",
-                        _line_position(exc.line))
-        except UserException as exc:
-            self.report("AL301", f"the file raises {exc.kind or 'an exception'} at line {exc.line}; analysis stops there",
-                        _line_position(exc.line))
-        except (_Return, _Break, _Continue):
-            pass
+        self.run_to_end(lambda: self.exec_block(self.module.body, self.globals), "the file")
 
     def call_factory(self, function: Function):
         """Call a top-level function with its defaults, as `archlint` analyses model factories."""
+        result = self.run_to_end(lambda: self.call_function(function, [], {}, None), f"{function.name}()")
+        return Unknown(f"{function.name}() did not complete") if result is _STOPPED else result
+
+    def run_to_end(self, run, what: str):
+        """Run the evaluation of a whole module or factory; a budget or an uncaught raise stops it with AL301."""
         try:
-            return self.call_function(function, [], {}, None)
+            return run()
         except BudgetExceeded as exc:
-            self.report("AL301", f"analysis budget exceeded at line {exc.line} in {function.name}()",
+            self.report("AL301", f"analysis budget exceeded at line {exc.line} in {what}; the rest is not analysed",
                         _line_position(exc.line))
         except UserException as exc:
-            self.report("AL301", f"{function.name}() raises {exc.kind or 'an exception'} at line {exc.line}",
+            self.report("AL301", f"{what} raises {exc.kind or 'an exception'} at line {exc.line}; analysis stops there",
                         _line_position(exc.line))
-        return Unknown(f"{function.name}() did not complete")
+        except (_Return, _Break, _Continue):
+            pass
+        return _STOPPED
 
     # -- bookkeeping ----------------------------------------------------------------------
 
