@@ -1,0 +1,23 @@
+"""`--output-format github`: workflow commands that GitHub Actions shows as annotations."""
+
+LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render(files) -> str:
+    lines = []
+    for f in files:
+        for d in f.diagnostics:
+            properties = ",".join([
+                f"file={_escape_property(f.path)}", f"line={d.line}", f"col={d.column}",
+                f"endLine={d.end_line}", f"endColumn={d.end_column}", f"title={_escape_property(d.code)}",
+            ])
+            lines.append(f"::{LEVELS[d.severity]} {properties}::{_escape_data(d.message)}")
+    return "".join(line + "\n" for line in lines)
