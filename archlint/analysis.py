@@ -10,7 +10,7 @@ import libcst as cst
 
 from archlint.evaluate.interpreter import Evaluator, Event, Function
 from archlint.evaluate.user_classes import UserLayer
-from archlint.graph import Node
+from archlint.graph import LayerGraph, Node
 from archlint.layers.base import Layer
 from archlint.models import FunctionalModel, Model, SequentialModel, unique_layers
 from archlint.rules import severity_of
@@ -68,6 +68,7 @@ class FileReport:
     path: str
     models: list[ModelReport] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    graph: LayerGraph | None = field(default=None, repr=False)  # every layer application the evaluator made
 
 
 def analyze_file(path: str, display_path: str | None = None) -> FileReport:
@@ -108,6 +109,7 @@ def analyze_source(source: bytes | str, path: str) -> FileReport:
     for model_report in models:
         model_report.factory = evaluator.keras.model_origin.get(id(model_report.model))
     report.models = models
+    report.graph = evaluator.keras.graph
     report.diagnostics = _diagnostics(evaluator.events, models)
     return report
 

@@ -1,4 +1,4 @@
-"""The command line: `archlint check PATH...`. Nothing else imports click."""
+"""The command line: `archlint check PATH...`, `archlint rules`, `archlint rule CODE`. Nothing else imports click."""
 
 from __future__ import annotations
 
@@ -13,26 +13,40 @@ SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 FORMATS = ("text", "json")
 
 
-def _python_files(paths) -> list[str]:
+def _python_files(paths, settings, force_exclude: bool) -> list[str]:
+    """The files named, and the `*.py` files under the directories named, less what `exclude` matches."""
     found = []
     for path in paths:
         if os.path.isdir(path):
             for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in ("__pycache__", "node_modules"))
-                found += [os.path.join(root, f) for f in sorted(files) if f.endswith(".py")]
-        else:
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in ("__pycache__", "node_modules")
+                                 and not settings.excluded(os.path.join(root, d)))
+                found += [os.path.join(root, f) for f in sorted(files)
+                          if f.endswith(".py") and not settings.excluded(os.path.join(root, f))]
+        elif not (force_exclude and settings.excluded(path)):
             found.append(path)
     return found
 
 
-def _codes(value: str | None) -> tuple[str, ...]:
-    return tuple(c.strip().upper() for c in value.split(",") if c.strip()) if value else ()
+def _settings(config_file, paths, options: dict):
+    """The settings file's (named, or the nearest one above the paths), then the command line's on top."""
+    from archlint.config import apply, find_config, load
+
+    if config_file is None:
+        directories = [path if os.path.isdir(path) else os.path.dirname(path) or "." for path in paths]
+        config_file = find_config(os.path.commonpath([os.path.abspath(d) for d in directories]))
+    return apply(load(config_file), options, "command line: ")
 
 
-def _selected(code: str, select: tuple[str, ...], ignore: tuple[str, ...]) -> bool:
-    if select and not any(code.startswith(s) for s in select):
-        return False
-    return not any(code.startswith(i) for i in ignore)
+def _pairs(values, separator: str) -> dict | None:
+    """Repeated KEY<separator>VALUE options as a dict (the value after the last separator), None when not given."""
+    pairs = {}
+    for value in values:
+        key, found, item = value.rpartition(separator)
+        if not found:
+            raise click.BadParameter(f"expected KEY{separator}VALUE, got {value!r}")
+        pairs[key] = item
+    return pairs or None
 
 
 def _use_colour(choice: str, stream) -> bool:
@@ -56,22 +70,46 @@ def main():
 @click.option("--output-format", "--format", "output_format", type=click.Choice(FORMATS), default="text",
               show_default=True, help="Report format.")
 @click.option("-o", "--output-file", type=click.Path(dir_okay=False, writable=True), help="Write the report to FILE.")
-@click.option("--select", help="Only these rule codes or prefixes (comma-separated), e.g. AL1,AL202.")
-@click.option("--ignore", help="Skip these rule codes or prefixes (comma-separated).")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default="warning", show_default=True,
-              help="Lowest severity that makes the exit status 1.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="Settings file. Default: the nearest pyproject.toml with [tool.archlint] above the paths. "
+                   "The options below replace what it sets.")
+@click.option("--select", help="Only these rule codes, prefixes or names (comma-separated), e.g. AL1,AL202.")
+@click.option("--ignore", help="Skip these rule codes, prefixes or names (comma-separated).")
+@click.option("--per-file-ignores", multiple=True, metavar="PATTERN:CODES",
+              help="Skip CODES (comma-separated) in files matching PATTERN; repeatable.")
+@click.option("--severity", multiple=True, metavar="CODE=LEVEL",
+              help="Report CODE (or a prefix or name) as error, warning or info; repeatable.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]),
+              help="Lowest severity that makes the exit status 1.  [default: warning]")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even with findings (2 still means archlint failed).")
+@click.option("--exclude", help="Skip files and directories matching these patterns (comma-separated) when "
+                                "searching directories.")
+@click.option("--force-exclude", is_flag=True, help="Apply --exclude to files named on the command line too.")
+@click.option("--max-layer-param-share", type=float,
+              help="AL202: the share of a model's parameters one layer may hold.  [default: 0.5]")
+@click.option("--max-params", type=int, help="AL202: flag models with more parameters than this.")
 @click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, not the layer tables.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
-def check(paths, output_format, output_file, select, ignore, fail_on, exit_zero, color, quiet, debug):
+def check(paths, output_format, output_file, config_file, select, ignore, per_file_ignores, severity, fail_on,
+          exit_zero, exclude, force_exclude, max_layer_param_share, max_params, color, quiet, debug):
     """Analyse Keras model files (or directories of them) without running them."""
-    from archlint.analysis import analyze_file
+    from archlint.config import ConfigError
+    from archlint.lint import lint_file
 
+    try:
+        settings = _settings(config_file, paths, {
+            "select": select, "ignore": ignore, "per-file-ignores": _pairs(per_file_ignores, ":"),
+            "severity": _pairs(severity, "="), "fail-on": fail_on, "exclude": exclude,
+            "max-layer-param-share": max_layer_param_share, "max-params": max_params,
+        })
+    except ConfigError as exc:
+        click.echo(f"archlint: {exc}", err=True)
+        sys.exit(2)
     reports, failed = [], False
-    for path in _python_files(paths):
+    for path in _python_files(paths, settings, force_exclude):
         try:
-            report = analyze_file(path)
+            report = lint_file(path, settings)
         except OSError as exc:
             click.echo(f"archlint: cannot read {path}: {exc.strerror or exc}", err=True)
             failed = True
@@ -82,7 +120,6 @@ def check(paths, output_format, output_file, select, ignore, fail_on, exit_zero,
             click.echo(f"archlint: internal error on {path}: {type(exc).__name__}: {exc}", err=True)
             failed = True
             continue
-        report.diagnostics = [d for d in report.diagnostics if _selected(d.code, _codes(select), _codes(ignore))]
         reports.append(report)
 
     if output_format == "json":
@@ -104,6 +141,30 @@ def check(paths, output_format, output_file, select, ignore, fail_on, exit_zero,
 
     if failed:
         sys.exit(2)
-    threshold = SEVERITY_RANK.get(fail_on)
+    threshold = SEVERITY_RANK.get(settings.fail_on)
     worst = max((SEVERITY_RANK[d.severity] for r in reports for d in r.diagnostics), default=-1)
     sys.exit(1 if not exit_zero and threshold is not None and worst >= threshold else 0)
+
+
+@main.command("rules")
+def list_rules():
+    """List the rule catalog: code, name, default severity and when each rule fires."""
+    from archlint.rules import all_rules
+
+    catalog = all_rules()
+    width = max(len(rule.name) for rule in catalog)
+    for rule in catalog:
+        click.echo(f"{rule.code}  {rule.name:<{width}}  {rule.severity:<7}  {rule.summary}")
+
+
+@main.command("rule")
+@click.argument("code_or_name")
+def show_rule(code_or_name):
+    """Print one rule's documentation, e.g. `archlint rule AL101` or `archlint rule negative-dimension`."""
+    from archlint.rules import find_rule
+
+    rule = find_rule(code_or_name)
+    if rule is None:
+        click.echo(f"archlint: no rule {code_or_name!r} (see `archlint rules`)", err=True)
+        sys.exit(2)
+    click.echo(rule.documentation())

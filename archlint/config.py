@@ -1,0 +1,206 @@
+"""Settings: `[tool.archlint]` in the nearest pyproject.toml (or the file --config names), then command-line options.
+
+    [tool.archlint]
+    select = ["AL1", "AL2"]                  # codes, prefixes or rule names
+    ignore = ["bias-before-batchnorm"]
+    per-file-ignores = { "tests/*" = ["AL302"] }
+    fail-on = "error"                        # error, warning, info or never
+    exclude = ["build", "legacy/*.py"]
+    severity = { AL205 = "warning" }         # default severities overridden
+    max-layer-param-share = 0.5              # AL202
+    max-params = 10_000_000                  # AL202, off unless set
+    input-shapes = { image = "224,224,3" }
+
+A pattern without "/" matches any file or directory name on the path; one with "/" matches
+the path relative to the settings file's directory (the current directory without one).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass, field
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+from archlint.rules import resolve
+
+SEVERITIES = ("error", "warning", "info")
+FAIL_ON = (*SEVERITIES, "never")
+
+
+class ConfigError(Exception):
+    """Settings archlint cannot use: the command line reports it as a usage error."""
+
+
+@dataclass
+class Settings:
+    root: str = "."
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    fail_on: str = "warning"
+    exclude: tuple[str, ...] = ()
+    severity: dict[str, str] = field(default_factory=dict)
+    max_layer_param_share: float = 0.5
+    max_params: int | None = None
+    input_shapes: dict[str, tuple[int | str | None, ...]] = field(default_factory=dict)
+
+    def selected(self, code: str, path: str) -> bool:
+        if self.select and not code.startswith(self.select):
+            return False
+        ignored = self.ignore + tuple(code for pattern, codes in self.per_file_ignores.items()
+                                      if self.matches(path, pattern) for code in codes)
+        return not code.startswith(ignored)
+
+    def severity_of(self, code: str, default: str) -> str:
+        """The configured severity of a code: the longest matching code or prefix wins."""
+        matching = [key for key in self.severity if code.startswith(key)]
+        return self.severity[max(matching, key=len)] if matching else default
+
+    def excluded(self, path: str) -> bool:
+        return any(self.matches(path, pattern) for pattern in self.exclude)
+
+    def matches(self, path: str, pattern: str) -> bool:
+        relative = os.path.relpath(os.path.abspath(path), os.path.abspath(self.root)).replace(os.sep, "/")
+        parts = relative.split("/")
+        pattern = pattern.strip("/")
+        if "/" not in pattern:
+            return any(fnmatch.fnmatchcase(part, pattern) for part in parts)
+        return any(fnmatch.fnmatchcase("/".join(parts[:i]), pattern) for i in range(1, len(parts) + 1))
+
+
+def find_config(start: str) -> str | None:
+    """The nearest pyproject.toml with a [tool.archlint] table, from `start` upwards."""
+    directory = os.path.abspath(start)
+    while True:
+        candidate = os.path.join(directory, "pyproject.toml")
+        if os.path.isfile(candidate) and "archlint" in _read(candidate).get("tool", {}):
+            return candidate
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
+
+
+def load(path: str | None) -> Settings:
+    """Settings from a pyproject.toml's [tool.archlint], or a file holding those keys at its top level."""
+    if path is None:
+        return Settings()
+    document = _read(path)
+    table = document.get("tool", {}).get("archlint", document)
+    return apply(Settings(root=os.path.dirname(os.path.abspath(path))), table, f"{path}: ")
+
+
+def apply(settings: Settings, values: dict, where: str = "") -> Settings:
+    """`settings` with `values` (config keys, kebab-case) replacing what they name; None leaves a setting as it is."""
+    for key, value in values.items():
+        if value is None:
+            continue
+        reader = READERS.get(key)
+        if reader is None:
+            raise ConfigError(f"{where}unknown setting `{key}` (known: {', '.join(READERS)})")
+        try:
+            setattr(settings, key.replace("-", "_"), reader(value))
+        except ConfigError as exc:
+            raise ConfigError(f"{where}`{key}`: {exc}") from None
+    return settings
+
+
+def _read(path: str) -> dict:
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+
+
+def _list(value) -> list:
+    """A TOML list, or a comma-separated string as the command line gives."""
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    if isinstance(value, list):
+        return value
+    raise ConfigError(f"expected a list, got {value!r}")
+
+
+def _codes(value) -> tuple[str, ...]:
+    codes = []
+    for token in _list(value):
+        code = resolve(str(token))
+        if code is None:
+            raise ConfigError(f"{token!r} is no rule code, prefix or name (see `archlint rules`)")
+        codes.append(code)
+    return tuple(codes)
+
+
+def _per_file_ignores(value) -> dict[str, tuple[str, ...]]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"expected a table of pattern = [codes], got {value!r}")
+    return {pattern: _codes(codes) for pattern, codes in value.items()}
+
+
+def _choice(allowed):
+    def read(value):
+        if value not in allowed:
+            raise ConfigError(f"expected one of {', '.join(allowed)}, got {value!r}")
+        return value
+    return read
+
+
+def _severities(value) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"expected a table of code = severity, got {value!r}")
+    return {code: _choice(SEVERITIES)(level) for codes, level in value.items() for code in _codes(codes)}
+
+
+def _share(value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+        raise ConfigError(f"expected a number above 0 and at most 1, got {value!r}")
+    return float(value)
+
+
+def _count(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"expected a positive integer, got {value!r}")
+    return value
+
+
+def parse_shape(value) -> tuple[int | str | None, ...]:
+    """An input shape without its batch axis: "224,224,3", "H,W,3" (symbolic), or a list such as [224, 224, 3]."""
+    dims = []
+    for item in _list(value):
+        item = item.strip() if isinstance(item, str) else item
+        if isinstance(item, str) and item.isdigit():
+            item = int(item)
+        if isinstance(item, str) and item.lower() == "none":
+            item = None
+        if not (item is None or isinstance(item, int) and not isinstance(item, bool) and item > 0
+                or isinstance(item, str) and item.isidentifier()):
+            raise ConfigError(f"expected positive sizes, None or names in a shape, got {item!r}")
+        dims.append(item)
+    return tuple(dims)
+
+
+def _input_shapes(value) -> dict[str, tuple]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"expected a table of input name = shape, got {value!r}")
+    return {name: parse_shape(shape) for name, shape in value.items()}
+
+
+READERS = {
+    "select": _codes,
+    "ignore": _codes,
+    "per-file-ignores": _per_file_ignores,
+    "fail-on": _choice(FAIL_ON),
+    "exclude": lambda value: tuple(str(pattern) for pattern in _list(value)),
+    "severity": _severities,
+    "max-layer-param-share": _share,
+    "max-params": _count,
+    "input-shapes": _input_shapes,
+}

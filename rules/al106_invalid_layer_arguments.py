@@ -1,0 +1,58 @@
+"""AL106: layer arguments Keras refuses, alone or together."""
+
+from archlint.rules import Rule
+
+RULE = Rule(
+    code="AL106",
+    name="invalid-layer-arguments",
+    severity="error",
+    summary=("a layer's own arguments are invalid together (groups not dividing channels or filters, strides > 1 "
+             "with dilation > 1, unknown padding, non-positive units or filters)"),
+    what="""
+        Arguments a layer rejects whatever its input: `strides` > 1 together with
+        `dilation_rate` > 1 on a convolution, `groups` that does not divide the filters or the
+        input channels, an unknown `padding`, zero or negative `units` or `filters`, a keyword
+        the layer does not take.
+        """,
+    why="""
+        Keras raises when the layer is created or first called, so the model never builds.
+        """,
+    fix="""
+        Follow the message: use either strides or dilation, choose `groups` dividing both
+        channel counts, spell padding "valid" or "same", give a positive size.
+        """,
+    fires=("""
+        import keras
+        from keras import layers
+
+        model = keras.Sequential([
+            keras.Input(shape=(64, 64, 3)),
+            layers.Conv2D(32, 3, strides=2, dilation_rate=2),  # AL106
+        ])
+        """, """
+        import keras
+        from keras import layers
+
+        model = keras.Sequential([
+            keras.Input(shape=(64, 64, 6)),
+            layers.Conv2D(32, 3, groups=4),  # AL106
+        ])
+        """),
+    passes=("""
+        import keras
+        from keras import layers
+
+        model = keras.Sequential([
+            keras.Input(shape=(64, 64, 3)),
+            layers.Conv2D(32, 3, dilation_rate=2),
+        ])
+        """, """
+        import keras
+        from keras import layers
+
+        model = keras.Sequential([
+            keras.Input(shape=(64, 64, 6)),
+            layers.Conv2D(32, 3, groups=2),
+        ])
+        """),
+)

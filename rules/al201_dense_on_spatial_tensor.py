@@ -1,0 +1,100 @@
+"""AL201: Dense applied position by position to a feature map."""
+
+from archlint.dims import format_shape
+from archlint.layers.conv import WindowedConv
+from archlint.layers.core import Dense
+from archlint.layers.pooling import BasePooling
+from archlint.rules import ELEMENTWISE, Rule, applications, describe, finding, input_shape, upstream, where
+
+
+def check(report, settings):
+    for symbol, node in applications(report):
+        shape = input_shape(node)
+        if not isinstance(node.layer, Dense) or shape is None or not _spatial(node, shape):
+            continue
+        positions = "x".join("?" if d is None else str(d) for d in shape[1:-1])
+        pooling = f"GlobalAveragePooling{min(len(shape) - 2, 3)}D"
+        yield finding("AL201", f"{describe(node.layer)} is applied to {format_shape(shape)}, a tensor with spatial "
+                               f"axes: Dense mixes only the last axis, with the same weights at each of the "
+                               f"{positions} positions; add Flatten or {pooling} before it for one output per sample",
+                      where(node), symbol, node.layer)
+
+
+def _spatial(node, shape) -> bool:
+    """Rank 4 or more, or rank 3 made by a 1D convolution or pooling, whose middle axis is space."""
+    if len(shape) >= 4:
+        return True
+    source = upstream(node, ELEMENTWISE)
+    return len(shape) == 3 and source is not None and isinstance(source.layer, (WindowedConv, BasePooling))
+
+
+RULE = Rule(
+    code="AL201",
+    name="dense-on-spatial-tensor",
+    severity="warning",
+    summary="Dense is applied to a tensor with spatial axes (rank 4 or more, or rank 3 straight after a convolution "
+            "or pooling): it mixes only the channel axis",
+    what="""
+        A Dense layer whose input still has spatial axes: rank 4 or more (an image feature
+        map), or rank 3 coming straight from a 1D convolution or pooling (activation,
+        normalization and dropout layers in between do not count). Dense on a
+        (batch, time, features) sequence from an Input, an Embedding or a recurrent layer is
+        normal and is not flagged.
+        """,
+    why="""
+        Dense multiplies only the last axis. On a feature map it acts as a 1x1 convolution:
+        the same weights at every position, nothing combined across positions, and the output
+        keeps its spatial axes. The model still trains, silently learning something other than
+        the classifier head that was meant.
+        """,
+    fix="""
+        Add Flatten or GlobalAveragePooling2D (1D, 3D) before the Dense to get one vector per
+        sample. If a per-position projection is really meant, write it as Conv2D(units, 1).
+        """,
+    fires=("""
+        import keras
+        from keras import layers
+
+        model = keras.Sequential([
+            keras.Input(shape=(32, 32, 3)),
+            layers.Conv2D(16, 3, activation="relu"),
+            layers.Dense(10, activation="softmax"),  # AL201
+        ])
+        """, """
+        import keras
+        from keras import layers
+
+        inputs = keras.Input(shape=(100, 8))
+        x = layers.Conv1D(16, 5, activation="relu")(inputs)
+        x = layers.MaxPooling1D()(x)
+        outputs = layers.Dense(1, activation="sigmoid")(x)  # AL201
+        model = keras.Model(inputs, outputs)
+        """),
+    passes=("""
+        import keras
+        from keras import layers
+
+        model = keras.Sequential([
+            keras.Input(shape=(32, 32, 3)),
+            layers.Conv2D(16, 3, activation="relu"),
+            layers.GlobalAveragePooling2D(),
+            layers.Dense(10, activation="softmax"),
+        ])
+        """, """
+        import keras
+        from keras import layers
+
+        model = keras.Sequential([
+            keras.Input(shape=(50,)),
+            layers.Embedding(1000, 32),
+            layers.LSTM(32, return_sequences=True),
+            layers.Dense(8),
+        ])
+        """, """
+        import tensorflow as tf
+
+        inputs = tf.zeros((64, 10, 20))
+        outputs = tf.keras.layers.Dense(30)(inputs)
+        """),
+    check=check,
+)
