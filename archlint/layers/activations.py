@@ -18,8 +18,8 @@ def erf(x):
 
 
 def _gelu(x):
-    # Keras's gelu defaults to the exact form, approximate=False.
-    return 0.5 * x * (1.0 + erf(x / np.sqrt(2.0)))
+    # Keras's gelu defaults to the exact form, approximate=False. A Python float keeps x float32.
+    return 0.5 * x * (1.0 + erf(x / 2.0 ** 0.5))
 
 
 def _sigmoid(x):
@@ -62,8 +62,21 @@ FUNCTIONS = {
 }
 
 
-def apply(name: str | None, x):
-    """Apply the named Keras activation; the runtime refuses layers whose activation is unknown."""
+# The cheapest activations can overwrite an array the caller owns instead of allocating another.
+IN_PLACE = {
+    "linear": lambda x: x,
+    "relu": lambda x: np.maximum(x, 0, out=x),
+    "relu6": lambda x: np.clip(x, 0, 6, out=x),
+}
+
+
+def apply(name: str | None, x, in_place: bool = False):
+    """Apply the named Keras activation; the runtime refuses layers whose activation is unknown.
+
+    With `in_place`, x is the caller's own float32 array, which may be overwritten.
+    """
     if name not in FUNCTIONS:
         raise NotImplementedError(f"activation {name!r} has no NumPy implementation")
+    if in_place and name in IN_PLACE:
+        return IN_PLACE[name](x)
     return FUNCTIONS[name](x).astype(np.float32, copy=False)

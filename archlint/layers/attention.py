@@ -2,7 +2,7 @@
 
 import string
 
-from archlint.dims import format_shape
+from archlint.dims import format_shape, product
 from archlint.errors import IncompatibleShapes, InvalidArgument, UnknownDimension, WrongRank
 from archlint.layers.base import Layer, axis_arg, float_arg, known, np, register, shape_arg
 
@@ -148,6 +148,16 @@ class MultiHeadAttention(Layer):
         kernel, bias = self.projections[name]
         y = np.tensordot(x, kernel.value, axes=(list(range(x.ndim - contracted_axes, x.ndim)), list(range(contracted_axes))))
         return y if bias is None else y + bias.value
+
+    def scratch_size(self, input_shapes, output_shapes):
+        # The three projections, the scores (three times: scores, their softmax, the weights) and the
+        # attended values; the scores' bound takes every axis between batch and features as attended.
+        query, value = input_shapes[0], input_shapes[1]
+        key = input_shapes[2] if len(input_shapes) > 2 else value
+        width = self.num_heads * max(self.key_dim, self.value_dim)
+        projected = (2 * product(query[:-1]) + product(key[:-1]) + product(value[:-1])) * width
+        scores = query[0] * self.num_heads * product(query[1:-1]) * product(key[1:-1])
+        return projected + 3 * scores + super().scratch_size(input_shapes, output_shapes)
 
     def attention_mask(self, query, value, value_mask, key_mask, attention_mask, use_causal_mask):
         """Keras's `_compute_attention_mask`, without the query's implicit Keras mask: (B|1, T, S) or None."""

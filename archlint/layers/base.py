@@ -93,6 +93,13 @@ class Layer:
     def forward(self, inputs, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} has no NumPy forward")
 
+    def scratch_size(self, input_shapes: list[tuple[int, ...]], output_shapes: list[tuple[int, ...]]) -> int:
+        """Elements the forward holds at its peak besides its inputs and outputs, which the runtime's
+        memory budget counts before allocating anything. Most forwards hold at most a copy of their
+        inputs and a few output-sized temporaries (eight: a product, its bias, and the terms of an
+        activation such as gelu); layers that need more say so."""
+        return 2 * sum(map(product, input_shapes)) + 8 * sum(map(product, output_shapes))
+
     # -- shared machinery -----------------------------------------------------------------
 
     def add_weight(self, name: str, shape, trainable: bool = True) -> Weight:

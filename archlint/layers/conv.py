@@ -6,7 +6,8 @@ exactly; the NumPy forwards follow the JAX backend.
 
 import itertools
 
-from archlint import dims
+from archlint import dims, parallel
+from archlint.dims import product
 from archlint.errors import InvalidArgument, NegativeDimension, UnknownDimension
 from archlint.layers import activations
 from archlint.layers.base import (
@@ -49,14 +50,23 @@ def valid_output_sizes(x, kernel, strides, dilation):
     return [dims.conv_output_length(n, k, s, "valid", d) for n, k, s, d in zip(x.shape[1:-1], kernel, strides, dilation)]
 
 
+# The patches of one im2col product are built in pieces of about this size: large enough for
+# an efficient matrix product, small enough to keep the runtime's memory near its activations'.
+PATCH_BYTES = 16 * 1024 ** 2
+
+
+def window(x, offset, strides, dilation, out_sizes, leading=(slice(None),)):
+    """The strided view of x that kernel position `offset` multiplies, one entry per output position."""
+    index = list(leading)
+    for o, d, s, n in zip(offset, dilation, strides, out_sizes):
+        index.append(slice(o * d, o * d + s * (n - 1) + 1, s))
+    return x[tuple(index)]
+
+
 def windows(x, kernel, strides, dilation, out_sizes):
-    """Yield (kernel offset, strided view of x) for each kernel position: one matmul each."""
+    """Yield (kernel offset, strided view of x) for each kernel position."""
     for offset in itertools.product(*(range(k) for k in kernel)):
-        index = [slice(None)]
-        for o, d, s, n in zip(offset, dilation, strides, out_sizes):
-            start = o * d
-            index.append(slice(start, start + s * (n - 1) + 1, s))
-        yield offset, x[tuple(index)]
+        yield offset, window(x, offset, strides, dilation, out_sizes)
 
 
 def conv_forward(x, kernel, strides, dilation, padding, groups=1):
@@ -65,13 +75,127 @@ def conv_forward(x, kernel, strides, dilation, padding, groups=1):
     x = pad_input(x, k_spatial, strides, dilation, padding)
     out_sizes = valid_output_sizes(x, k_spatial, strides, dilation)
     per_group_in, filters = kernel.shape[-2:]
-    out = np.zeros((x.shape[0], *out_sizes, groups, 1, filters // groups), dtype=np.float32)
-    # (*k, C/groups, F) -> (*k, groups, C/groups, F/groups): one batched matmul covers every group,
-    # which keeps depthwise convolutions (a group per channel) fast.
-    by_group = np.swapaxes(kernel.reshape(*k_spatial, per_group_in, groups, filters // groups), -3, -2)
-    for offset, window in windows(x, k_spatial, strides, dilation, out_sizes):
-        out += np.matmul(window.reshape(*window.shape[:-1], groups, 1, per_group_in), by_group[offset])
-    return out.reshape(*out.shape[:-3], filters)
+    if groups == 1 and winograd_pays(kernel.shape, strides, dilation, out_sizes, x.shape[0]):
+        return winograd_conv(x, kernel, out_sizes)
+    if groups == 1:
+        return dense_conv(x, kernel, strides, dilation, out_sizes)
+    if per_group_in == 1:  # depthwise: each channel meets only its own filters
+        return channelwise_conv(x, kernel.reshape(*k_spatial, groups, filters // groups), strides, dilation, out_sizes)
+    per_group_out = filters // groups
+    return np.concatenate([
+        dense_conv(x[..., g * per_group_in:(g + 1) * per_group_in], kernel[..., g * per_group_out:(g + 1) * per_group_out],
+                   strides, dilation, out_sizes)
+        for g in range(groups)], axis=-1)
+
+
+def pieces(batch: int, rows: int, row_bytes: int) -> list[tuple[int, int, int]]:
+    """(batch index, first row, row count) pieces of at most PATCH_BYTES together for all workers at once,
+    and at least as many as there are workers where the rows allow."""
+    per_piece = max(1, min(-(-rows // parallel.workers()), PATCH_BYTES // parallel.workers() // max(row_bytes, 1)))
+    return [(b, start, min(per_piece, rows - start)) for b in range(batch) for start in range(0, rows, per_piece)]
+
+
+def dense_conv(x, kernel, strides, dilation, out_sizes):
+    """im2col: the input under every kernel position side by side, times the flattened kernel, in
+    pieces along the first output axis so that the patches stay near PATCH_BYTES."""
+    *k_spatial, channels, filters = kernel.shape
+    out = np.empty((x.shape[0], *out_sizes, filters), dtype=np.float32)
+    flat_kernel = np.ascontiguousarray(kernel, dtype=np.float32).reshape(-1, filters)
+    if all(k == 1 for k in k_spatial):  # a 1x1 convolution reads the input in place where strides allow
+        picked = window(x, [0] * len(k_spatial), strides, dilation, out_sizes)
+        parallel.matmul(np.ascontiguousarray(picked).reshape(-1, channels), flat_kernel, out.reshape(-1, filters))
+        return out
+    offsets = list(itertools.product(*(range(k) for k in k_spatial)))
+    row_bytes = product(out_sizes[1:]) * len(offsets) * channels * 4
+    if x.shape[0] * out_sizes[0] * row_bytes <= PATCH_BYTES:
+        # Few output positions: one set of patches, and the product split by filters instead of rows.
+        patches = np.empty((x.shape[0], *out_sizes, len(offsets), channels), dtype=np.float32)
+        for i, (offset, view) in enumerate(windows(x, k_spatial, strides, dilation, out_sizes)):
+            patches[..., i, :] = view
+        parallel.matmul(patches.reshape(-1, flat_kernel.shape[0]), flat_kernel, out.reshape(-1, filters))
+        return out
+
+    def run(piece):
+        b, start, count = piece
+        sizes = (count, *out_sizes[1:])
+        patches = np.empty((*sizes, len(offsets), channels), dtype=np.float32)
+        for i, offset in enumerate(offsets):
+            # Input rows from this piece's first output row on, so that window() counts from there.
+            patches[..., i, :] = window(x[b, start * strides[0]:], offset, strides, dilation, sizes, leading=())
+        np.matmul(patches.reshape(-1, flat_kernel.shape[0]), flat_kernel, out=out[b, start:start + count].reshape(-1, filters))
+
+    parallel.each(run, pieces(x.shape[0], out_sizes[0], row_bytes))
+    return out
+
+
+# Winograd's F(2x2, 3x3) (Lavin and Gray, 2015): G transforms the kernel, B^T each 4x4 input tile
+# (tiles overlap by two), A^T turns the 4x4 products back into a 2x2 output tile.
+WINOGRAD_G = ((1.0, 0.0, 0.0), (0.5, 0.5, 0.5), (0.5, -0.5, 0.5), (0.0, 0.0, 1.0))
+
+
+def winograd_pays(kernel_shape, strides, dilation, out_sizes, batch) -> bool:
+    """Only for 3x3 stride-1 kernels, and only where the tiles outweigh transforming the kernel
+    and the channels are enough for the 16 matrix products to be efficient."""
+    *k_spatial, channels, _ = kernel_shape
+    tiles = batch * product(-(-n // 2) for n in out_sizes)
+    return tuple(k_spatial) == (3, 3) and strides == (1, 1) and dilation == (1, 1) and channels >= 16 and tiles >= 128
+
+
+def winograd_conv(x, kernel, out_sizes):
+    """A 3x3, stride-1 convolution of a padded channels_last array by Winograd's F(2x2, 3x3): 16
+    products per channel pair and 2x2 output tile where the direct sum needs 36, as 16 matrix
+    products over all tiles, taken in pieces of rows of tiles that stay near PATCH_BYTES."""
+    batch, (channels, filters) = x.shape[0], kernel.shape[2:]
+    tile_rows, tile_cols = (-(-n // 2) for n in out_sizes)
+    missing = (2 * tile_rows + 2 - x.shape[1], 2 * tile_cols + 2 - x.shape[2])
+    if any(missing):  # an odd output size: the last tiles reach one row or column past the input
+        x = np.pad(x, [(0, 0), (0, missing[0]), (0, missing[1]), (0, 0)])
+    g = np.asarray(WINOGRAD_G, dtype=np.float32)
+    transformed = np.tensordot(g, np.tensordot(g, kernel, axes=(1, 0)), axes=(1, 1))  # (column, row, C, F)
+    transformed = np.ascontiguousarray(transformed.swapaxes(0, 1)).reshape(16, channels, filters)
+    out = np.empty((batch, 2 * tile_rows, 2 * tile_cols, filters), dtype=np.float32)
+
+    def run(piece):
+        b, start, count = piece
+        tiles = np.empty((16, count, tile_cols, channels), dtype=np.float32)
+        transform_tiles(x[b, 2 * start:2 * (start + count) + 2], tiles)
+        products = np.matmul(tiles.reshape(16, -1, channels), transformed)
+        untransform_tiles(products.reshape(4, 4, count, tile_cols, filters), out[b, 2 * start:2 * (start + count)])
+
+    parallel.each(run, pieces(batch, tile_rows, 16 * tile_cols * max(channels, filters) * 4))
+    return out[:, :out_sizes[0], :out_sizes[1]]
+
+
+def transform_tiles(x, tiles):
+    """B^T d B for every 4x4 tile d of x (rows, columns, C): entry (i, j) of each goes to tiles[4 * i + j]."""
+    _, rows, cols, _ = tiles.shape
+    r = [x[a:a + 2 * rows:2] for a in range(4)]  # row a of every tile
+    for i, combined in enumerate((r[0] - r[2], r[1] + r[2], r[2] - r[1], r[1] - r[3])):
+        c = [combined[:, a:a + 2 * cols:2] for a in range(4)]  # then column a
+        np.subtract(c[0], c[2], out=tiles[4 * i])
+        np.add(c[1], c[2], out=tiles[4 * i + 1])
+        np.subtract(c[2], c[1], out=tiles[4 * i + 2])
+        np.subtract(c[1], c[3], out=tiles[4 * i + 3])
+
+
+def untransform_tiles(m, out):
+    """A^T m A for the 4x4 products m of every tile: the 2x2 output tiles, written into out (2*rows, 2*cols, F)."""
+    _, _, rows, cols, filters = m.shape
+    tiles = out.reshape(rows, 2, cols, 2, filters)
+    for i, combined in enumerate((m[0] + m[1] + m[2], m[1] - m[2] - m[3])):
+        tiles[:, i, :, 0] = combined[0] + combined[1] + combined[2]
+        tiles[:, i, :, 1] = combined[1] - combined[2] - combined[3]
+
+
+def channelwise_conv(x, kernel, strides, dilation, out_sizes):
+    """Depthwise convolution, kernel (*k, C, M): output channel c*M + m sums x[..., c] * kernel[..., c, m]."""
+    *k_spatial, channels, multiplier = kernel.shape
+    out = np.zeros((x.shape[0], *out_sizes, channels, multiplier), dtype=np.float32)
+    term = np.empty_like(out)
+    for offset, view in windows(x, k_spatial, strides, dilation, out_sizes):
+        np.multiply(view[..., None], kernel[offset], out=term)
+        out += term
+    return out.reshape(*out.shape[:-2], channels * multiplier)
 
 
 def depthwise_forward(x, kernel, strides, dilation, padding):
@@ -184,10 +308,25 @@ class WindowedConv(ChannelsLayer):
         return self.with_spatial(input_shape, out, channels)
 
     def finish(self, y):
-        """Bias, activation and the caller's layout, applied to a channels_last convolution result."""
+        """Bias, activation and the caller's layout, applied in place to a channels_last convolution result."""
         if self.bias is not None:
-            y = y + self.bias.value
-        return from_channels_last(activations.apply(self.activation, y), self.data_format)
+            y += self.bias.value
+        return from_channels_last(activations.apply(self.activation, y, in_place=True), self.data_format)
+
+    def scratch_size(self, input_shapes, output_shapes):
+        # Padded copies of the input (stride-spread first for a transposed convolution); im2col patches
+        # or Winograd's tiles, products and their transforms, in pieces, and its transformed kernel;
+        # a depthwise result before its pointwise product.
+        inputs, outputs = input_shapes[0], output_shapes[0]
+        batch, channels = inputs[0], self.channels(inputs)
+        extents = [(k - 1) * d + 1 for k, d in zip(self.kernel_size, self.dilation_rate)]
+        padded = batch * channels * product(n * s + e + 1 for n, s, e in zip(self.spatial(inputs), self.strides, extents))
+        out_spatial = self.spatial(outputs)
+        width = product(self.kernel_size) * channels + 16 * max(channels, outputs[-1], outputs[1])
+        pieces = 4 * min(batch * product(out_spatial) * width, max(PATCH_BYTES // 4, 2 * product(out_spatial[1:]) * width))
+        kernels = 2 * sum(weight.size for weight in self.weights)
+        depthwise = 2 * batch * product(out_spatial) * channels * getattr(self, "depth_multiplier", 1)
+        return 3 * padded + pieces + kernels + depthwise + super().scratch_size(input_shapes, output_shapes)
 
 
 class BaseConv(WindowedConv):

@@ -1,5 +1,6 @@
 """Core layers: Input, Dense, Activation and the activation layers, Dropout and its variants."""
 
+from archlint import parallel
 from archlint.dims import Shape, product
 from archlint.errors import InvalidArgument, UnknownDimension
 from archlint.layers import activations
@@ -62,10 +63,12 @@ class Dense(Layer):
         return tuple(input_shape[:-1]) + (self.units,)
 
     def forward(self, x, **kwargs):
-        y = np.matmul(x, self.kernel_value(self.kernel))
+        kernel = self.kernel_value(self.kernel)
+        flat = x.reshape(-1, x.shape[-1])
+        y = parallel.matmul(flat, kernel, np.empty((flat.shape[0], self.units), dtype=np.float32)).reshape(*x.shape[:-1], self.units)
         if self.bias is not None:
-            y = y + self.bias.value
-        return activations.apply(self.activation, y)
+            y += self.bias.value  # y is this forward's own array
+        return activations.apply(self.activation, y, in_place=True)
 
 
 @register

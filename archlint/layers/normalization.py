@@ -16,7 +16,9 @@ def normalized(x, mean, variance, gamma, beta, epsilon):
     shift = -mean * inv
     if beta is not None:
         shift = shift + beta
-    return (x * inv + shift).astype(np.float32)
+    y = np.multiply(x, inv, dtype=np.float32)
+    y += shift
+    return y
 
 
 def check_axes_in_range(axes, shape) -> None:

@@ -7,7 +7,7 @@ the cell's order (kernel, recurrent_kernel, bias). Masks are not modelled by the
 import copy
 
 from archlint import dims
-from archlint.dims import format_shape
+from archlint.dims import format_shape, product
 from archlint.errors import IncompatibleShapes, InvalidArgument, UnknownDimension, Unresolved
 from archlint.layers import activations
 from archlint.layers.base import REGISTRY, Layer, activation_name, known, np, positive_int, register, require_rank
@@ -84,6 +84,11 @@ class BaseRNN(Layer):
         if self.bias is not None:
             projected = projected + self.bias.value
         return projected
+
+    def scratch_size(self, input_shapes, output_shapes):
+        # The input projected for every timestep at once, and the per-step outputs before they are stacked.
+        batch, steps = input_shapes[0][:2]
+        return batch * steps * (self.gates + 2) * self.units + super().scratch_size(input_shapes, output_shapes)
 
     def step(self, projected_input, states):
         """One timestep from the projected input; returns (output, new states)."""
@@ -272,6 +277,15 @@ class Bidirectional(Layer):
                                          f"two directions: {error.message}") from None
         return [merged] + states if self.return_state else merged
 
+    def scratch_size(self, input_shapes, output_shapes):
+        # Each direction's forward, whose results are all held until they are merged.
+        total = super().scratch_size(input_shapes, output_shapes)
+        for direction in self.sublayers:
+            produced = direction.compute_output_shape(input_shapes[0])
+            produced = produced if isinstance(produced, list) else [produced]
+            total += direction.scratch_size(input_shapes[:1], produced) + sum(map(product, produced))
+        return total
+
     def forward(self, sequences, initial_state=None, mask=None, training=None, **kwargs):
         forward_state = backward_state = None
         if initial_state is not None:
@@ -320,6 +334,12 @@ class TimeDistributed(Layer):
     def compute_output_shape(self, input_shape, **kwargs):
         child_output = self.layer.compute_output_shape(self.child_shape(input_shape))
         return (child_output[0], input_shape[1], *child_output[1:])
+
+    def scratch_size(self, input_shapes, output_shapes):
+        # The wrapped layer runs once on every timestep folded into the batch.
+        (batch, steps, *item_in), (_, _, *item_out) = input_shapes[0], output_shapes[0]
+        return self.layer.scratch_size([(batch * steps, *item_in)], [(batch * steps, *item_out)]) + \
+            super().scratch_size(input_shapes, output_shapes)
 
     def forward(self, x, mask=None, training=None, **kwargs):
         batch, steps = x.shape[:2]

@@ -1,0 +1,70 @@
+"""Independent pieces of a forward, run side by side on a thread per CPU.
+
+NumPy releases the GIL in its array loops and matrix products, so the pieces of one large
+product (rows of im2col patches, columns of a dense kernel) can run at once. The runtime
+turns this on only while it holds BLAS to one thread: BLAS's own threads spin while they
+wait for each other and crawl on a busy machine, where Python's threads just take turns.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+_executor: ThreadPoolExecutor | None = None
+_workers = 1
+
+
+@contextlib.contextmanager
+def on_every_cpu():
+    """Within: `each` spreads its items over a thread per CPU, and BLAS runs single-threaded."""
+    global _executor, _workers
+    from threadpoolctl import threadpool_limits
+
+    workers = os.cpu_count() or 1
+    with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(workers) as executor:
+        saved = _executor, _workers
+        _executor, _workers = executor, workers
+        try:
+            yield
+        finally:
+            _executor, _workers = saved
+
+
+def workers() -> int:
+    """How many pieces run at once: split work into at least this many."""
+    return _workers
+
+
+def each(function, items) -> list:
+    """function(item) for every item, side by side where `on_every_cpu` allows it."""
+    if _executor is None or len(items) < 2:
+        return [function(item) for item in items]
+    return list(_executor.map(function, items))
+
+
+def matmul(a, b, out):
+    """a @ b into out (2-D, float32), the longer of a's rows and b's columns split among the workers."""
+    rows, columns = a.shape[0], b.shape[1]
+    count = min(workers(), max(rows, columns))
+    if count < 2:
+        return _matmul(a, b, out)
+    if rows >= columns:
+        bounds = _bounds(rows, count)
+        each(lambda span: _matmul(a[span[0]:span[1]], b, out[span[0]:span[1]]), bounds)
+    else:
+        bounds = _bounds(columns, count)
+        each(lambda span: _matmul(a, b[:, span[0]:span[1]], out[:, span[0]:span[1]]), bounds)
+    return out
+
+
+def _matmul(a, b, out):
+    import numpy as np
+
+    return np.matmul(a, b, out=out)
+
+
+def _bounds(length: int, count: int) -> list[tuple[int, int]]:
+    step = -(-length // count)
+    return [(start, min(start + step, length)) for start in range(0, length, step)]
