@@ -77,7 +77,8 @@ def analyze_file(path: str, display_path: str | None = None) -> FileReport:
     return analyze_source(data, display_path or path)
 
 
-def analyze_source(source: bytes | str, path: str) -> FileReport:
+def analyze_source(source: bytes | str, path: str, input_shapes: dict | None = None) -> FileReport:
+    """The file's models and findings; `input_shapes` names inputs (or models) and the shapes to give them."""
     report = FileReport(path)
     try:
         # CPython's parser first: it refuses pathological nesting cleanly, where libcst's native
@@ -99,9 +100,11 @@ def analyze_source(source: bytes | str, path: str) -> FileReport:
         return report
     try:
         evaluator = Evaluator(module, cst.MetadataWrapper(module, unsafe_skip_copy=True), path)
+        evaluator.input_shapes = input_shapes or {}
         evaluator.run_module()
         found = _module_models(evaluator)
         found += _factory_models(evaluator, {id(model) for _, model in found})
+        _build_with_given_shapes(evaluator, found)
     except RecursionError:
         report.diagnostics.append(_diagnostic("AL301", "code nested too deeply to analyse", 1, 1))
         return report
@@ -112,6 +115,14 @@ def analyze_source(source: bytes | str, path: str) -> FileReport:
     report.graph = evaluator.keras.graph
     report.diagnostics = _diagnostics(evaluator.events, models)
     return report
+
+
+def _build_with_given_shapes(evaluator: Evaluator, found) -> None:
+    """A Sequential without an input shape gets the one given for its symbol, as model.build would."""
+    for symbol, model in found:
+        given = evaluator.given_shape(symbol)
+        if isinstance(model, SequentialModel) and model.input_tensor is None and given is not None:
+            evaluator.keras.build_sequential(model, (None,) + given, model.origin)
 
 
 def _is_model(value) -> bool:

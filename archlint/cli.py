@@ -88,11 +88,14 @@ def main():
 @click.option("--max-layer-param-share", type=float,
               help="AL202: the share of a model's parameters one layer may hold.  [default: 0.5]")
 @click.option("--max-params", type=int, help="AL202: flag models with more parameters than this.")
+@click.option("--input-shape", "input_shapes", multiple=True, metavar="NAME=SHAPE",
+              help="Give the Input (or model) NAME this shape without the batch axis, e.g. image=224,224,3; "
+                   "repeatable. Named sizes (H,W,3) are taken as unknown.")
 @click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, not the layer tables.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 def check(paths, output_format, output_file, config_file, select, ignore, per_file_ignores, severity, fail_on,
-          exit_zero, exclude, force_exclude, max_layer_param_share, max_params, color, quiet, debug):
+          exit_zero, exclude, force_exclude, max_layer_param_share, max_params, input_shapes, color, quiet, debug):
     """Analyse Keras model files (or directories of them) without running them."""
     from archlint.config import ConfigError
     from archlint.lint import lint_file
@@ -102,6 +105,7 @@ def check(paths, output_format, output_file, config_file, select, ignore, per_fi
             "select": select, "ignore": ignore, "per-file-ignores": _pairs(per_file_ignores, ":"),
             "severity": _pairs(severity, "="), "fail-on": fail_on, "exclude": exclude,
             "max-layer-param-share": max_layer_param_share, "max-params": max_params,
+            "input-shapes": _pairs(input_shapes, "="),
         })
     except ConfigError as exc:
         click.echo(f"archlint: {exc}", err=True)

@@ -24,7 +24,7 @@ def lint_file(path: str, settings: Settings, display_path: str | None = None) ->
 
 def lint_source(source: bytes | str, path: str, settings: Settings, display_path: str | None = None) -> FileReport:
     """Every finding for the file at `path` (settings match it), reported under `display_path`."""
-    report = analyze_source(source, display_path or path)
+    report = analyze_source(source, display_path or path, settings.input_shapes)
     for rule in all_rules():
         if rule.check is not None and settings.selected(rule.code, path):
             report.diagnostics += rule.check(report, settings)

@@ -128,6 +128,7 @@ class Evaluator:
     def __init__(self, module: cst.Module, wrapper: cst.MetadataWrapper, path: str,
                  max_steps: int = MAX_STEPS, max_seconds: float = MAX_SECONDS):
         self.module = module
+        self.input_shapes: dict = {}  # --input-shape: input or model name -> shape, set by the analysis
         self.position_maps = [wrapper.resolve(PositionProvider)]
         self.path = path
         self.current_path = path
@@ -165,6 +166,11 @@ class Evaluator:
         except (_Return, _Break, _Continue):
             pass
         return _STOPPED
+
+    def given_shape(self, name: str):
+        """The shape (without batch axis) given for an input or model name; named symbolic sizes are unknown."""
+        shape = self.input_shapes.get(name)
+        return None if shape is None else tuple(d if isinstance(d, int) else None for d in shape)
 
     # -- bookkeeping ----------------------------------------------------------------------
 

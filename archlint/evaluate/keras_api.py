@@ -235,6 +235,9 @@ class KerasApi:
         layer = self.construct_layer(REGISTRY["InputLayer"], args, kwargs, node)
         if isinstance(layer, OpaqueLayer):
             return self.ev.unknown("Input with unknown shape", node)
+        given = self.ev.given_shape(layer.name)
+        if given is not None:  # --input-shape NAME=SHAPE replaces the source's shape
+            layer.batch_shape = (layer.batch_shape[0],) + given
         return self.input_tensor(layer, self.ev.position(node))
 
     def input_tensor(self, layer, position) -> Tensor:
