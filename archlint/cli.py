@@ -91,11 +91,16 @@ def main():
 @click.option("--input-shape", "input_shapes", multiple=True, metavar="NAME=SHAPE",
               help="Give the Input (or model) NAME this shape without the batch axis, e.g. image=224,224,3; "
                    "repeatable. Named sizes (H,W,3) are taken as unknown.")
+@click.option("--verify", is_flag=True, help="Also run each model with the embedded NumPy runtime and compare "
+                                             "every layer's output shape and parameter count (AL401).")
+@click.option("--verify-budget", metavar="SIZE", help="Memory --verify may use, e.g. 512M or 4G; a model needing "
+                                                      "more is not run (AL303).  [default: 2G]")
 @click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, not the layer tables.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 def check(paths, output_format, output_file, config_file, select, ignore, per_file_ignores, severity, fail_on,
-          exit_zero, exclude, force_exclude, max_layer_param_share, max_params, input_shapes, color, quiet, debug):
+          exit_zero, exclude, force_exclude, max_layer_param_share, max_params, input_shapes, verify, verify_budget,
+          color, quiet, debug):
     """Analyse Keras model files (or directories of them) without running them."""
     from archlint.config import ConfigError
     from archlint.lint import lint_file
@@ -110,6 +115,12 @@ def check(paths, output_format, output_file, config_file, select, ignore, per_fi
     except ConfigError as exc:
         click.echo(f"archlint: {exc}", err=True)
         sys.exit(2)
+    if verify:
+        from archlint.runtime import DEFAULT_BUDGET, parse_size
+        try:
+            settings.verify_budget = DEFAULT_BUDGET if verify_budget is None else parse_size(verify_budget)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--verify-budget") from None
     reports, failed = [], False
     for path in _python_files(paths, settings, force_exclude):
         try:

@@ -48,6 +48,7 @@ class Settings:
     max_layer_param_share: float = 0.5
     max_params: int | None = None
     input_shapes: dict[str, tuple[int | str | None, ...]] = field(default_factory=dict)
+    verify_budget: int | None = None  # --verify: bytes the NumPy runtime may use; None: no verification
 
     def selected(self, code: str, path: str) -> bool:
         if self.select and not code.startswith(self.select):

@@ -28,6 +28,9 @@ def lint_source(source: bytes | str, path: str, settings: Settings, display_path
     for rule in all_rules():
         if rule.check is not None and settings.selected(rule.code, path):
             report.diagnostics += rule.check(report, settings)
+    if settings.verify_budget is not None:
+        from archlint.runtime import verify_file  # NumPy and the layers' forwards only when asked for
+        report.diagnostics += verify_file(report, settings.verify_budget)
     silenced = suppressions(source)
     report.diagnostics = sorted(
         (replace(d, severity=settings.severity_of(d.code, d.severity)) for d in report.diagnostics

@@ -1,5 +1,6 @@
 """The NumPy runtime behind `--verify`: every fixture reproduced, disagreements found, the budget kept."""
 
+import json
 import pathlib
 import tracemalloc
 
@@ -137,7 +138,7 @@ def conv_chain(depth: int) -> Execution:
 import keras
 from keras import layers
 
-inputs = keras.Input(shape=(256, 256, 16))
+inputs = keras.Input(shape=(512, 512, 16))
 x = inputs
 {layers}
 model = keras.Model(inputs, x)
@@ -157,10 +158,10 @@ def measured_peak(execution: Execution) -> int:
 
 
 def test_activations_are_freed_after_their_last_reader():
-    """Ten 4 MiB activations in a chain need no more memory than two: each goes after its reader has run."""
+    """Ten 16 MiB activations in a chain need no more memory than two: each goes after its reader has run."""
     short, long = conv_chain(2), conv_chain(10)
     assert long.shapes.activation_bytes == short.shapes.activation_bytes
-    assert measured_peak(long) < measured_peak(short) + 256 * 256 * 16 * 4  # less than one more activation
+    assert measured_peak(long) < measured_peak(short) + 512 * 512 * 16 * 4  # less than one more activation
 
 
 def test_unknown_spatial_sizes_take_the_smallest_size_the_model_accepts():
@@ -311,3 +312,44 @@ def test_a_whole_model_matches_keras_given_the_same_weights_and_inputs():
     expected = np.asarray(theirs(inputs, training=False))
     assert run.outputs[0].dtype == np.float32
     np.testing.assert_allclose(run.outputs[0], expected, rtol=1e-4, atol=1e-6)
+
+
+def check_json(*args):
+    from click.testing import CliRunner
+
+    from archlint.cli import main
+
+    # Only the runtime's findings: the graph rules have their own opinions of these small models.
+    result = CliRunner().invoke(main, ["check", "--format", "json", "--select", "AL3,AL4", *args], catch_exceptions=False)
+    return result.exit_code, json.loads(result.output) if result.output.startswith("{") else result.output
+
+
+def test_the_command_line_reports_verified_only_with_verify(tmp_path):
+    path = tmp_path / "model.py"
+    path.write_text(SMALL_CNN)
+    _, without = check_json(str(path))
+    assert without["files"][0]["models"][0]["verified"] is None
+    code, verified = check_json("--verify", str(path))
+    assert code == 0 and verified["files"][0]["models"][0]["verified"] is True
+    assert verified["files"][0]["diagnostics"] == []
+
+
+def test_the_command_line_budget(tmp_path):
+    path = tmp_path / "model.py"
+    path.write_text(SMALL_CNN)
+    code, report = check_json("--verify", "--verify-budget", "64K", "--fail-on", "info", str(path))
+    assert code == 1 and report["files"][0]["models"][0]["verified"] is None
+    assert [(d["code"], d["severity"]) for d in report["files"][0]["diagnostics"]] == [("AL303", "info")]
+    code, output = check_json("--verify", "--verify-budget", "lots", str(path))
+    assert code == 2 and "--verify-budget" in output
+
+
+def test_a_disagreement_fails_the_command_line(tmp_path, monkeypatch):
+    path = tmp_path / "model.py"
+    path.write_text(SMALL_CNN)
+    original = Conv2D.forward
+    monkeypatch.setattr(Conv2D, "forward", lambda self, x, **kwargs: original(self, x)[:, 1:])
+    code, report = check_json("--verify", str(path))
+    [finding] = report["files"][0]["diagnostics"]
+    assert code == 1 and finding["code"] == "AL401" and finding["layer"] == "conv2d"
+    assert report["files"][0]["models"][0]["verified"] is False
