@@ -69,6 +69,23 @@ class LayerGraph:
         return [t.node for t in node.inputs if t.node is not None]
 
 
+def counted_shapes(node: Node) -> tuple[list[Shape], list[Shape]] | None:
+    """The node's input and output shapes as costs are counted: an unknown batch axis as 1. None when
+    some tensor's rank is unknown."""
+    groups = [t.shape for t in node.inputs], [t.shape for t in node.outputs]
+    if any(shape is None for group in groups for shape in group):
+        return None
+    inputs, outputs = ([(1, *shape[1:]) if shape and shape[0] is None else tuple(shape) for shape in group]
+                       for group in groups)
+    return inputs, outputs
+
+
+def application_macs(node: Node) -> int | None:
+    """The multiply-accumulates of one layer application, None when unknown."""
+    shapes = counted_shapes(node)
+    return None if shapes is None else node.layer.count_macs(*shapes)
+
+
 def functional_order(inputs: list[Tensor], outputs: list[Tensor]) -> list[tuple[Layer, list[Node]]]:
     """The operations of a functional model in Keras's `model.layers` order, with their nodes."""
     input_ids = {id(t) for t in inputs}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from archlint.graph import Node, Tensor, functional_order
+from archlint.graph import Node, Tensor, application_macs, functional_order
 from archlint.layers.base import Layer
 
 
@@ -36,6 +36,17 @@ class Model(Layer):
     def rows(self) -> list[tuple[Layer, list[Node]]]:
         """What Keras's model.summary() lists, each layer with the nodes that applied it here."""
         raise NotImplementedError
+
+    def count_macs(self, input_shapes, output_shapes):
+        # A model used as a layer costs what its own layer applications cost.
+        total = 0
+        for _, nodes in self.rows():
+            for node in nodes:
+                macs = application_macs(node)
+                if macs is None:
+                    return None
+                total += macs
+        return total
 
 
 class SequentialModel(Model):

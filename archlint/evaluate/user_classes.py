@@ -112,6 +112,9 @@ class UserLayer(Layer):
     def compute_output_shape(self, *shapes, **kwargs):
         return self.classes.output_shape(self, shapes, kwargs)
 
+    def count_macs(self, input_shapes, output_shapes):
+        return None  # its call is the checked code's own: what it multiplies is not modelled
+
 
 class UserClasses:
     """Creating, calling and inspecting instances of classes defined in the checked code."""

@@ -2,6 +2,7 @@
 
 import string
 
+from archlint import dims
 from archlint.dims import format_shape, product
 from archlint.errors import IncompatibleShapes, InvalidArgument, UnknownDimension, WrongRank
 from archlint.layers.base import Layer, axis_arg, float_arg, known, np, register, shape_arg
@@ -142,6 +143,20 @@ class MultiHeadAttention(Layer):
                   + tuple(projected_key[i] for i in axes))
         return [output, scores]
 
+    def count_macs(self, input_shapes, output_shapes):
+        # The projections (a key has the value's positions), then per head and per query position the
+        # scores over the attended key positions (key_dim each) and the weighted values (value_dim each).
+        query, value = input_shapes[0], input_shapes[1]
+        query_rows, value_rows = dims.product(query[:-1]), dims.product(value[:-1])
+        attended = dims.product(value[axis] for axis in self.normalized_axes(len(value)))
+        if None in (query_rows, value_rows, attended):
+            return None
+        kernels = {name: kernel.size for name, (kernel, _) in self.projections.items()}
+        from_query = kernels["query"] + kernels.get("gate", 0) + kernels["attention_output"]
+        from_value = kernels["key"] + kernels["value"]
+        scores = query_rows * self.num_heads * attended * (self.key_dim + self.value_dim)
+        return query_rows * from_query + value_rows * from_value + scores
+
     # -- forward ----------------------------------------------------------------------------
 
     def project(self, name, x, contracted_axes: int = 1):
@@ -255,6 +270,13 @@ class Attention(Layer):
         if known(return_attention_scores, "return_attention_scores"):
             return [output, (*query[:-1], key[-2])]
         return output
+
+    def count_macs(self, input_shapes, output_shapes):
+        # A score per query-key pair over the features (a dot product, or the summed tanh terms of the
+        # concat and additive modes), then the values weighted by the scores. Keys have the values' length.
+        query, value = input_shapes[0], input_shapes[1]
+        pairs = dims.mul(dims.product(query[:-1]), value[-2])
+        return dims.mul(pairs, dims.add(query[-1], value[-1]))
 
     def scores(self, query, key):
         if self.score_mode == "dot":

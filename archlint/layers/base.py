@@ -90,6 +90,18 @@ class Layer:
     def compute_output_shape(self, input_shape, **kwargs):
         return input_shape
 
+    def count_macs(self, input_shapes: list[Shape], output_shapes: list[Shape]) -> int | None:
+        """Multiply-accumulates of one application on these shapes, None when unknown. The caller
+        fixes the batch axis (an unknown batch counts as 1); another unknown axis makes it unknown.
+
+        A MAC is one product summed into an output: matrix products (by a weight, or of two tensors
+        as attention's scores) and the per-element x * a + b of layers holding per-element weights
+        (normalization, PReLU). Biases, activations, pooling and element-wise products of two
+        tensors (merges, recurrent gates) count nothing. So a layer without weights costs 0, and
+        one with weights that does not say is unknown rather than free.
+        """
+        return None if self.all_weights() else 0
+
     def forward(self, inputs, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} has no NumPy forward")
 
@@ -139,6 +151,11 @@ class Layer:
     @property
     def type_name(self) -> str:
         return type(self).__name__
+
+
+def one_mac_per_element(layer: Layer, input_shapes: list[Shape], output_shapes: list[Shape]) -> int | None:
+    """`count_macs` of the layers that apply x * a + b element-wise at inference (normalization, PReLU)."""
+    return product(output_shapes[0])
 
 
 # -- argument readers: Keras's validation, with unknown values reported, never guessed ----

@@ -307,6 +307,10 @@ class WindowedConv(ChannelsLayer):
         check_positive(self, spatial, out)
         return self.with_spatial(input_shape, out, channels)
 
+    def positions(self, shape):
+        """Batch times spatial positions of a tensor: where a window is applied or scattered from."""
+        return dims.product((shape[0], *self.spatial(shape)))
+
     def finish(self, y):
         """Bias, activation and the caller's layout, applied in place to a channels_last convolution result."""
         if self.bias is not None:
@@ -357,6 +361,11 @@ class BaseConv(WindowedConv):
 
     def compute_output_shape(self, input_shape, **kwargs):
         return self.sliding_output_shape(input_shape, self.filters)
+
+    def count_macs(self, input_shapes, output_shapes):
+        # Every output value sums its window over the channels of its group.
+        window = dims.product(self.kernel_size) * self.channels(input_shapes[0]) // self.groups
+        return dims.mul(self.positions(output_shapes[0]), window * self.filters)
 
     def forward(self, x, **kwargs):
         return self.finish(conv_forward(channels_last(x, self.data_format), self.kernel_value(self.kernel), self.strides,
@@ -413,6 +422,12 @@ class BaseConvTranspose(WindowedConv):
                for n, k, s, op, d in zip(self.spatial(input_shape), self.kernel_size, self.strides, extra, self.dilation_rate)]
         return self.with_spatial(input_shape, out, self.filters)
 
+    def count_macs(self, input_shapes, output_shapes):
+        # Each input value is spread over a kernel's window of every filter: counted at the input,
+        # where the products are made, including those 'same' padding then crops away.
+        per_input_value = dims.product(self.kernel_size) * self.filters * self.channels(input_shapes[0])
+        return dims.mul(self.positions(input_shapes[0]), per_input_value)
+
     def forward(self, x, **kwargs):
         return self.finish(conv_transpose_forward(channels_last(x, self.data_format), self.kernel.value, self.strides,
                                                   self.dilation_rate, self.padding, self.output_padding))
@@ -460,6 +475,10 @@ class BaseDepthwiseConv(WindowedConv):
         require_rank(input_shape, self.rank + 2, self)
         return self.sliding_output_shape(input_shape, dims.mul(self.channels(input_shape), self.depth_multiplier))
 
+    def count_macs(self, input_shapes, output_shapes):
+        # Every output channel sums its window over one input channel only.
+        return dims.mul(self.positions(output_shapes[0]), dims.product(self.kernel_size) * self.channels(output_shapes[0]))
+
     def forward(self, x, **kwargs):
         return self.finish(depthwise_forward(channels_last(x, self.data_format), self.kernel.value, self.strides,
                                              self.dilation_rate, self.padding))
@@ -497,6 +516,12 @@ class BaseSeparableConv(WindowedConv):
 
     def compute_output_shape(self, input_shape, **kwargs):
         return self.sliding_output_shape(input_shape, self.filters)
+
+    def count_macs(self, input_shapes, output_shapes):
+        # The depthwise step's windows, then a 1x1 convolution of its channels into the filters.
+        depthwise_channels = self.channels(input_shapes[0]) * self.depth_multiplier
+        per_position = depthwise_channels * (dims.product(self.kernel_size) + self.filters)
+        return dims.mul(self.positions(output_shapes[0]), per_position)
 
     def forward(self, x, **kwargs):
         depthwise = depthwise_forward(channels_last(x, self.data_format), self.depthwise_kernel.value, self.strides,

@@ -5,7 +5,8 @@ from archlint.dims import Shape, product
 from archlint.errors import InvalidArgument, UnknownDimension
 from archlint.layers import activations
 from archlint.layers.base import (
-    Layer, activation_name, choice, float_arg, known, np, positive_int, register, require_rank, shape_arg,
+    Layer, activation_name, choice, float_arg, known, np, one_mac_per_element, positive_int, register, require_rank,
+    shape_arg,
 )
 
 
@@ -61,6 +62,11 @@ class Dense(Layer):
 
     def compute_output_shape(self, input_shape, **kwargs):
         return tuple(input_shape[:-1]) + (self.units,)
+
+    def count_macs(self, input_shapes, output_shapes):
+        # Each input row meets every kernel entry once; a LoRA update is folded into the kernel first.
+        rows = product(input_shapes[0][:-1])
+        return None if rows is None else rows * input_shapes[0][-1] * self.units
 
     def forward(self, x, **kwargs):
         kernel = self.kernel_value(self.kernel)
@@ -147,6 +153,8 @@ class PReLU(Layer):
         if any(d is None for d in shape):
             raise UnknownDimension(f"PReLU needs known non-batch axes (or shared_axes over them), got {input_shape}")
         self.alpha = self.add_weight("alpha", shape)
+
+    count_macs = one_mac_per_element  # alpha * x on the negative part
 
     def forward(self, x, **kwargs):
         return np.where(x >= 0, x, self.alpha.value * x).astype(np.float32)

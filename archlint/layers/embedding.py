@@ -38,6 +38,9 @@ class Embedding(Layer):
     def compute_output_shape(self, input_shape, **kwargs):
         return (*input_shape, self.output_dim)
 
+    def count_macs(self, input_shapes, output_shapes):
+        return 0  # a lookup copies rows of the table: nothing is multiplied
+
     def forward(self, x, **kwargs):
         table = self.embeddings.value
         if self.lora_rank:

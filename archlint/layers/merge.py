@@ -7,6 +7,7 @@ unknown axis makes the output axis unknown whatever the other input says.
 
 import functools
 
+from archlint import dims
 from archlint.dims import Shape, format_shape
 from archlint.errors import IncompatibleShapes, InvalidArgument, WrongRank
 from archlint.layers.base import Layer, int_arg, known, normalize_axis, np, register
@@ -166,6 +167,11 @@ class Dot(Layer):
                                      f"!= {y[b]} (axis {b} of {format_shape(y)})")
         out = [d for i, d in enumerate(x) if i != a] + [d for i, d in enumerate(y) if i not in (0, b)]
         return tuple(out + [1] if len(out) == 1 else out)
+
+    def count_macs(self, input_shapes, output_shapes):
+        # Every output value is a dot product along the contracted axis (normalizing first is not counted).
+        axis, _ = self.input_axes(input_shapes)
+        return dims.mul(dims.product(output_shapes[0]), input_shapes[0][axis])
 
     def forward(self, inputs, **kwargs):
         x, y = inputs

@@ -6,7 +6,9 @@ with inv = gamma / sqrt(variance + epsilon).
 
 from archlint.dims import format_shape
 from archlint.errors import InvalidArgument, UnknownDimension
-from archlint.layers.base import Layer, axis_arg, float_arg, int_arg, known, normalize_axis, np, register
+from archlint.layers.base import (
+    Layer, axis_arg, float_arg, int_arg, known, normalize_axis, np, one_mac_per_element, register,
+)
 
 
 def normalized(x, mean, variance, gamma, beta, epsilon):
@@ -37,6 +39,8 @@ def known_dims(layer: Layer, shape, axes) -> tuple[int, ...]:
 
 @register
 class BatchNormalization(Layer):
+    count_macs = one_mac_per_element  # the moving statistics and gamma, beta fold into one x * a + b
+
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones", moving_mean_initializer="zeros",
                  moving_variance_initializer="ones", beta_regularizer=None, gamma_regularizer=None,
@@ -91,6 +95,9 @@ def check_renorm_clipping(clipping) -> None:
 
 @register
 class LayerNormalization(Layer):
+    # The x * a + b of the statistics just computed; computing them (sums) is not counted.
+    count_macs = one_mac_per_element
+
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None,
                  beta_constraint=None, gamma_constraint=None, **kwargs):
@@ -137,6 +144,8 @@ class LayerNormalization(Layer):
 
 @register
 class GroupNormalization(Layer):
+    count_macs = one_mac_per_element  # as LayerNormalization, per group
+
     def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None,
                  beta_constraint=None, gamma_constraint=None, **kwargs):

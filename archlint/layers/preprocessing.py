@@ -11,7 +11,7 @@ from archlint import dims
 from archlint.dims import format_shape
 from archlint.errors import InvalidArgument, Unresolved, UnknownDimension, WrongRank
 from archlint.layers.base import (
-    Layer, choice, data_format_arg, float_arg, int_arg, known, normalize_axis, np, register,
+    Layer, choice, data_format_arg, float_arg, int_arg, known, normalize_axis, np, one_mac_per_element, register,
 )
 
 INTERPOLATIONS = ("bilinear", "nearest", "bicubic", "lanczos3", "lanczos5")
@@ -49,6 +49,8 @@ class Rescaling(Layer):
 
 @register
 class Normalization(Layer):
+    count_macs = one_mac_per_element  # (x - mean) / std, given or adapted statistics alike
+
     def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
         super().__init__(**kwargs)
         axis = known(axis, "axis")

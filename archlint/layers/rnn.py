@@ -76,6 +76,12 @@ class BaseRNN(Layer):
             return [output] + [(batch, self.units)] * self.state_count
         return output
 
+    def count_macs(self, input_shapes, output_shapes):
+        # Every time step multiplies its input by the kernel and the previous state by the recurrent
+        # kernel, each `gates` blocks of units wide; the gates' element-wise products are not MACs.
+        batch, steps, features = input_shapes[0]
+        return dims.mul(dims.product((batch, steps)), (features + self.units) * self.gates * self.units)
+
     # -- forward ----------------------------------------------------------------------------
 
     def input_projection(self, sequences):
@@ -257,6 +263,17 @@ class Bidirectional(Layer):
                 direction.build(sequences_shape)
                 direction.built = True
 
+    def count_macs(self, input_shapes, output_shapes):
+        # Both directions read the whole sequence; merging them is element-wise.
+        total = 0
+        for direction in self.sublayers:
+            produced = direction.compute_output_shape(input_shapes[0])
+            macs = direction.count_macs(input_shapes[:1], produced if isinstance(produced, list) else [produced])
+            if macs is None:
+                return None
+            total += macs
+        return total
+
     def compute_output_shape(self, sequences_shape, initial_state=None, **kwargs):
         forward = self.forward_layer.compute_output_shape(sequences_shape)
         backward = self.backward_layer.compute_output_shape(sequences_shape)
@@ -330,6 +347,12 @@ class TimeDistributed(Layer):
         if not self.layer.built:
             self.layer.build(child_shape)
             self.layer.built = True
+
+    def count_macs(self, input_shapes, output_shapes):
+        # The wrapped layer once on every time step, the steps folded into the batch as the forward does.
+        (batch, steps, *item_in), (_, _, *item_out) = input_shapes[0], output_shapes[0]
+        folded = dims.mul(batch, steps)
+        return self.layer.count_macs([(folded, *item_in)], [(folded, *item_out)])
 
     def compute_output_shape(self, input_shape, **kwargs):
         child_output = self.layer.compute_output_shape(self.child_shape(input_shape))
