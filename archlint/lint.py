@@ -5,11 +5,12 @@ from __future__ import annotations
 import io
 import re
 import tokenize
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from archlint.analysis import FileReport, analyze_source
 from archlint.config import Settings
 from archlint.rules import all_rules, resolve
+from archlint.rules.al901_unused_suppression import unused_suppressions
 
 ARCHLINT_IGNORE = re.compile(r"archlint:\s*ignore(?:\[([^\]]*)\])?", re.IGNORECASE)
 NOQA = re.compile(r"noqa:\s*([A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*)", re.IGNORECASE)
@@ -32,35 +33,61 @@ def lint_source(source: bytes | str, path: str, settings: Settings, display_path
         from archlint.runtime import verify_file  # NumPy and the layers' forwards only when asked for
         report.diagnostics += verify_file(report, settings.verify_budget)
     silenced = suppressions(source)
-    report.diagnostics = sorted(
-        (replace(d, severity=settings.severity_of(d.code, d.severity)) for d in report.diagnostics
-         if settings.selected(d.code, path) and not d.code.startswith(silenced.get(d.line, ()))),
-        key=lambda d: (d.line, d.column, d.code))
+    kept = [d for d in report.diagnostics if settings.selected(d.code, path)
+            and not (d.line in silenced and silenced[d.line].silences(d.code))]
+    kept += unused_suppressions(silenced.values(), settings, path)
+    report.diagnostics = sorted((replace(d, severity=settings.severity_of(d.code, d.severity)) for d in kept),
+                                key=lambda d: (d.line, d.column, d.code))
     return report
 
 
-def suppressions(source: bytes | str) -> dict[int, tuple[str, ...]]:
-    """Line -> the codes and prefixes its comment silences: `# archlint: ignore[AL201]`, `# archlint: ignore`
-    (everything) or `# noqa: AL201`. A bare `# noqa` is meant for other linters and silences nothing here."""
+@dataclass
+class Suppression:
+    """A comment that silences findings on its line, and which of its codes did."""
+
+    line: int
+    column: int  # where the comment starts and ends, 1-based as findings are
+    end_column: int
+    codes: tuple[str, ...]  # codes and prefixes; EVERYTHING for a bare `# archlint: ignore`
+    unknown: tuple[str, ...] = ()  # what `# archlint: ignore[...]` names that is no rule
+    used: set[str] = field(default_factory=set)
+
+    def silences(self, code: str) -> bool:
+        matching = {prefix for prefix in self.codes if code.startswith(prefix)}
+        self.used |= matching
+        return bool(matching)
+
+
+def suppressions(source: bytes | str) -> dict[int, Suppression]:
+    """Line -> its comment's suppression: `# archlint: ignore[AL201]`, `# archlint: ignore` (everything) or
+    `# noqa: AL201`. A bare `# noqa`, or one naming only other linters' codes, is left to them."""
     data = source.encode() if isinstance(source, str) else source
-    silenced: dict[int, tuple[str, ...]] = {}
+    found: dict[int, Suppression] = {}
     try:
         for token in tokenize.tokenize(io.BytesIO(data).readline):
             if token.type == tokenize.COMMENT:
-                codes = _silenced(token.string)
-                if codes:
-                    silenced[token.start[0]] = codes
+                codes, unknown = _silenced(token.string)
+                if codes or unknown:
+                    (line, start), (_, end) = token.start, token.end
+                    found[line] = Suppression(line, start + 1, end + 1, codes, unknown)
     except (tokenize.TokenError, SyntaxError, UnicodeDecodeError):
         pass  # the comments read before the error still count
-    return silenced
+    return found
 
 
-def _silenced(comment: str) -> tuple[str, ...]:
+def _silenced(comment: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The codes a comment silences, and the names in its `archlint: ignore[...]` that are no rule."""
     codes: list[str] = []
+    unknown: list[str] = []
     for match in ARCHLINT_IGNORE.finditer(comment):
         if match.group(1) is None:
-            return EVERYTHING
-        codes += [resolve(token) for token in match.group(1).split(",")]
+            return EVERYTHING, ()
+        for token in filter(None, (token.strip() for token in match.group(1).split(","))):
+            code = resolve(token)
+            if code:
+                codes.append(code)
+            else:
+                unknown.append(token)
     for match in NOQA.finditer(comment):
-        codes += [resolve(token) for token in re.split(r"[\s,]+", match.group(1))]
-    return tuple(code for code in codes if code)
+        codes += filter(None, (resolve(token) for token in re.split(r"[\s,]+", match.group(1))))
+    return tuple(dict.fromkeys(codes)), tuple(unknown)
