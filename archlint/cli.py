@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
@@ -10,7 +11,9 @@ import click
 from archlint import __version__
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
-FORMATS = ("text", "json")
+# The report modules besides text, imported only when chosen.
+REPORTERS = {"json": "json_report", "sarif": "sarif", "markdown": "markdown", "github": "github"}
+FORMATS = ("text", *REPORTERS)
 
 
 def _python_files(paths, settings, force_exclude: bool) -> list[str]:
@@ -97,11 +100,14 @@ def main():
                                                       "more is not run (AL303).  [default: 2G]")
 @click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, not the layer tables.")
+@click.option("--statistics", is_flag=True, help="Print how many findings each rule code has, instead of them.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 def check(paths, output_format, output_file, config_file, select, ignore, per_file_ignores, severity, fail_on,
           exit_zero, exclude, force_exclude, max_layer_param_share, max_params, input_shapes, verify, verify_budget,
-          color, quiet, debug):
+          color, quiet, statistics, debug):
     """Analyse Keras model files (or directories of them) without running them."""
+    if statistics and output_format != "text":
+        raise click.UsageError("--statistics goes with the text format")
     from archlint.config import ConfigError
     from archlint.lint import lint_file
 
@@ -122,7 +128,7 @@ def check(paths, output_format, output_file, config_file, select, ignore, per_fi
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--verify-budget") from None
     reports, failed = [], False
-    for path in _python_files(paths, settings, force_exclude):
+    for path in dict.fromkeys(_python_files(paths, settings, force_exclude)):  # a file named twice is read once
         try:
             report = lint_file(path, settings)
         except OSError as exc:
@@ -137,13 +143,13 @@ def check(paths, output_format, output_file, config_file, select, ignore, per_fi
             continue
         reports.append(report)
 
-    if output_format == "json":
-        from archlint.report import json_report
-        text = json_report.render(reports)
+    if output_format in REPORTERS:
+        text = importlib.import_module(f"archlint.report.{REPORTERS[output_format]}").render(reports)
     else:
         from archlint.report import text as text_report
-        stream = sys.stdout if output_file is None else None
-        text = text_report.render(reports, colour=stream is not None and _use_colour(color, stream), quiet=quiet)
+        colour = output_file is None and _use_colour(color, sys.stdout)
+        text = text_report.statistics(reports) if statistics else \
+            text_report.render(reports, colour=colour, quiet=quiet)
     if output_file:
         with open(output_file, "w", encoding="utf-8") as handle:
             handle.write(text)

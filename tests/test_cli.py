@@ -66,6 +66,8 @@ def test_json_report_fields(write):
     assert model["layers"][0] | {"line": None} == {
         "name": "dense", "type": "Dense", "line": None, "output_shape": [64, 10, 30], "params": 630,
         "trainable_params": 630, "non_trainable_params": 0, "inbound": [],
+        # beyond the spec: the concrete batch of 64 rows of 10 meets the 20 x 30 kernel; 64 * 10 * 30 floats out
+        "macs": 64 * 10 * 20 * 30, "activation_bytes": 64 * 10 * 30 * 4,
     }
     assert (model["total_params"], model["complete"], model["verified"]) == (630, True, None)
 

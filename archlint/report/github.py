@@ -1,5 +1,7 @@
 """`--output-format github`: workflow commands that GitHub Actions shows as annotations."""
 
+from archlint.report import workspace_path
+
 LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
 
 
@@ -14,9 +16,10 @@ def _escape_property(text: str) -> str:
 def render(files) -> str:
     lines = []
     for f in files:
+        path = _escape_property(workspace_path(f.path))
         for d in f.diagnostics:
             properties = ",".join([
-                f"file={_escape_property(f.path)}", f"line={d.line}", f"col={d.column}",
+                f"file={path}", f"line={d.line}", f"col={d.column}",
                 f"endLine={d.end_line}", f"endColumn={d.end_column}", f"title={_escape_property(d.code)}",
             ])
             lines.append(f"::{LEVELS[d.severity]} {properties}::{_escape_data(d.message)}")

@@ -3,6 +3,7 @@
 import json
 
 from archlint import __version__
+from archlint.report.costs import model_macs, row_activation_bytes, row_macs
 
 
 def shape_json(shape):
@@ -14,6 +15,7 @@ def shape_json(shape):
 
 
 def model_json(model) -> dict:
+    macs, macs_unknown = model_macs(model)
     return {
         "symbol": model.symbol,
         "name": model.name,
@@ -28,10 +30,13 @@ def model_json(model) -> dict:
             "trainable_params": row.trainable_params,
             "non_trainable_params": None if row.params is None else row.params - row.trainable_params,
             "inbound": row.inbound,
+            "macs": row_macs(row),  # beyond the spec: null when unknown
+            "activation_bytes": row_activation_bytes(row),
         } for row in model.layers],
         "total_params": model.total_params,
         "trainable_params": model.trainable_params,
         "non_trainable_params": model.non_trainable_params,
+        "total_macs": None if macs_unknown else macs,
         "complete": model.complete,
         "verified": model.verified,
     }

@@ -1,39 +1,74 @@
-"""`--output-format markdown`: per model, the layer table and totals, for a job summary or a PR comment."""
+"""`--output-format markdown`: the findings, then per model the layer table and totals, for a job summary
+($GITHUB_STEP_SUMMARY) or a pull-request comment (GitHub-flavoured markdown)."""
 
 from archlint.dims import format_shape
+from archlint.report import plural
+from archlint.report.costs import (
+    FLOAT32_BYTES, byte_size, macs_text, model_activation_bytes, model_macs, param_share, row_activation_bytes,
+    row_macs, unknown_layers,
+)
+from archlint.report.text import closing_line
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
+def _text(text: str) -> str:
+    """Plain text in a table cell: a pipe would end the cell and `<module>` would vanish as an HTML tag.
+    Backticks stay, as messages quote code with them."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return " ".join(text.replace("|", "\\|").split())
 
 
-def _params(value) -> str:
+def _code(text: str) -> str:
+    """A code span; inside a table a pipe still needs its backslash."""
+    return f"`{text.replace('|', chr(92) + '|')}`"
+
+
+def _count(value) -> str:
     return "?" if value is None else f"{value:,}"
 
 
+def _sized(count: int) -> str:
+    return f"{count:,} ({byte_size(count * FLOAT32_BYTES)})"
+
+
 def _model(path: str, model) -> list[str]:
-    out = [f"### `{path}` · {model.symbol} (`{model.name}`)", "",
-           "| Layer (type) | Output shape | Param # | Share |", "|---|---|---:|---:|"]
+    where = path if model.line is None else f"{path}:{model.line}"
+    title = _code(model.symbol) + ("" if model.symbol == model.name else f" ({_code(model.name)})")
+    out = [f"### {title} · {_code(where)}", "",
+           "| Layer (type) | Output shape | Param # | Share | MACs | Activations |",
+           "|---|---|---:|---:|---:|---:|"]
     for row in model.layers:
-        shape = "?" if row.output_shape is None else format_shape(row.output_shape)
-        share = "" if not row.params or not model.total_params else f"{100 * row.params / model.total_params:.1f}%"
-        out.append(f"| {_cell(row.name)} ({_cell(row.type)}) | `{shape}` | {_params(row.params)} | {share} |")
-    out += ["", f"**Total params:** {model.total_params:,} · **Trainable:** {model.trainable_params:,} · "
-                f"**Non-trainable:** {model.non_trainable_params:,}"
-            + ("" if model.complete else " · *incomplete: some layers could not be resolved statically*"), ""]
+        shape = "?" if row.output_shape is None else _code(format_shape(row.output_shape))
+        share = param_share(row, model)
+        activations = row_activation_bytes(row)
+        out.append(f"| {_code(row.name)} ({_text(row.type)}) | {shape} | {_count(row.params)} | "
+                   f"{'-' if share is None else f'{100 * share:.1f}%'} | {_count(row_macs(row))} | "
+                   f"{'?' if activations is None else byte_size(activations)} |")
+    macs, macs_unknown = model_macs(model)
+    activations, activations_unknown = model_activation_bytes(model)
+    out += ["",
+            f"**Total params:** {_sized(model.total_params)} · **Trainable:** {_sized(model.trainable_params)} · "
+            f"**Non-trainable:** {_sized(model.non_trainable_params)}"
+            + ("" if model.complete else " · *incomplete: some layers could not be resolved statically*"),
+            "",
+            f"**MACs:** {macs_text(macs)}{unknown_layers(macs_unknown)} · "
+            f"**Activations:** {byte_size(activations)}{unknown_layers(activations_unknown)} "
+            "(every layer's float32 outputs; an unknown batch counts as 1)",
+            ""]
     return out
 
 
 def render(files) -> str:
-    out = ["## archlint report", ""]
-    findings = [(f.path, d) for f in files for d in f.diagnostics]
+    from archlint.rules import find_rule
+
     models = sum(len(f.models) for f in files)
-    out.append(f"{len(files)} file(s), {models} model(s), {len(findings)} finding(s).")
-    out.append("")
+    out = ["## archlint report", "",
+           f"{plural(len(files), 'file')}, {plural(models, 'model')}. {closing_line(files)}", ""]
+    findings = [(f.path, d) for f in files for d in f.diagnostics]
     if findings:
         out += ["| Severity | Rule | Location | Message |", "|---|---|---|---|"]
         for path, d in findings:
-            out.append(f"| {d.severity} | {d.code} | `{_cell(path)}:{d.line}:{d.column}` | {_cell(d.message)} |")
+            out.append(f"| {d.severity} | {d.code} {find_rule(d.code).name} | {_code(f'{path}:{d.line}:{d.column}')} "
+                       f"| {_text(d.message)} |")
         out.append("")
     for f in files:
         for model in f.models:

@@ -2,30 +2,47 @@
 
 import json
 import os
+import pathlib
+import urllib.parse
 
 from archlint import __version__
+from archlint.report import workspace_path
 
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+ROOT = "%SRCROOT%"
 
 
 def _rule(rule) -> dict:
-    help_text = f"{rule.what}\n\nWhy: {rule.why}\n\nFix: {rule.fix}"
+    example = f"\n\nExample:\n\n{rule.fires[0]}" if rule.fires else ""
+    markdown_example = f"\n\n**Example.**\n\n```python\n{rule.fires[0]}```" if rule.fires else ""
     return {
         "id": rule.code,
         "name": rule.name,
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": rule.what},
-        "help": {"text": help_text, "markdown": f"{rule.what}\n\n**Why.** {rule.why}\n\n**Fix.** {rule.fix}"},
+        "help": {"text": f"{rule.what}\n\nWhy: {rule.why}{example}\n\nFix: {rule.fix}",
+                 "markdown": f"{rule.what}\n\n**Why.** {rule.why}{markdown_example}\n\n**Fix.** {rule.fix}"},
         # No hosted documentation: a stable URN names the rule; `archlint rule CODE` prints it.
         "helpUri": f"urn:archlint:rule:{rule.code}",
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
     }
 
 
-def _uri(path: str) -> str:
-    """The path relative to the working directory, with forward slashes, as code scanning expects."""
-    relative = os.path.relpath(os.path.abspath(path))
-    return relative.replace(os.sep, "/") if not relative.startswith("..") else os.path.abspath(path).replace(os.sep, "/")
+def _location(path: str) -> dict:
+    """Relative to %SRCROOT% (the working directory) when the file is under it, else an absolute file URI."""
+    workspace = workspace_path(path)
+    if os.path.isabs(workspace):
+        return {"uri": pathlib.Path(workspace).as_uri()}
+    return {"uri": urllib.parse.quote(workspace), "uriBaseId": ROOT}
+
+
+def _region(d) -> dict:
+    """SARIF regions are 1-based with an exclusive end column, as archlint's positions are."""
+    start_line, start_column = max(d.line, 1), max(d.column, 1)
+    end_line = max(d.end_line, start_line)
+    end_column = max(d.end_column, start_column if end_line == start_line else 1)
+    return {"startLine": start_line, "startColumn": start_column, "endLine": end_line, "endColumn": end_column}
 
 
 def render(files) -> str:
@@ -35,25 +52,23 @@ def render(files) -> str:
     index = {rule.code: i for i, rule in enumerate(catalog)}
     results = []
     for f in files:
+        location = _location(f.path)
         for d in f.diagnostics:
             results.append({
                 "ruleId": d.code,
                 "ruleIndex": index[d.code],
                 "level": LEVELS[d.severity],
                 "message": {"text": d.message},
-                "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": _uri(f.path), "uriBaseId": "%SRCROOT%"},
-                    "region": {"startLine": max(d.line, 1), "startColumn": max(d.column, 1),
-                               "endLine": max(d.end_line, d.line, 1), "endColumn": max(d.end_column, 1)},
-                }}],
+                "locations": [{"physicalLocation": {"artifactLocation": location, "region": _region(d)}}],
             })
     document = {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [{
             "tool": {"driver": {"name": "archlint", "version": __version__, "semanticVersion": __version__,
                                 "rules": [_rule(rule) for rule in catalog]}},
-            "originalUriBaseIds": {"%SRCROOT%": {"uri": "file://" + os.getcwd().replace(os.sep, "/") + "/"}},
+            "originalUriBaseIds": {ROOT: {"uri": pathlib.Path(os.getcwd()).as_uri().rstrip("/") + "/"}},
+            "columnKind": "unicodeCodePoints",  # libcst counts columns in characters
             "results": results,
         }],
     }

@@ -1,25 +1,33 @@
-"""The terminal report: per model, a table like Keras's model.summary(), then the findings."""
+"""The terminal report: per file, a table like Keras's model.summary() for each model (with the MACs,
+parameter shares and activation sizes Keras does not give), then the findings; a closing count."""
+
+from collections import Counter
 
 from archlint.dims import format_shape
+from archlint.report import plural
+from archlint.report.costs import (
+    FLOAT32_BYTES, byte_size, macs_text, model_activation_bytes, model_macs, param_share, row_activation_bytes,
+    row_macs, unknown_layers,
+)
 
 SEVERITY_COLOURS = {"error": "31", "warning": "33", "info": "36"}
+SEVERITIES = ("error", "warning", "info")
 
 
 def _shape_text(shape) -> str:
     return "?" if shape is None else format_shape(shape)
 
 
-def _params_text(params) -> str:
-    return "?" if params is None else f"{params:,}"
+def _count_text(count) -> str:
+    return "?" if count is None else f"{count:,}"
 
 
-def _bytes(count: int) -> str:
-    size = count * 4.0  # float32 weights
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if size < 1024 or unit == "TB":
-            return f"{size:.2f} {unit}"
-        size /= 1024
-    return ""
+def _share_text(share) -> str:
+    return "-" if share is None else f"{100 * share:.1f}%"
+
+
+def _bytes_text(count) -> str:
+    return "?" if count is None else byte_size(count)
 
 
 def _wrap_cell(text: str, width: int) -> list[str]:
@@ -39,20 +47,39 @@ def _chain(model) -> bool:
     return all(len(row.nodes) == 1 and row.inbound == ([rows[i - 1].name] if i else []) for i, row in enumerate(rows))
 
 
+def totals(model) -> list[str]:
+    """Keras's three totals, then the model's MACs and the bytes of all its layers' outputs."""
+    note = "" if model.complete else "  (incomplete: some layers are unresolved, see the findings)"
+    macs, macs_unknown = model_macs(model)
+    activations, activations_unknown = model_activation_bytes(model)
+    return [
+        f" Total params: {model.total_params:,} ({byte_size(model.total_params * FLOAT32_BYTES)}){note}",
+        f" Trainable params: {model.trainable_params:,} ({byte_size(model.trainable_params * FLOAT32_BYTES)})",
+        f" Non-trainable params: {model.non_trainable_params:,} "
+        f"({byte_size(model.non_trainable_params * FLOAT32_BYTES)})",
+        f" Total MACs: {macs_text(macs)}{unknown_layers(macs_unknown)}",
+        f" Activations: {byte_size(activations)}{unknown_layers(activations_unknown)}"
+        " (every layer's float32 outputs; an unknown batch counts as 1)",
+    ]
+
+
 def table(model) -> list[str]:
     connected = model.kind == "functional" and not _chain(model)
-    headers = ["Layer (type)", "Output Shape", "Param #"] + (["Connected to"] if connected else [])
-    widths = [33, 24, 15] + ([22] if connected else [])
-    right = [False, False, True, False]
+    headers = ["Layer (type)", "Output Shape", "Param #", "Share", "MACs", "Activations"]
+    headers += ["Connected to"] if connected else []
+    widths = [33, 24, 15, 8, 15, 13, 22][:len(headers)]
+    right = [False, False, True, True, True, True, False]
     rows = []
     for row in model.layers:
-        cells = [f"{row.name} ({row.type})", _shape_text(row.output_shape), _params_text(row.params)]
+        cells = [f"{row.name} ({row.type})", _shape_text(row.output_shape), _count_text(row.params),
+                 _share_text(param_share(row, model)), _count_text(row_macs(row)),
+                 _bytes_text(row_activation_bytes(row))]
         if connected:
             cells.append(", ".join(f"{name}[0][0]" for name in row.inbound) or "-")
         rows.append(cells)
     widths = [max(w, *(len(r[i]) + 2 for r in rows)) if rows else w for i, w in enumerate(widths)]
     if connected:
-        widths[3] = min(widths[3], 40)  # long inbound lists wrap, as Keras's do
+        widths[-1] = min(widths[-1], 40)  # long inbound lists wrap, as Keras's do
 
     def line(left, mid, end, fill):
         return left + mid.join(fill * w for w in widths) + end
@@ -77,11 +104,7 @@ def table(model) -> list[str]:
         if connected and index != len(rows) - 1:
             out.append(line("├", "┼", "┤", "─"))
     out.append(line("└", "┴", "┘", "─"))
-    note = "" if model.complete else "  (incomplete: see AL3xx findings)"
-    out.append(f" Total params: {model.total_params:,} ({_bytes(model.total_params)}){note}")
-    out.append(f" Trainable params: {model.trainable_params:,} ({_bytes(model.trainable_params)})")
-    out.append(f" Non-trainable params: {model.non_trainable_params:,} ({_bytes(model.non_trainable_params)})")
-    return out
+    return out + totals(model)
 
 
 def diagnostic_line(path: str, d, colour: bool) -> str:
@@ -93,15 +116,36 @@ def diagnostic_line(path: str, d, colour: bool) -> str:
     return f"{path}:{d.line}:{d.column}: {code} {d.message}{via}"
 
 
+def closing_line(files) -> str:
+    counts = Counter(d.severity for f in files for d in f.diagnostics)
+    total = sum(counts.values())
+    if not total:
+        return "No findings."
+    by_severity = ", ".join(plural(counts[s], s) for s in SEVERITIES if counts[s])
+    return f"Found {plural(total, 'finding')} ({by_severity})."
+
+
 def render(files, colour: bool = False, quiet: bool = False) -> str:
+    """Each file's tables and findings together; `quiet` keeps the findings lines alone."""
     out = []
-    total = 0
     for f in files:
-        if not quiet:
+        if not quiet and f.models:
+            out.append(f.path)
             for model in f.models:
-                out += [f"{f.path}"] + table(model) + [""]
-        for d in f.diagnostics:
-            out.append(diagnostic_line(f.path, d, colour))
-            total += 1
-    out.append(f"Found {total} finding{'s' if total != 1 else ''}." if total else "No findings.")
-    return "\n".join(out) + "\n"
+                out += table(model) + [""]
+        out += [diagnostic_line(f.path, d, colour) for d in f.diagnostics]
+        if f.diagnostics and not quiet:
+            out.append("")  # a blank line closes the file's findings
+    if not quiet:
+        out.append(closing_line(files))
+    return "".join(line + "\n" for line in out)
+
+
+def statistics(files) -> str:
+    """One line per rule code: how many findings, the code and the rule's name, most frequent first."""
+    from archlint.rules import find_rule
+
+    counts = Counter(d.code for f in files for d in f.diagnostics)
+    width = len(str(max(counts.values(), default=0)))
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return "".join(f"{count:>{width}}  {code}  {find_rule(code).name}\n" for code, count in ranked)

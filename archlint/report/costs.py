@@ -1,0 +1,84 @@
+"""What the reports add to Keras's summary: per layer its MACs, share of the parameters and activation size.
+
+A row counts every application of its layer in the model (a shared layer is paid each time it
+runs). Batch axes count as given, and as 1 where unknown, so a model built on `keras.Input`
+is costed per sample.
+"""
+
+from __future__ import annotations
+
+from archlint.dims import product
+from archlint.graph import application_macs, counted_shapes
+from archlint.report import plural
+
+FLOAT32_BYTES = 4
+
+
+def _known_sum(values) -> int | None:
+    total = 0
+    for value in values:
+        if value is None:
+            return None
+        total += value
+    return total
+
+
+def row_macs(row) -> int | None:
+    """None when some application's MACs are unknown, or the layer was never applied."""
+    return _known_sum(application_macs(node) for node in row.nodes) if row.nodes else None
+
+
+def row_activation_bytes(row) -> int | None:
+    """The float32 bytes of the row's outputs: what its applications hand on to the next layers."""
+    if not row.nodes:
+        return None
+    sizes = []
+    for node in row.nodes:
+        shapes = counted_shapes(node)
+        sizes.append(None if shapes is None else _known_sum(product(shape) for shape in shapes[1]))
+    total = _known_sum(sizes)
+    return None if total is None else total * FLOAT32_BYTES
+
+
+def param_share(row, model) -> float | None:
+    """The row's parameters as a fraction of the model's; None when unknown or the model has none."""
+    if row.params is None or not model.total_params:
+        return None
+    return row.params / model.total_params
+
+
+def known_total(values) -> tuple[int, int]:
+    """(the sum of the known values, how many are unknown)."""
+    known = [value for value in values if value is not None]
+    return sum(known), len(values) - len(known)
+
+
+def model_macs(model) -> tuple[int, int]:
+    return known_total([row_macs(row) for row in model.layers])
+
+
+def model_activation_bytes(model) -> tuple[int, int]:
+    return known_total([row_activation_bytes(row) for row in model.layers])
+
+
+def unknown_layers(count: int) -> str:
+    """What a total leaves out: nothing, or " + ? from N layers"."""
+    return f" + ? from {plural(count, 'layer')}" if count else ""
+
+
+def byte_size(count: int) -> str:
+    """Bytes as Keras's summary prints sizes: 1024-based units, two decimals."""
+    size = float(count)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024:
+            return f"{size:.2f} {unit}"
+        size /= 1024
+    return f"{size:.2f} TB"
+
+
+def macs_text(count: int) -> str:
+    """A MAC count with commas, and in thousands, millions or billions (decimal, as MACs are quoted) from 1,000."""
+    for unit, scale in (("G", 10 ** 9), ("M", 10 ** 6), ("K", 10 ** 3)):
+        if count >= scale:
+            return f"{count:,} ({count / scale:.2f} {unit})"
+    return f"{count:,}"
