@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import sys
+import traceback
 
 import click
 
@@ -136,20 +138,20 @@ def check(paths, output_format, output_file, config_file, select, ignore, per_fi
             failed = True
             continue
         except Exception as exc:  # one bad file must not lose the others' findings
-            if debug:
-                raise
-            click.echo(f"archlint: internal error on {path}: {type(exc).__name__}: {exc}", err=True)
+            _internal_error(f"on {path}", exc, debug)
             failed = True
             continue
         reports.append(report)
 
     if output_format in REPORTERS:
-        text = importlib.import_module(f"archlint.report.{REPORTERS[output_format]}").render(reports)
+        render = importlib.import_module(f"archlint.report.{REPORTERS[output_format]}").render
     else:
         from archlint.report import text as text_report
         colour = output_file is None and _use_colour(color, sys.stdout)
-        text = text_report.statistics(reports) if statistics else \
-            text_report.render(reports, colour=colour, quiet=quiet)
+        render = text_report.statistics if statistics else \
+            functools.partial(text_report.render, colour=colour, quiet=quiet)
+    text, writer_failed = _render(reports, render, debug)
+    failed = failed or writer_failed
     if output_file:
         with open(output_file, "w", encoding="utf-8") as handle:
             handle.write(text)
@@ -165,6 +167,30 @@ def check(paths, output_format, output_file, config_file, select, ignore, per_fi
     threshold = SEVERITY_RANK.get(settings.fail_on)
     worst = max((SEVERITY_RANK[d.severity] for r in reports for d in r.diagnostics), default=-1)
     sys.exit(1 if not exit_zero and threshold is not None and worst >= threshold else 0)
+
+
+def _internal_error(where: str, exc: Exception, debug: bool) -> None:
+    """One line on stderr naming the file; the traceback too with --debug."""
+    if debug:
+        traceback.print_exception(exc)
+    reason = " ".join(str(exc).split())  # some messages (parser errors) span several lines
+    click.echo(f"archlint: internal error {where}: {type(exc).__name__}: {reason}", err=True)
+
+
+def _render(reports, render, debug: bool) -> tuple[str, bool]:
+    """The report of every file; when the writer fails, the report of the files it can write, and True."""
+    try:
+        return render(reports), False
+    except Exception:
+        writable = []
+        for report in reports:
+            try:
+                render([report])
+            except Exception as exc:
+                _internal_error(f"writing the report for {report.path}", exc, debug)
+            else:
+                writable.append(report)
+        return render(writable), True
 
 
 @main.command("rules")

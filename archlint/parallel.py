@@ -12,6 +12,9 @@ import contextlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 
+# A product smaller than this many multiply-adds (a fraction of a millisecond) is not worth a hand-off.
+SPLIT_MACS = 8 * 1024 ** 2
+
 _executor: ThreadPoolExecutor | None = None
 _workers = 1
 
@@ -48,7 +51,7 @@ def matmul(a, b, out):
     """a @ b into out (2-D, float32), the longer of a's rows and b's columns split among the workers."""
     rows, columns = a.shape[0], b.shape[1]
     count = min(workers(), max(rows, columns))
-    if count < 2:
+    if count < 2 or rows * a.shape[1] * columns < SPLIT_MACS:
         return _matmul(a, b, out)
     if rows >= columns:
         bounds = _bounds(rows, count)

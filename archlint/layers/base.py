@@ -27,8 +27,9 @@ class _LazyModule:
         self._name = name
 
     def __getattr__(self, attr: str):
-        module = importlib.import_module(self._name)
-        return getattr(module, attr)
+        value = getattr(importlib.import_module(self._name), attr)
+        setattr(self, attr, value)  # later look-ups find it here, without this call
+        return value
 
 
 np = _LazyModule("numpy")

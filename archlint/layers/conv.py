@@ -105,27 +105,44 @@ def dense_conv(x, kernel, strides, dilation, out_sizes):
         picked = window(x, [0] * len(k_spatial), strides, dilation, out_sizes)
         parallel.matmul(np.ascontiguousarray(picked).reshape(-1, channels), flat_kernel, out.reshape(-1, filters))
         return out
-    offsets = list(itertools.product(*(range(k) for k in k_spatial)))
-    row_bytes = product(out_sizes[1:]) * len(offsets) * channels * 4
+    row_bytes = product(out_sizes[1:]) * flat_kernel.shape[0] * 4
     if x.shape[0] * out_sizes[0] * row_bytes <= PATCH_BYTES:
         # Few output positions: one set of patches, and the product split by filters instead of rows.
-        patches = np.empty((x.shape[0], *out_sizes, len(offsets), channels), dtype=np.float32)
-        for i, (offset, view) in enumerate(windows(x, k_spatial, strides, dilation, out_sizes)):
-            patches[..., i, :] = view
+        patches = im2col(x, k_spatial, strides, dilation, (x.shape[0], *out_sizes), leading=(slice(None),))
         parallel.matmul(patches.reshape(-1, flat_kernel.shape[0]), flat_kernel, out.reshape(-1, filters))
         return out
 
     def run(piece):
         b, start, count = piece
-        sizes = (count, *out_sizes[1:])
-        patches = np.empty((*sizes, len(offsets), channels), dtype=np.float32)
-        for i, offset in enumerate(offsets):
-            # Input rows from this piece's first output row on, so that window() counts from there.
-            patches[..., i, :] = window(x[b, start * strides[0]:], offset, strides, dilation, sizes, leading=())
+        # Input rows from this piece's first output row on, so that the windows count from there.
+        patches = im2col(x[b, start * strides[0]:], k_spatial, strides, dilation, (count, *out_sizes[1:]))
         np.matmul(patches.reshape(-1, flat_kernel.shape[0]), flat_kernel, out=out[b, start:start + count].reshape(-1, filters))
 
     parallel.each(run, pieces(x.shape[0], out_sizes[0], row_bytes))
     return out
+
+
+def im2col(x, k_spatial, strides, dilation, sizes, leading=()):
+    """The patches (*sizes, kernel positions * C) of x under every kernel position, in the kernel's order.
+
+    Without dilation along the last spatial axis, a whole row of the kernel reads one contiguous
+    span of x at each output position (x's last two axes being contiguous), so a row is copied at once.
+    """
+    *k_rows, k_last = k_spatial
+    channels = x.shape[-1]
+    patches = np.empty((*sizes, product(k_rows), k_last * channels), dtype=np.float32)
+    whole_rows = dilation[-1] == 1 and x.strides[-2] == channels * x.itemsize and x.strides[-1] == x.itemsize
+    for i, row in enumerate(itertools.product(*(range(k) for k in k_rows))):
+        if whole_rows:
+            start = window(x, (*row, 0), strides, dilation, sizes[len(leading):], leading)
+            span = np.lib.stride_tricks.as_strided(start, (*sizes, k_last * channels), (*start.strides[:-1], x.itemsize),
+                                                   writeable=False)
+            patches[..., i, :] = span
+        else:
+            for j in range(k_last):
+                view = window(x, (*row, j), strides, dilation, sizes[len(leading):], leading)
+                patches[..., i, j * channels:(j + 1) * channels] = view
+    return patches
 
 
 # Winograd's F(2x2, 3x3) (Lavin and Gray, 2015): G transforms the kernel, B^T each 4x4 input tile
