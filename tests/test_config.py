@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from archlint.cli import main
 from archlint.config import ConfigError, Settings, apply, find_config, load, parse_shape
-from archlint.lint import lint_source, suppressions
+from archlint.lint import lint_source
 from archlint.rules import all_rules
 
 # AL205 (info) on line 6, AL201 (warning) on line 8, AL206 (warning) on line 9.
@@ -123,8 +123,11 @@ def test_inline_suppression(comment, silenced):
     assert found(source) == {(code, 5) for code in {"AL201", "AL206"} - silenced}
 
 
-def test_suppression_comments_only():
-    assert suppressions('x = "# archlint: ignore"\ny = 1  # archlint: ignore[AL2]\n') == {2: ("AL2",)}
+def test_only_comments_suppress():
+    in_a_string = MODEL.replace("layers.Dense(10),", 'layers.Dense(10, name="# archlint: ignore"),')
+    assert found(in_a_string) == FINDINGS
+    in_a_comment = MODEL.replace("layers.Dense(10),", "layers.Dense(10),  # archlint: ignore")
+    assert found(in_a_comment) == FINDINGS - {("AL201", 8)}
 
 
 def test_pyproject_is_found_above_the_paths(project):
@@ -170,7 +173,7 @@ def test_command_line_settings(project):
 
 @pytest.mark.parametrize("body, message", [
     ('slect = ["AL1"]', "unknown setting `slect`"),
-    ('select = ["AL9"]', "'AL9' is no rule code, prefix or name"),
+    ('select = ["XY1"]', "'XY1' is no rule code, prefix or name"),
     ('fail-on = "sometimes"', "`fail-on`: expected one of error, warning, info, never"),
     ("max-layer-param-share = 1.5", "`max-layer-param-share`: expected a number above 0 and at most 1"),
     ('severity = { AL201 = "fatal" }', "`severity`: expected one of error, warning, info"),
