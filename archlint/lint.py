@@ -14,6 +14,7 @@ from archlint.rules.al901_unused_suppression import unused_suppressions
 
 ARCHLINT_IGNORE = re.compile(r"archlint:\s*ignore(?:\[([^\]]*)\])?", re.IGNORECASE)
 NOQA = re.compile(r"noqa:\s*([A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*)", re.IGNORECASE)
+LONG_WORD = re.compile(rb"[\w.]{100,}")
 EVERYTHING = ("",)  # the prefix of every code
 
 
@@ -62,6 +63,9 @@ def suppressions(source: bytes | str) -> dict[int, Suppression]:
     """Line -> its comment's suppression: `# archlint: ignore[AL201]`, `# archlint: ignore` (everything) or
     `# noqa: AL201`. A bare `# noqa`, or one naming only other linters' codes, is left to them."""
     data = source.encode() if isinstance(source, str) else source
+    # tokenize's number patterns take ~500 bytes per digit of a long number (a megabyte of digits, half a
+    # gigabyte): long words become a short one padded with spaces, so lines and columns stay as they were.
+    data = LONG_WORD.sub(lambda word: b"0" + b" " * (len(word.group()) - 1), data)
     found: dict[int, Suppression] = {}
     try:
         for token in tokenize.tokenize(io.BytesIO(data).readline):
