@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import ast
-
 import libcst as cst
 
 from archlint.evaluate.interpreter import Evaluator, Event, Function
+from archlint.evaluate.source import Refused, parse
 from archlint.evaluate.user_classes import UserLayer
 from archlint.graph import LayerGraph, Node
 from archlint.layers.base import Layer
@@ -81,22 +80,9 @@ def analyze_source(source: bytes | str, path: str, input_shapes: dict | None = N
     """The file's models and findings; `input_shapes` names inputs (or models) and the shapes to give them."""
     report = FileReport(path)
     try:
-        # CPython's parser first: it refuses pathological nesting cleanly, where libcst's native
-        # parser could exhaust its stack. Parsing is not running: nothing is compiled or executed.
-        ast.parse(source, filename=path)
-    except SyntaxError as exc:
-        report.diagnostics.append(_diagnostic("AL001", f"cannot parse: {exc.msg}", exc.lineno or 1, exc.offset or 1))
-        return report
-    except (RecursionError, MemoryError, ValueError):
-        report.diagnostics.append(_diagnostic("AL001", "cannot parse: the code is nested too deeply", 1, 1))
-        return report
-    try:
-        module = cst.parse_module(source)
-    except cst.ParserSyntaxError as exc:
-        report.diagnostics.append(_diagnostic("AL001", f"cannot parse: {exc.message}", exc.raw_line, exc.raw_column + 1))
-        return report
-    except (UnicodeDecodeError, ValueError) as exc:
-        report.diagnostics.append(_diagnostic("AL001", f"cannot read as Python source: {exc}", 1, 1))
+        module = parse(source)
+    except Refused as exc:
+        report.diagnostics.append(_diagnostic(exc.code, exc.message, exc.line, exc.column))
         return report
     try:
         evaluator = Evaluator(module, cst.MetadataWrapper(module, unsafe_skip_copy=True), path)

@@ -18,6 +18,7 @@ from archlint.errors import Unresolved
 from archlint.evaluate import builtins as builtin_values
 from archlint.evaluate import project_modules
 from archlint.evaluate.keras_api import KerasApi
+from archlint.evaluate.source import Refused, parse
 from archlint.graph import Position, Tensor
 from archlint.layers.base import Layer, Weight
 from archlint.values import Ref, Unknown
@@ -308,8 +309,8 @@ class Evaluator:
         try:
             with open(path, "rb") as handle:
                 source = handle.read()
-            module = cst.parse_module(source)
-        except (OSError, cst.ParserSyntaxError, UnicodeDecodeError, ValueError):
+            module = parse(source)
+        except (OSError, Refused):
             self.report("AL301", f"imported module {dotted or path} cannot be read or parsed", node)
             return None
         wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
