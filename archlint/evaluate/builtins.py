@@ -7,6 +7,7 @@ import dataclasses
 import math
 import operator
 import re
+import string
 
 from archlint.values import Unknown
 
@@ -71,18 +72,61 @@ def _plain(fn):
     return lambda evaluator, *args, **kwargs: fn(*args, **kwargs)
 
 
-def _bounded(items):
-    items = list(items)
-    if len(items) > MAX_ITEMS:
+def costly(*values) -> bool:
+    """Whether Python's own walk over these values (hashing, comparing, printing them) would visit more than
+    a few times MAX_ITEMS items: containers that share their parts (`x = [x, x]` in a loop) grow exponentially
+    larger than the memory they take, and a list may hold itself."""
+    sizes: dict[int, int | None] = {}  # id -> items below it, counting shared parts each time; None while open
+    pending = [(value, False) for value in values]
+    total = 0
+    while pending:
+        value, expanded = pending.pop()
+        if not isinstance(value, _CONTAINERS):
+            total += len(value) if isinstance(value, str) else 1
+        elif expanded:
+            flat, children = _parts(value)
+            sizes[id(value)] = flat + sum(sizes[id(child)] for child in children)
+            if sizes[id(value)] > 4 * MAX_ITEMS:
+                return True
+        elif id(value) not in sizes:
+            sizes[id(value)] = None
+            pending.append((value, True))
+            for child in _parts(value)[1]:
+                if id(child) in sizes and sizes[id(child)] is None:
+                    return True  # the container holds itself: Python's walk would not end
+                pending.append((child, False))
+    return total + sum(sizes[id(value)] for value in values if isinstance(value, _CONTAINERS)) > 4 * MAX_ITEMS
+
+
+_CONTAINERS = (list, tuple, set, frozenset, dict)
+
+
+def _parts(container) -> tuple[int, list]:
+    """The items directly in a container (strings by their length), and the containers among them."""
+    items = [*container.keys(), *container.values()] if isinstance(container, dict) else container
+    kinds = set(map(type, items))  # at C speed: most containers hold only numbers
+    if kinds.isdisjoint(_CONTAINERS) and str not in kinds:
+        return len(items) + 1, []
+    children = [item for item in items if isinstance(item, _CONTAINERS)]
+    text = sum(len(item) for item in items if isinstance(item, str))
+    return len(items) + text + 1, children
+
+
+def _iterable(evaluator, value):
+    """The items a builtin consumes, at most MAX_ITEMS: `sum(range(10**18))` would not end, `list()` of it not fit."""
+    items = evaluator.iterate(value, None)
+    if items is None:
+        raise NotEvaluated("iterable not known statically")
+    if _length(items) > MAX_ITEMS:
         raise NotEvaluated("sequence too large to analyse")
     return items
 
 
-def _iterable(evaluator, value):
-    items = evaluator.iterate(value, None)
-    if items is None:
-        raise NotEvaluated("iterable not known statically")
-    return items
+def _length(items) -> int:
+    try:
+        return len(items)
+    except OverflowError:  # a range longer than sys.maxsize
+        return MAX_ITEMS + 1
 
 
 def _len(evaluator, value):
@@ -114,7 +158,14 @@ def _reversed(evaluator, iterable):
 def _sorted(evaluator, iterable, reverse=False, key=None):
     if key is not None:
         raise NotEvaluated("sorted() with a key is not evaluated")
-    return sorted(_iterable(evaluator, iterable), reverse=reverse)
+    return sorted(_walkable(_iterable(evaluator, iterable)), reverse=reverse)
+
+
+def _walkable(value):
+    """`value`, when Python can hash, compare or print it in bounded time (see `costly`)."""
+    if costly(value):
+        raise NotEvaluated("value too large to analyse")
+    return value
 
 
 def _aggregate(fn):
@@ -122,7 +173,7 @@ def _aggregate(fn):
         if kwargs.get("key") is not None:
             raise NotEvaluated("key functions are not evaluated")
         kwargs.pop("key", None)
-        values = list(args) if len(args) > 1 else _iterable(evaluator, args[0])
+        values = _walkable(list(args) if len(args) > 1 else _iterable(evaluator, args[0]))
         if any(isinstance(v, Unknown) for v in values):
             return Unknown("aggregate of unknown values")
         return fn(values, **kwargs)
@@ -145,7 +196,9 @@ def _container(kind):
         if kind is dict and isinstance(args[0], dict):
             return {**args[0], **kwargs}
         items = _iterable(evaluator, args[0])
-        return dict(items, **kwargs) if kind is dict else kind(_bounded(items))
+        if kind in (set, dict):
+            _walkable(items)
+        return dict(items, **kwargs) if kind is dict else kind(items)
     return make
 
 
@@ -197,6 +250,51 @@ def _wraps(evaluator, wrapped, *args, **kwargs):
     return Builtin("wraps", decorate)
 
 
+MAX_FORMAT_WIDTH = 10_000
+
+
+def formatted(value, spec: str) -> str:
+    """format(value, spec), refusing what would build a huge string: `f"{0:>1000000000}"`."""
+    if costly(value) or _too_wide(spec):
+        raise NotEvaluated("formatted value too large to analyse")
+    return format(value, spec)
+
+
+def _too_wide(spec: str) -> bool:
+    """A width or precision above MAX_FORMAT_WIDTH, or one computed from the arguments (`{:{}}`)."""
+    return "{" in spec or any(len(digits) > 5 or int(digits) > MAX_FORMAT_WIDTH for digits in re.findall(r"\d+", spec))
+
+
+def method_too_costly(owner, name: str, args, kwargs) -> bool:
+    """Whether a str, list or dict method would walk or build more than the size limits allow:
+    `"0".zfill(10**12)`, `s.replace("a", s)`, `sep.join(parts)`, a `str.format` field's width."""
+    if costly(*args, *kwargs.values()):
+        return True
+    if not isinstance(owner, str):
+        return False
+    if name == "format":
+        try:
+            return any(field is not None and _too_wide(spec) for _, field, spec, _ in string.Formatter().parse(owner))
+        except ValueError:
+            return False  # a malformed template: str.format raises as Python does
+    widths = sum(a for a in args if isinstance(a, int))
+    inserted = sum(len(a) for a in args if isinstance(a, str))
+    joined = sum(len(part) + len(owner) for a in args if isinstance(a, (list, tuple)) for part in a if isinstance(part, str))
+    return len(owner) * (1 + inserted) + widths + joined > MAX_ITEMS
+
+
+def _product(values, start):
+    """math.prod, each step within the limits of `*`."""
+    result = start
+    for value in values:
+        result = binary("Multiply", result, value, _not_evaluated)
+    return result
+
+
+def _not_evaluated(reason: str):
+    raise NotEvaluated(reason)
+
+
 def _print(evaluator, *args, **kwargs):
     return None
 
@@ -210,7 +308,7 @@ def _int(evaluator, value=0, base=None):
 def _str(evaluator, value=""):
     if not isinstance(value, (int, float, str, bool, type(None), tuple, list)):
         return Unknown("str() of an object")
-    return str(value)
+    return str(_walkable(value))
 
 
 EXCEPTIONS: dict[str, ExceptionClass] = {}
@@ -244,7 +342,7 @@ BUILTINS = {name: Builtin(name, fn) for name, fn in {
     "divmod": _plain(divmod),
     "chr": _plain(chr),
     "ord": _plain(ord),
-    "repr": lambda evaluator, value: repr(value) if isinstance(value, (int, float, str, bool, type(None))) else Unknown("repr() of an object"),
+    "repr": lambda evaluator, value: repr(value) if isinstance(value, _PLAIN) else Unknown("repr() of an object"),
     "pow": lambda evaluator, a, b: binary("Power", a, b, Unknown),
     "list": _container(list),
     "tuple": _container(tuple),
@@ -263,14 +361,14 @@ LIBRARY = {name: Builtin(name, fn) for name, fn in {
     "math.sqrt": _plain(math.sqrt),
     "math.log": _plain(math.log),
     "math.log2": _plain(math.log2),
-    "math.prod": _plain(math.prod),
+    "math.prod": lambda evaluator, values, start=1: _product(_iterable(evaluator, values), start),
     "math.gcd": _plain(math.gcd),
     "copy.deepcopy": _plain(copy.deepcopy),
     "copy.copy": _plain(copy.copy),
     "functools.partial": _partial,
     "functools.wraps": _wraps,
     "numpy.linspace": _linspace,
-    "numpy.prod": _plain(lambda values: math.prod(values)),
+    "numpy.prod": lambda evaluator, values: _product(_iterable(evaluator, values), 1),
     "numpy.ceil": _plain(math.ceil),
     "numpy.floor": _plain(math.floor),
     "numpy.sqrt": _plain(math.sqrt),
@@ -291,10 +389,12 @@ def _too_big(op: str, left, right) -> bool:
         for seq, count in ((left, right), (right, left)):
             if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and len(seq) * max(count, 0) > MAX_ITEMS:
                 return True
+    if op == "Multiply" and isinstance(left, int) and isinstance(right, int):
+        return left.bit_length() + right.bit_length() > MAX_INT_BITS  # squaring in a loop doubles the size
     if op == "Power" and isinstance(left, int) and isinstance(right, int) and right > 0:
         return abs(left) > 1 and right * max(abs(left).bit_length(), 1) > MAX_INT_BITS
-    if op == "LeftShift" and isinstance(right, int):
-        return right > MAX_INT_BITS
+    if op == "LeftShift" and isinstance(left, int) and isinstance(right, int):
+        return left.bit_length() + right > MAX_INT_BITS
     if op == "Add" and isinstance(left, (str, list, tuple)) and isinstance(right, type(left)):
         return len(left) + len(right) > MAX_ITEMS
     return False
@@ -318,11 +418,15 @@ def binary(op: str, left, right, unknown):
     if _too_big(op, left, right):
         return unknown(f"result of {op} too large to analyse")
     if op == "Modulo" and isinstance(left, str):
-        return _percent_format(left, right, unknown)
-    try:
-        return _BINARY[op](left, right)
-    except (TypeError, ValueError, ZeroDivisionError, OverflowError, KeyError) as exc:
-        return unknown(f"{op} failed statically: {exc}")
+        result = _percent_format(left, right, unknown)
+    else:
+        try:
+            result = _BINARY[op](left, right)
+        except (TypeError, ValueError, ZeroDivisionError, OverflowError, KeyError) as exc:
+            return unknown(f"{op} failed statically: {exc}")
+    if isinstance(result, (str, list, tuple)) and len(result) > MAX_ITEMS:  # `s = "%s%s" % (s, s)` in a loop
+        return unknown(f"result of {op} too large to analyse")
+    return result
 
 
 _COMPARE = {
@@ -336,6 +440,12 @@ def compare(op: str, left, right) -> bool | None:
     """The comparison's result, or None when an operand is unknown."""
     if isinstance(left, Unknown) or isinstance(right, Unknown):
         return None
+    hashed = op in ("In", "NotIn") and isinstance(right, (dict, set))  # only `left` is walked
+    if costly(left) or not hashed and costly(right):
+        return None
+    if op in ("In", "NotIn") and isinstance(right, range) and not isinstance(left, int) \
+            and _length(right) > MAX_ITEMS:
+        return None  # Python would compare with each of its numbers
     if op in ("Is", "IsNot") and (left is None or right is None or isinstance(left, bool) or isinstance(right, bool)):
         return _COMPARE[op](left, right)
     try:

@@ -126,8 +126,7 @@ def _is_unknown(value) -> bool:
 
 
 class Evaluator:
-    def __init__(self, module: cst.Module, wrapper: cst.MetadataWrapper, path: str,
-                 max_steps: int = MAX_STEPS, max_seconds: float = MAX_SECONDS):
+    def __init__(self, module: cst.Module, wrapper: cst.MetadataWrapper, path: str):
         self.module = module
         self.input_shapes: dict = {}  # --input-shape: input or model name -> shape, set by the analysis
         self.position_maps = [wrapper.resolve(PositionProvider)]
@@ -137,8 +136,8 @@ class Evaluator:
         self.events: list[Event] = []
         self.globals = Frame()
         self.steps = 0
-        self.max_steps = max_steps
-        self.deadline = time.monotonic() + max_seconds
+        self.max_steps = MAX_STEPS
+        self.deadline = time.monotonic() + MAX_SECONDS
         self.chain: list[str] = []
         self.functions: list[str] = []  # names of the user functions being evaluated, innermost last
         self.method_classes: list = []  # (class, instance) of the methods being evaluated, for super()
@@ -177,7 +176,8 @@ class Evaluator:
 
     def tick(self, node: cst.CSTNode) -> None:
         self.steps += 1
-        if self.steps > self.max_steps or (self.steps % 4096 == 0 and time.monotonic() > self.deadline):
+        # The clock on every step: one step may walk a million items, so a sampled clock could overshoot far.
+        if self.steps > self.max_steps or time.monotonic() > self.deadline:
             raise BudgetExceeded(self.line_of(node))
 
     def code_range(self, node: cst.CSTNode):
@@ -465,7 +465,7 @@ class Evaluator:
             container = self.eval(target.value, frame)
             if len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
                 key = self.eval(target.slice[0].slice.value, frame)
-                if isinstance(container, (list, dict)) and not _is_unknown(key):
+                if isinstance(container, (list, dict)) and not _is_unknown(key) and not builtin_values.costly(key):
                     try:
                         container[key] = value
                     except (IndexError, TypeError):
@@ -550,9 +550,13 @@ class Evaluator:
             if part.conversion == "r":
                 value = repr(value)
             try:
-                parts.append(format(value, spec))
+                parts.append(builtin_values.formatted(value, spec))
+            except builtin_values.NotEvaluated:
+                return self.unknown("f-string value too large to analyse", node)
             except (ValueError, TypeError):
                 return self.unknown("f-string format not understood", node)
+        if sum(len(part) for part in parts) > MAX_SEQUENCE:  # `s = f"{s}{s}"` in a loop
+            return self.unknown("f-string too large to analyse", node)
         return "".join(parts)
 
     def eval_Tuple(self, node: cst.Tuple, frame):
@@ -563,6 +567,8 @@ class Evaluator:
 
     def eval_Set(self, node: cst.Set, frame):
         items = self.elements(node.elements, frame)
+        if builtin_values.costly(items):
+            return self.unknown("set of values too large to hash", node)
         try:
             return set(items)
         except TypeError:
@@ -591,6 +597,8 @@ class Evaluator:
                     result.update(value)
                 continue
             key = self.eval(element.key, frame)
+            if builtin_values.costly(key):
+                return self.unknown("dict key too large to hash", node)
             try:
                 result[key] = self.eval(element.value, frame)
             except TypeError:
@@ -641,6 +649,8 @@ class Evaluator:
         if isinstance(value, (Tensor, Weight)):
             return self.keras.tensor_subscript(self.keras.as_tensor(value), key, node)
         if isinstance(value, (list, tuple, str, dict, range)):
+            if builtin_values.costly(key):
+                return self.unknown("subscript too large to hash", node)
             try:
                 return value[key]
             except (IndexError, KeyError, TypeError) as exc:
@@ -749,6 +759,8 @@ class Evaluator:
 
         if not loop(node.for_in):
             return self.unknown("comprehension over unknown values", node)
+        if kind is not list and builtin_values.costly(results):
+            return self.unknown("comprehension of values too large to hash", node)
         try:
             return dict(results) if kind is dict else kind(results)
         except TypeError:

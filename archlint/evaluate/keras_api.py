@@ -13,7 +13,7 @@ from archlint import dims
 from archlint.errors import LayerError, Unresolved
 from archlint.evaluate import project_modules, tensor_ops
 from archlint.evaluate.tensor_ops import TensorFunction
-from archlint.evaluate.builtins import LIBRARY, PythonError
+from archlint.evaluate.builtins import LIBRARY, PythonError, method_too_costly
 from archlint.evaluate.keras_helpers import HELPERS
 from archlint.graph import LayerGraph, Node, Tensor
 from archlint.keras_names import canonical, is_keras, is_keras_layer_name, layer_class, merge_function
@@ -424,10 +424,14 @@ class KerasApi:
         if isinstance(owner, (list, dict, str)):
             if any(isinstance(a, Unknown) for a in args) and isinstance(owner, str):
                 return self.ev.unknown("string method on unknown values", node)
+            if method_too_costly(owner, name, args, kwargs):
+                return self.ev.unknown(f"{name}() on values too large to analyse", node)
             try:
                 result = getattr(owner, name)(*args, **kwargs)
             except (TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
                 raise PythonError(type(exc).__name__, f"{name}(): {exc}") from None
+            if not isinstance(owner, str):
+                self.ev.check_size(len(owner), node)  # `x.extend(x)` in a loop
             if isinstance(result, (type({}.items()), type({}.keys()), type({}.values()))):
                 return list(result)
             return result
