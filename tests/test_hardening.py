@@ -475,3 +475,18 @@ def test_a_report_writer_failure_loses_only_that_file(tmp_path, monkeypatch, out
         f"archlint: internal error writing the report for {tmp_path / 'unwritable.py'}: ValueError: a bug in the writer"]
     assert "good.py" in result.stdout and "unwritable.py" not in result.stdout
 
+
+# -- what fuzzing found (test_fuzz.py) ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("source, keras_error", [
+    # A merge of a known tensor and an unknown value (an Input Keras refuses): no shape to compute.
+    ("a = keras.Input(shape=(1,))\nb = keras.Input(shape=(-1,))\nmodel = keras.Model([a, b], keras.layers.Add()([a, b]))",
+     "AL106"),
+    # Keras indexes shared_axes into the input's axes and raises IndexError when one does not fit.
+    ("i = keras.Input(shape=(16, 16, 4))\nmodel = keras.Model(i, keras.layers.PReLU(shared_axes=[1, -3])(i))", "AL106"),
+    # Keras binds the call's arguments and raises TypeError for a missing one (MultiHeadAttention's value).
+    ("q = keras.Input(shape=(10, 16))\nmodel = keras.Model(q, keras.layers.MultiHeadAttention(2, 8)(q))", "AL106"),
+], ids=short)
+def test_fuzz_findings(source, keras_error):
+    report = analysis.analyze_source("import keras\n" + source + "\n", "found.py")
+    assert keras_error in [d.code for d in report.diagnostics if d.severity == "error"]

@@ -8,6 +8,7 @@ shape and records one node in the layer graph.
 from __future__ import annotations
 
 import collections
+import inspect
 
 from archlint import dims
 from archlint.errors import LayerError, Unresolved
@@ -189,7 +190,10 @@ class KerasApi:
             return unknown
         position = self.ev.position(node)
         out_shape = None
-        if all(t.shape is not None for t in tensors):
+        unknown = next((v for v in _flatten(args) if isinstance(v, Unknown)), None)
+        if unknown is not None:  # `Add()([x, y])` with y not known: no output shape to compute
+            self.ev.report("AL301", f"{layer.name} is called on a value not known statically ({unknown.reason})", node)
+        elif all(t.shape is not None for t in tensors):
             shape_args = _map_tensors(args, lambda t: t.shape)
             shape_kwargs = _map_tensors(kwargs, lambda t: t.shape)
             out_shape = self.output_shape(layer, shape_args, shape_kwargs, position)
@@ -202,6 +206,13 @@ class KerasApi:
         """
         if isinstance(layer, SequentialModel) and layer.output_tensor is None and shape_args:
             self.build_sequential(layer, shape_args[0], position)
+        try:
+            for method in ([] if layer.built else [layer.build]) + [layer.compute_output_shape]:
+                inspect.signature(method).bind(*shape_args, **shape_kwargs)
+        except TypeError as exc:  # Keras raises TypeError too: `MultiHeadAttention(...)(query)` without a value
+            self.ev.report("AL106", f"{layer.name} ({layer.type_name}) is called with arguments it does not take: "
+                                    f"{exc}", position, layer)
+            return None
         try:
             if not layer.built:
                 layer.build(*shape_args, **shape_kwargs)

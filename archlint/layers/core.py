@@ -149,7 +149,11 @@ class PReLU(Layer):
     def build(self, input_shape, **kwargs):
         shape = list(input_shape[1:])
         for axis in self.shared_axes:
-            shape[axis - 1] = 1
+            try:
+                shape[axis - 1] = 1  # Keras's own indexing: axis 0 wraps to the last axis
+            except (IndexError, TypeError):
+                raise InvalidArgument(f"shared_axes {list(self.shared_axes)} do not fit an input of shape "
+                                      f"{input_shape}") from None
         if any(d is None for d in shape):
             raise UnknownDimension(f"PReLU needs known non-batch axes (or shared_axes over them), got {input_shape}")
         self.alpha = self.add_weight("alpha", shape)
