@@ -164,6 +164,9 @@ def test_no_part_of_a_hostile_project_runs(tmp_path, monkeypatch):
     "print 'python 2'\n",
     "f(**x, *y)\n",
     "x = 0777\n",
+    "class C:\n    return 1\n",  # refused by the compiler, past the grammar
+    "def f(a, a):\n    pass\n",
+    "import keras\nbreak\n",
 ])
 def test_syntax_errors_are_al001_at_the_parsers_line_and_column(tmp_path, source):
     path = tmp_path / "broken.py"

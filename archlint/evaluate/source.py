@@ -1,8 +1,8 @@
 """Source text to libcst's tree, for the checked file and the project modules it imports.
 
 Every input ends as a tree or as a refusal with a finding; none may crash or exhaust the process.
-CPython's parser reads the file first: parsing is not running, nothing is compiled or executed. It
-refuses what Python itself refuses (AL001), including nesting too deep for its own stack. Two
+CPython's parser and compiler read the file first (the bytecode is thrown away: nothing runs). They
+refuse what Python itself refuses (AL001), including nesting too deep for their own stack. Two
 limits then protect libcst, whose native parser has no such guard: it nests an `and`/`or` chain
 one level per operand (CPython keeps it flat), so a long chain would overflow its stack and kill
 the process; its memory grows with the square of the nesting, and by kilobytes per syntax node.
@@ -36,6 +36,14 @@ def parse(source: bytes | str) -> cst.Module:
     except ValueError as exc:
         raise Refused("AL001", f"cannot parse: {exc}", 1, 1) from None
     _check_size(tree)
+    try:
+        # Python's checks past the grammar (`return` outside a function, a repeated argument): compiling
+        # to bytecode that is thrown away; nothing runs.
+        compile(tree, "<checked file>", "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        raise Refused("AL001", f"cannot compile: {exc.msg}", exc.lineno or 1, exc.offset or 1) from None
+    except (RecursionError, MemoryError):
+        raise Refused("AL001", "cannot compile: the code is nested too deeply", 1, 1) from None
     try:
         return cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
