@@ -213,16 +213,26 @@ class KerasApi:
             self.ev.report("AL106", f"{layer.name} ({layer.type_name}) is called with arguments it does not take: "
                                     f"{exc}", position, layer)
             return None
+        listed = len(shape_args[0]) if shape_args and isinstance(shape_args[0], list) else 0
         try:
             if not layer.built:
                 layer.build(*shape_args, **shape_kwargs)
                 layer.built = True
-            return layer.compute_output_shape(*shape_args, **shape_kwargs)
+            shape = layer.compute_output_shape(*shape_args, **shape_kwargs)
+            if listed and not _is_shape(shape):
+                raise TypeError(f"output shape {shape}")
+            return shape
         except LayerError as exc:
             self.ev.report(exc.code, f"{layer.name} ({layer.type_name}): {exc.message}", position, layer)
         except Unresolved as exc:
             if not isinstance(layer, OpaqueLayer):
                 self.ev.report("AL301", f"{layer.name} ({layer.type_name}): {exc.reason}", position, layer)
+        except (TypeError, ValueError, IndexError, AttributeError) as exc:
+            if not listed:
+                raise
+            # A layer taking one tensor, called on a list (`Dense(2)([a, b])`): Keras refuses it too.
+            self.ev.report("AL103", f"{layer.name} ({layer.type_name}) expects one input tensor, but it received a "
+                                    f"list of {listed}", position, layer)
         return None
 
     def record(self, layer: Layer, tensors: list[Tensor], out_shape, position, listed: bool = True, call=None):
@@ -520,6 +530,13 @@ class KerasApi:
         if isinstance(value, Model):
             return None
         return None
+
+
+def _is_shape(value) -> bool:
+    """A shape (a tuple of dimensions) or a list of shapes, as layers' compute_output_shape returns."""
+    if isinstance(value, list):
+        return all(_is_shape(item) for item in value)
+    return isinstance(value, tuple) and all(d is None or isinstance(d, (int, str)) for d in value)
 
 
 def _flatten(value):
