@@ -44,12 +44,14 @@ def parse(source: bytes | str) -> cst.Module:
         raise Refused("AL001", f"cannot compile: {exc.msg}", exc.lineno or 1, exc.offset or 1) from None
     except (RecursionError, MemoryError):
         raise Refused("AL001", "cannot compile: the code is nested too deeply", 1, 1) from None
+    # Python accepts the file from here on: what libcst cannot read is archlint's limit, not a syntax error.
     try:
         return cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
-        raise Refused("AL001", f"cannot parse: {exc.message}", exc.raw_line, exc.raw_column + 1) from None
+        raise Refused("AL301", f"archlint's parser cannot read this file: {exc.message}", exc.raw_line,
+                      exc.raw_column + 1) from None
     except (UnicodeDecodeError, ValueError) as exc:
-        raise Refused("AL001", f"cannot read as Python source: {exc}", 1, 1) from None
+        raise Refused("AL301", f"archlint's parser cannot read this file: {exc}", 1, 1) from None
 
 
 def _check_size(tree: ast.Module) -> None:
