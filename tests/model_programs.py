@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 SMALL = st.one_of(st.integers(1, 8), st.integers(1, 8), st.integers(-1, 0))  # two in three valid
 HUGE = st.sampled_from([0, -1, 2**31, 2**63, 10**12, -(2**63), 10**100])
 PADDING = st.sampled_from(['"valid"', '"same"', '"causal"', '"full"'])
+DATA_FORMAT = st.sampled_from(['"channels_last"', '"channels_first"'])
 ACTIVATION = st.sampled_from(["None", '"relu"', '"softmax"', '"sigmoid"', '"tanh"'])
 LAYERS_FROM = ("keras.layers.", "layers.")
 
@@ -44,11 +45,12 @@ def _call(name: str, *arguments):
 def layer_calls(huge: bool = False):
     """One layer constructor call, as source: `Conv2D(4, (3,), strides=2, padding="same")`."""
     n, size = _int(huge).map(str), _size(huge)
-    conv = [(None, n), (None, size), ("strides", size), ("padding", PADDING), ("activation", ACTIVATION)]
+    conv = [(None, n), (None, size), ("strides", size), ("padding", PADDING), ("activation", ACTIVATION),
+            ("data_format", DATA_FORMAT)]
     pool = [(None, size), ("strides", size), ("padding", PADDING)]
     return st.one_of(
         _call("Dense", (None, n), ("activation", ACTIVATION), ("use_bias", st.sampled_from(["True", "False"]))),
-        *[_call(f"Conv{d}D", *conv, ("dilation_rate", size)) for d in (1, 2, 3)],
+        *[_call(f"Conv{d}D", *conv, ("dilation_rate", size), ("groups", n)) for d in (1, 2, 3)],
         _call("Conv2DTranspose", *conv),
         _call("SeparableConv2D", *conv),
         _call("DepthwiseConv2D", (None, size), ("depth_multiplier", n), ("strides", size), ("padding", PADDING)),
@@ -59,6 +61,10 @@ def layer_calls(huge: bool = False):
         _call("Dropout", (None, st.sampled_from(["0.0", "0.5", "0.9"]))),
         _call("BatchNormalization", ("axis", st.sampled_from(["-1", "1", "3"]))),
         _call("LayerNormalization"),
+        _call("GroupNormalization", ("groups", n)),
+        _call("ZeroPadding1D", ("padding", size)),
+        _call("Cropping1D", ("cropping", size)),
+        _call("UpSampling1D", ("size", n)),
         _call("Activation", (None, ACTIVATION.filter(lambda a: a != "None"))),
         _call("ZeroPadding2D", ("padding", size)),
         _call("Cropping2D", ("cropping", size)),
