@@ -227,7 +227,7 @@ class KerasApi:
         except Unresolved as exc:
             if not isinstance(layer, OpaqueLayer):
                 self.ev.report("AL301", f"{layer.name} ({layer.type_name}): {exc.reason}", position, layer)
-        except (TypeError, ValueError, IndexError, AttributeError) as exc:
+        except (TypeError, ValueError, IndexError, AttributeError):
             if not listed:
                 raise
             # A layer taking one tensor, called on a list (`Dense(2)([a, b])`): Keras refuses it too.
