@@ -35,7 +35,7 @@ def check(*args):
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), result.exception
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert peak < MEMORY_LIMIT, f"peak memory {peak / 2**20:.0f} MiB"
     return result
 
