@@ -426,6 +426,9 @@ def verify_model(report: ModelReport, budget: int = DEFAULT_BUDGET, seed: int = 
         execution = Execution(report, seed=seed)
     except NotVerifiable as exc:
         return Outcome(None, [("AL303", f"`{report.symbol}` not verified: {exc}", None)])
+    except Exception as exc:  # the runtime's own failure must not cost the file its static findings
+        return Outcome(None, [("AL303", f"`{report.symbol}` not verified: the runtime could not plan its run "
+                                        f"({type(exc).__name__}: {exc}); please report this", None)])
     shapes = execution.shapes
     if execution.bytes_needed > budget:
         return Outcome(None, [("AL303", f"`{report.symbol}` not verified: running it needs about "
