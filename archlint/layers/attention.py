@@ -278,6 +278,13 @@ class Attention(Layer):
         pairs = dims.mul(dims.product(query[:-1]), value[-2])
         return dims.mul(pairs, dims.add(query[-1], value[-1]))
 
+    def scratch_size(self, input_shapes, output_shapes):
+        # Scores, softmax and weights; an additive score first holds query + key for every pair.
+        query, value = input_shapes[0], input_shapes[1]
+        pairs = product(query[:-1]) * value[-2]
+        summed = 2 * pairs * query[-1] if self.scores_add_query_and_key() else 0
+        return 3 * pairs + summed + super().scratch_size(input_shapes, output_shapes)
+
     def scores(self, query, key):
         if self.score_mode == "dot":
             scores = np.matmul(query, np.swapaxes(key, -2, -1))
