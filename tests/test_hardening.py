@@ -498,3 +498,16 @@ def test_a_report_writer_failure_loses_only_that_file(tmp_path, monkeypatch, out
 def test_fuzz_findings(source, keras_error):
     report = analysis.analyze_source("import keras\n" + source + "\n", "found.py")
     assert keras_error in [d.code for d in report.diagnostics if d.severity == "error"]
+
+
+@pytest.mark.parametrize("output_format", ["text", "json", "sarif", "markdown", "github"])
+def test_counts_beyond_a_float_are_written_in_every_format(tmp_path, output_format):
+    """Fuzzing found that a report writer divided a MAC count too large for a float and failed."""
+    path = tmp_path / "vast.py"
+    path.write_text("import keras\nmodel = keras.Sequential([keras.Input(shape=(10**200,)), keras.layers.Dense(10**200)])\n")
+    params = 10**200 * 10**200 + 10**200
+    result = CliRunner().invoke(main, ["check", "--format", output_format, str(path)])
+    assert result.exit_code in (0, 1) and result.stderr == "", result.stderr
+    if output_format in ("text", "markdown"):
+        assert f"{params:,}" in result.output
+        assert "3.63e+388 TB" in result.output  # 4 bytes per parameter: 4e400 / 1024**4 = 3.638e388

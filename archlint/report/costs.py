@@ -68,17 +68,26 @@ def unknown_layers(count: int) -> str:
 
 def byte_size(count: int) -> str:
     """Bytes as Keras's summary prints sizes: 1024-based units, two decimals."""
-    size = float(count)
+    scale = 1
     for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024:
-            return f"{size:.2f} {unit}"
-        size /= 1024
-    return f"{size:.2f} TB"
+        if count < 1024 * scale:
+            return f"{_scaled(count, scale)} {unit}"
+        scale *= 1024
+    return f"{_scaled(count, scale)} TB"
 
 
 def macs_text(count: int) -> str:
     """A MAC count with commas, and in thousands, millions or billions (decimal, as MACs are quoted) from 1,000."""
     for unit, scale in (("G", 10 ** 9), ("M", 10 ** 6), ("K", 10 ** 3)):
         if count >= scale:
-            return f"{count:,} ({count / scale:.2f} {unit})"
+            return f"{count:,} ({_scaled(count, scale)} {unit})"
     return f"{count:,}"
+
+
+def _scaled(count: int, scale: int) -> str:
+    """count / scale with two decimals; past 10**15, as a power of ten (a float could not even hold some)."""
+    quotient = count // scale
+    if quotient < 10 ** 15:
+        return f"{count / scale:.2f}"
+    digits = str(quotient)
+    return f"{digits[0]}.{digits[1:3]}e+{len(digits) - 1}"
