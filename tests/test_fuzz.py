@@ -1,7 +1,8 @@
 """Property-based fuzzing (issue 9): archlint never raises, never hangs and always reports, on random model
 programs and on mutated real model files; where Keras is installed, it accepts and rejects what Keras does.
 
-The default run is short and repeatable (a fixed seed). A longer campaign:
+The default run is short and repeatable (a fixed seed). A longer campaign draws fresh examples on each run
+(replay one with the `--hypothesis-seed` that a failure prints):
 
     ARCHLINT_FUZZ_EXAMPLES=2000 python3 -m pytest -q tests/test_fuzz.py
 """
@@ -22,10 +23,11 @@ from tests.model_programs import mutants, programs
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 FIXTURES = {path.name: path.read_text() for path in sorted((REPO / "fixtures" / "models").glob("*.py"))}
+CAMPAIGN = "ARCHLINT_FUZZ_EXAMPLES" in os.environ
 EXAMPLES = int(os.environ.get("ARCHLINT_FUZZ_EXAMPLES", "40"))
 FUZZ = settings(
     max_examples=EXAMPLES,
-    derandomize=True,  # the same examples on every run: a failure in CI is one anybody can replay
+    derandomize=not CAMPAIGN,  # by default the same examples on every run: a failure in CI is one anybody can replay
     database=None,
     deadline=timedelta(seconds=60),  # far above any example's time, far below a hang
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
