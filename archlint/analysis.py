@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import libcst as cst
 
-from archlint.evaluate.interpreter import Evaluator, Event, Function
+from archlint.evaluate.interpreter import Evaluator, Event, Function, default_line_name
 from archlint.evaluate.source import Refused, parse
 from archlint.evaluate.user_classes import UserLayer
 from archlint.graph import LayerGraph, Node
@@ -26,6 +27,7 @@ class LayerRow:
     inbound: list[str]
     layer: Layer = field(repr=False)
     nodes: list[Node] = field(repr=False)
+    cell: int | None = None  # in a notebook, the code cell `line` counts in
 
 
 @dataclass
@@ -42,6 +44,7 @@ class ModelReport:
     verified: bool | None = None
     model: Model | None = field(default=None, repr=False)
     factory: str | None = None  # the top-level function whose call built it, if any
+    cell: int | None = None
 
     @property
     def non_trainable_params(self) -> int:
@@ -60,6 +63,7 @@ class Diagnostic:
     symbol: str | None = None
     layer: str | None = None
     chain: tuple[str, ...] = ()
+    cell: int | None = None
 
 
 @dataclass
@@ -68,6 +72,7 @@ class FileReport:
     models: list[ModelReport] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     graph: LayerGraph | None = field(default=None, repr=False)  # every layer application the evaluator made
+    line_name: Callable[[int], str] = field(default=default_line_name, repr=False)  # for messages: "line 7"
 
 
 def analyze_file(path: str, display_path: str | None = None) -> FileReport:
@@ -76,9 +81,10 @@ def analyze_file(path: str, display_path: str | None = None) -> FileReport:
     return analyze_source(data, display_path or path)
 
 
-def analyze_source(source: bytes | str, path: str, input_shapes: dict | None = None) -> FileReport:
+def analyze_source(source: bytes | str, path: str, input_shapes: dict | None = None,
+                   line_name: Callable[[int], str] = default_line_name) -> FileReport:
     """The file's models and findings; `input_shapes` names inputs (or models) and the shapes to give them."""
-    report = FileReport(path)
+    report = FileReport(path, line_name=line_name)
     try:
         module = parse(source)
     except Refused as exc:
@@ -87,6 +93,7 @@ def analyze_source(source: bytes | str, path: str, input_shapes: dict | None = N
     try:
         evaluator = Evaluator(module, cst.MetadataWrapper(module, unsafe_skip_copy=True), path)
         evaluator.input_shapes = input_shapes or {}
+        evaluator.line_name = line_name
         evaluator.run_module()
         found = _module_models(evaluator)
         found += _factory_models(evaluator, {id(model) for _, model in found})

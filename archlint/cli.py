@@ -18,8 +18,8 @@ REPORTERS = {"json": "json_report", "sarif": "sarif", "markdown": "markdown", "g
 FORMATS = ("text", *REPORTERS)
 
 
-def _python_files(paths, settings, force_exclude: bool) -> list[str]:
-    """The files named, and the `*.py` files under the directories named, less what `exclude` matches."""
+def _source_files(paths, settings, force_exclude: bool) -> list[str]:
+    """The files named, and the `*.py` and `*.ipynb` files under the directories named, less what `exclude` matches."""
     found = []
     for path in paths:
         if os.path.isdir(path):
@@ -27,7 +27,7 @@ def _python_files(paths, settings, force_exclude: bool) -> list[str]:
                 dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in ("__pycache__", "node_modules")
                                  and not settings.excluded(os.path.join(root, d)))
                 found += [os.path.join(root, f) for f in sorted(files)
-                          if f.endswith(".py") and not settings.excluded(os.path.join(root, f))]
+                          if f.endswith((".py", ".ipynb")) and not settings.excluded(os.path.join(root, f))]
         elif not (force_exclude and settings.excluded(path)):
             found.append(path)
     return found
@@ -130,7 +130,7 @@ def check(paths, output_format, output_file, config_file, select, ignore, per_fi
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--verify-budget") from None
     reports, failed = [], False
-    for path in dict.fromkeys(_python_files(paths, settings, force_exclude)):  # a file named twice is read once
+    for path in dict.fromkeys(_source_files(paths, settings, force_exclude)):  # a file named twice is read once
         try:
             report = lint_file(path, settings)
         except OSError as exc:

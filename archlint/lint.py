@@ -7,8 +7,9 @@ import re
 import tokenize
 from dataclasses import dataclass, field, replace
 
-from archlint.analysis import FileReport, analyze_source
+from archlint.analysis import Diagnostic, FileReport, analyze_source, default_line_name
 from archlint.config import Settings
+from archlint.notebook import Notebook, NotebookError, is_notebook, read_notebook
 from archlint.rules import all_rules, resolve
 from archlint.rules.al901_unused_suppression import unused_suppressions
 
@@ -21,12 +22,44 @@ EVERYTHING = ("",)  # the prefix of every code
 def lint_file(path: str, settings: Settings, display_path: str | None = None) -> FileReport:
     with open(path, "rb") as handle:
         source = handle.read()
+    if is_notebook(path):
+        return lint_notebook(source, path, settings, display_path)
     return lint_source(source, path, settings, display_path)
 
 
-def lint_source(source: bytes | str, path: str, settings: Settings, display_path: str | None = None) -> FileReport:
+def lint_notebook(data: bytes, path: str, settings: Settings, display_path: str | None = None) -> FileReport:
+    """A notebook's code cells as one file; every line reported as a line of its cell."""
+    try:
+        notebook = read_notebook(data)
+    except NotebookError as exc:
+        report = FileReport(display_path or path)
+        if settings.selected("AL001", path):
+            report.diagnostics.append(Diagnostic("AL001", settings.severity_of("AL001", "error"),
+                                                 f"cannot read the notebook: {exc}", 1, 1, 1, 1))
+        return report
+    return _by_cell(lint_source(notebook.source, path, settings, display_path, notebook.line_name), notebook)
+
+
+def _by_cell(report: FileReport, notebook: Notebook) -> FileReport:
+    def moved(item, **changes):
+        if item.line is None:
+            return replace(item, **changes)
+        cell, line = notebook.locate(item.line)
+        if isinstance(item, Diagnostic):
+            end_cell, end_line = notebook.locate(item.end_line)
+            changes.update(zip(("end_line", "end_column"),
+                               (end_line, item.end_column) if end_cell == cell else (line, item.column)))
+        return replace(item, cell=cell, line=line, **changes)
+
+    report.diagnostics = [moved(d) for d in report.diagnostics]
+    report.models = [moved(model, layers=[moved(row) for row in model.layers]) for model in report.models]
+    return report
+
+
+def lint_source(source: bytes | str, path: str, settings: Settings, display_path: str | None = None,
+                line_name=default_line_name) -> FileReport:
     """Every finding for the file at `path` (settings match it), reported under `display_path`."""
-    report = analyze_source(source, display_path or path, settings.input_shapes)
+    report = analyze_source(source, display_path or path, settings.input_shapes, line_name)
     for rule in all_rules():
         if rule.check is not None and settings.selected(rule.code, path):
             report.diagnostics += rule.check(report, settings)

@@ -29,7 +29,7 @@ def check(report, settings):
         for output, loss in _losses_by_output(model.model, compiled["loss"]):
             problem = _mismatch(output, loss)
             if problem:
-                at_line = f" at line {compiled_at.line}" if compiled_at else ""
+                at_line = f" at {report.line_name(compiled_at.line)}" if compiled_at else ""
                 yield finding("AL204", f"{describe(output.layer)} {problem} "
                                        f"(loss {_loss_text(loss)} compiled{at_line})", where(output), model.symbol,
                               output.layer)

@@ -125,6 +125,33 @@ def test_project_modules_are_followed(tmp_path):
     assert models(report)["model"].total_params == (27 * 8 + 8) + (72 * 4 + 4)
 
 
+def test_findings_and_layers_made_in_an_imported_module_are_located_where_the_checked_file_calls_it(tmp_path):
+    """A line of another file would point an editor at the wrong code: the call in the checked file is the place,
+    and the way in (with the other file's lines) is the chain."""
+    (tmp_path / "blocks.py").write_text(textwrap.dedent("""\
+        from keras import layers
+
+
+        def down(x, filters):
+            x = layers.Conv2D(filters, 5)(x)
+            return layers.MaxPooling2D()(x)
+    """))
+    (tmp_path / "model.py").write_text(textwrap.dedent("""\
+        import keras
+        from blocks import down
+
+        inputs = keras.Input(shape=(12, 12, 3))
+        x = down(inputs, 8)
+        model = keras.Model(inputs, down(x, 16))
+    """))
+    report = analyze_file(str(tmp_path / "model.py"))
+    rows = {row.name: row.line for row in models(report)["model"].layers}
+    assert rows == {"input_layer": 4, "conv2d": 5, "max_pooling2d": 5, "conv2d_1": 6, "max_pooling2d_1": 6}
+    (error,) = [d for d in report.diagnostics if d.severity == "error"]
+    assert (error.code, error.line, error.column, error.end_line) == ("AL101", 6, 29, 6)
+    assert error.chain == ("down() called at line 6",)
+
+
 def test_custom_layer_weights_and_traced_call():
     report = analyse("""
         import keras

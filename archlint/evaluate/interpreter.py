@@ -8,6 +8,7 @@ reported (AL301). Imports bind `Ref`s: nothing is ever imported or executed.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -33,9 +34,9 @@ _STOPPED = object()  # what run_to_end gives when the evaluation could not finis
 
 
 class BudgetExceeded(Exception):
-    def __init__(self, line: int):
+    def __init__(self, position: Position | None, line: str):
         super().__init__(line)
-        self.line = line
+        self.position, self.line = position, line  # `line` names it: "line 7"
 
 
 class _Return(Exception):
@@ -54,10 +55,10 @@ class _Continue(Exception):
 class UserException(Exception):
     """An exception in the checked code: it unwinds to a matching `try`, or ends that analysis."""
 
-    def __init__(self, kind: str | None, line: int):
+    def __init__(self, kind: str | None, position: Position | None, line: str):
         super().__init__(line)
         self.kind = kind  # the exception class's name, None when not known statically
-        self.line = line
+        self.position, self.line = position, line
 
 
 @dataclass(eq=False)
@@ -125,6 +126,10 @@ def _is_unknown(value) -> bool:
     return isinstance(value, Unknown)
 
 
+def default_line_name(line: int) -> str:
+    return f"line {line}"
+
+
 class Evaluator:
     def __init__(self, module: cst.Module, wrapper: cst.MetadataWrapper, path: str):
         self.module = module
@@ -139,6 +144,8 @@ class Evaluator:
         self.max_steps = MAX_STEPS
         self.deadline = time.monotonic() + MAX_SECONDS
         self.chain: list[str] = []
+        self.entries: list[Position | None] = []  # where the checked file calls into other files' code
+        self.line_name = default_line_name  # a notebook names its lines by cell
         self.functions: list[str] = []  # names of the user functions being evaluated, innermost last
         self.method_classes: list = []  # (class, instance) of the methods being evaluated, for super()
         self.keras = KerasApi(self)
@@ -158,11 +165,11 @@ class Evaluator:
         try:
             return run()
         except BudgetExceeded as exc:
-            self.report("AL301", f"analysis budget exceeded at line {exc.line} in {what}; the rest is not analysed",
-                        _line_position(exc.line))
+            self.report("AL301", f"analysis budget exceeded at {exc.line} in {what}; the rest is not analysed",
+                        exc.position)
         except UserException as exc:
-            self.report("AL301", f"{what} raises {exc.kind or 'an exception'} at line {exc.line}; analysis stops there",
-                        _line_position(exc.line))
+            self.report("AL301", f"{what} raises {exc.kind or 'an exception'} at {exc.line}; analysis stops there",
+                        exc.position)
         except (_Return, _Break, _Continue):
             pass
         return _STOPPED
@@ -178,7 +185,7 @@ class Evaluator:
         self.steps += 1
         # The clock on every step: one step may walk a million items, so a sampled clock could overshoot far.
         if self.steps > self.max_steps or time.monotonic() > self.deadline:
-            raise BudgetExceeded(self.line_of(node))
+            raise BudgetExceeded(*self.where(node))
 
     def code_range(self, node: cst.CSTNode):
         for positions in self.position_maps:
@@ -192,10 +199,31 @@ class Evaluator:
         return where.start.line if where is not None else 0
 
     def position(self, node: cst.CSTNode | None) -> Position | None:
+        """Where `node` is in the checked file; in code of another file (a project module, a Keras
+        application), where the checked file called into it, the rest of the way in the chain."""
+        if self.current_path != self.path:
+            entry = self.entries[-1] if self.entries else None
+            return entry and Position(entry.line, entry.column, entry.end_line, entry.end_column, tuple(self.chain))
         where = None if node is None else self.code_range(node)
         if where is None:
             return None
         return Position(where.start.line, where.start.column + 1, where.end.line, where.end.column + 1, tuple(self.chain))
+
+    def line_label(self, line: int) -> str:
+        """A line of the code being evaluated, named for messages: in another file, with that file's name."""
+        if self.current_path == self.path:
+            return self.line_name(line)
+        return f"line {line} of {os.path.basename(self.current_path)}"
+
+    def where(self, node) -> tuple[Position | None, str]:
+        return self.position(node), self.line_label(self.line_of(node)) if node is not None else "an unknown line"
+
+    def entering(self, path: str, node):
+        """Evaluation moves into code of `path`; the checked file's node that leads there, when it does."""
+        if self.current_path == self.path and path != self.path:
+            self.entries.append(self.position(node))
+            return True
+        return False
 
     def report(self, code: str, message: str, node, layer: Layer | None = None) -> None:
         position = node if isinstance(node, Position) or node is None else self.position(node)
@@ -261,10 +289,10 @@ class Evaluator:
         elif isinstance(node, cst.Raise):
             value = None if node.exc is None else self.eval(node.exc, frame)
             kind = value.name if isinstance(value, builtin_values.ExceptionClass) else None
-            raise UserException(kind, self.line_of(node))
+            raise UserException(kind, *self.where(node))
         elif isinstance(node, cst.Assert):
             if self.truth(self.eval(node.test, frame), node.test, report=False) is False:
-                raise UserException("AssertionError", self.line_of(node))
+                raise UserException("AssertionError", *self.where(node))
         elif isinstance(node, cst.Global):
             frame.globals_declared.update(n.name.value for n in node.names)
         elif isinstance(node, cst.Del):
@@ -317,6 +345,7 @@ class Evaluator:
         self.position_maps.append(wrapper.resolve(PositionProvider))
         value = ModuleValue(dotted, path, Frame())
         self.modules[path] = value  # before running it: import cycles see the partial module
+        entered = self.entering(path, node)
         outer_path, self.current_path = self.current_path, path
         try:
             self.exec_block(module.body, value.frame)
@@ -324,6 +353,8 @@ class Evaluator:
             pass
         finally:
             self.current_path = outer_path
+            if entered:
+                self.entries.pop()
         return value
 
     def exec_If(self, node: cst.If, frame: Frame) -> None:
@@ -347,7 +378,7 @@ class Evaluator:
         for index, item in enumerate(items):
             self.tick(node)
             self.assign(node.target, item, frame)
-            self.chain.append(f"iteration {index} of the loop at line {loop_line}")
+            self.chain.append(f"iteration {index} of the loop at {self.line_label(loop_line)}")
             try:
                 self.exec_block(node.body, frame)
             except _Break:
@@ -654,7 +685,7 @@ class Evaluator:
             try:
                 return value[key]
             except (IndexError, KeyError, TypeError) as exc:
-                raise UserException(type(exc).__name__, self.line_of(node)) from None
+                raise UserException(type(exc).__name__, *self.where(node)) from None
         return self.keras.subscript(value, key, node)
 
     def eval_UnaryOperation(self, node: cst.UnaryOperation, frame):
@@ -797,7 +828,7 @@ class Evaluator:
                 return function(self, args, kwargs, node)
             return self.keras.call(function, args, kwargs, node)
         except builtin_values.PythonError as exc:
-            raise UserException(exc.kind, self.line_of(node)) from None
+            raise UserException(exc.kind, *self.where(node)) from None
 
     # -- user functions -------------------------------------------------------------------
 
@@ -841,8 +872,10 @@ class Evaluator:
         if params.star_kwarg is not None:
             frame.names[params.star_kwarg.name.value] = kwargs
         call_line = self.line_of(node) if node is not None else None
-        self.chain.append(f"{function.name}() called at line {call_line}" if call_line else f"{function.name}()")
+        self.chain.append(f"{function.name}() called at {self.line_label(call_line)}" if call_line else f"{function.name}()")
         self.functions.append(function.name)
+        entered = self.entering(function.path, node)
+        outer_path, self.current_path = self.current_path, function.path
         try:
             if isinstance(function.node, cst.Lambda):
                 return self.eval(function.node.body, frame)
@@ -850,6 +883,9 @@ class Evaluator:
         except _Return as result:
             return result.value
         finally:
+            self.current_path = outer_path
+            if entered:
+                self.entries.pop()
             self.chain.pop()
             self.functions.pop()
         return None
@@ -885,11 +921,7 @@ class Evaluator:
 
     def check_size(self, size: int, node) -> None:
         if size > MAX_SEQUENCE:
-            raise BudgetExceeded(self.line_of(node) if node is not None else 0)
-
-
-def _line_position(line: int) -> Position:
-    return Position(line, 1, line, 1)
+            raise BudgetExceeded(*self.where(node))
 
 
 def _dotted(node) -> str:

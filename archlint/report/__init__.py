@@ -7,6 +7,16 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+def position(d) -> str:
+    """`line:column` of a finding; in a notebook `cell N:line:column`, the line counted within the cell."""
+    return f"{'' if d.cell is None else f'cell {d.cell}:'}{d.line}:{d.column}"
+
+
+def line_label(item) -> str:
+    """Where a model or layer was made: `line 7`, or `cell 3, line 2` in a notebook."""
+    return f"{'' if item.cell is None else f'cell {item.cell}, '}line {item.line}"
+
+
 def workspace_path(path: str) -> str:
     """The path relative to the working directory with forward slashes, as CI annotations and code scanning
     locate files; an absolute path when the file lies outside it."""

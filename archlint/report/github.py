@@ -22,5 +22,6 @@ def render(files) -> str:
                 f"file={path}", f"line={d.line}", f"col={d.column}",
                 f"endLine={d.end_line}", f"endColumn={d.end_column}", f"title={_escape_property(d.code)}",
             ])
-            lines.append(f"::{LEVELS[d.severity]} {properties}::{_escape_data(d.message)}")
+            message = d.message if d.cell is None else f"cell {d.cell}: {d.message}"
+            lines.append(f"::{LEVELS[d.severity]} {properties}::{_escape_data(message)}")
     return "".join(line + "\n" for line in lines)

@@ -14,17 +14,24 @@ def shape_json(shape):
     return list(shape)
 
 
+def _cell(item) -> dict:
+    """In a notebook, the code cell (1-based) that `line` counts in; nothing for a .py file."""
+    return {} if item.cell is None else {"cell": item.cell}
+
+
 def model_json(model) -> dict:
     macs, macs_unknown = model_macs(model)
     return {
         "symbol": model.symbol,
         "name": model.name,
         "line": model.line,
+        **_cell(model),
         "inputs": [{"name": name, "shape": shape_json(shape)} for name, shape in model.inputs],
         "layers": [{
             "name": row.name,
             "type": row.type,
             "line": row.line,
+            **_cell(row),
             "output_shape": shape_json(row.output_shape),
             "params": row.params,
             "trainable_params": row.trainable_params,
@@ -44,7 +51,7 @@ def model_json(model) -> dict:
 
 def diagnostic_json(d) -> dict:
     return {"code": d.code, "severity": d.severity, "message": d.message, "line": d.line, "column": d.column,
-            "end_line": d.end_line, "end_column": d.end_column, "symbol": d.symbol, "layer": d.layer,
+            "end_line": d.end_line, "end_column": d.end_column, **_cell(d), "symbol": d.symbol, "layer": d.layer,
             "via": list(d.chain)}  # the helper calls and loop iterations that led there, outermost first
 
 

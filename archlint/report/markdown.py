@@ -2,7 +2,7 @@
 ($GITHUB_STEP_SUMMARY) or a pull-request comment (GitHub-flavoured markdown)."""
 
 from archlint.dims import format_shape
-from archlint.report import plural
+from archlint.report import plural, position
 from archlint.report.costs import (
     FLOAT32_BYTES, byte_size, macs_text, model_activation_bytes, model_macs, param_share, row_activation_bytes,
     row_macs, unknown_layers,
@@ -31,7 +31,7 @@ def _sized(count: int) -> str:
 
 
 def _model(path: str, model) -> list[str]:
-    where = path if model.line is None else f"{path}:{model.line}"
+    where = path if model.line is None else f"{path}:{'' if model.cell is None else f'cell {model.cell}:'}{model.line}"
     title = _code(model.symbol) + ("" if model.symbol == model.name else f" ({_code(model.name)})")
     out = [f"### {title} · {_code(where)}", "",
            "| Layer (type) | Output shape | Param # | Share | MACs | Activations |",
@@ -67,7 +67,7 @@ def render(files) -> str:
     if findings:
         out += ["| Severity | Rule | Location | Message |", "|---|---|---|---|"]
         for path, d in findings:
-            out.append(f"| {d.severity} | {d.code} {find_rule(d.code).name} | {_code(f'{path}:{d.line}:{d.column}')} "
+            out.append(f"| {d.severity} | {d.code} {find_rule(d.code).name} | {_code(f'{path}:{position(d)}')} "
                        f"| {_text(d.message)} |")
         out.append("")
     for f in files:

@@ -58,7 +58,7 @@ def render(files) -> str:
                 "ruleId": d.code,
                 "ruleIndex": index[d.code],
                 "level": LEVELS[d.severity],
-                "message": {"text": d.message},
+                "message": {"text": d.message if d.cell is None else f"cell {d.cell}: {d.message}"},
                 "locations": [{"physicalLocation": {"artifactLocation": location, "region": _region(d)}}],
             })
     document = {

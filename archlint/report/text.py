@@ -4,7 +4,7 @@ parameter shares and activation sizes Keras does not give), then the findings; a
 from collections import Counter
 
 from archlint.dims import format_shape
-from archlint.report import plural
+from archlint.report import line_label, plural, position
 from archlint.report.costs import (
     FLOAT32_BYTES, byte_size, macs_text, model_activation_bytes, model_macs, param_share, row_activation_bytes,
     row_macs, unknown_layers,
@@ -95,7 +95,7 @@ def table(model) -> list[str]:
             out.append(edge + edge.join(parts) + edge)
         return out
 
-    out = [f'Model: "{model.name}"' + ("" if model.symbol == model.name else f"  (`{model.symbol}`, line {model.line})")]
+    out = [f'Model: "{model.name}"' + ("" if model.symbol == model.name else f"  (`{model.symbol}`, {line_label(model)})")]
     out.append(line("┏", "┳", "┓", "━"))
     out += cells_line(headers, "┃")
     out.append(line("┡", "╇", "┩", "━"))
@@ -113,7 +113,7 @@ def diagnostic_line(path: str, d, colour: bool) -> str:
         code = f"\x1b[1;{SEVERITY_COLOURS[d.severity]}m{code}\x1b[0m"
         path = f"\x1b[1m{path}\x1b[0m"
     via = f" (via {' <- '.join(reversed(d.chain))})" if d.chain else ""
-    return f"{path}:{d.line}:{d.column}: {code} {d.message}{via}"
+    return f"{path}:{position(d)}: {code} {d.message}{via}"
 
 
 def closing_line(files) -> str:
