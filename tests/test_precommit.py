@@ -5,6 +5,7 @@ which takes a minute the first time.
 """
 
 import importlib.util
+import json
 import os
 import pathlib
 import shutil
@@ -24,6 +25,12 @@ model = keras.Sequential([
 ])
 """
 FIXED = BROKEN.replace("Conv2D(8, 5)", "Conv2D(8, 3)")
+
+
+def notebook(source: str) -> str:
+    cells = [["%matplotlib inline\n"], source.splitlines(keepends=True)]
+    return json.dumps({"cells": [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+                                  "source": cell} for cell in cells], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None or importlib.util.find_spec("pre_commit") is None,
                                 reason="needs git and pre-commit")
@@ -54,8 +61,8 @@ def test_hook_fails_on_a_broken_model_and_passes_on_the_fixed_one(tmp_path):
     project = tmp_path / "project"
     project.mkdir()
     git("init", "-q", cwd=project)
-    model = project / "model.py"
-    (project / "notes.txt").write_text("not python: the hook's `types: [python]` leaves it out\n")
+    model, explore = project / "model.py", project / "explore.ipynb"
+    (project / "notes.txt").write_text("not python: the hook's `types_or: [python, jupyter]` leaves it out\n")
     env = dict(os.environ, PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"), PRE_COMMIT_COLOR="never")
 
     def hook():
@@ -64,12 +71,14 @@ def test_hook_fails_on_a_broken_model_and_passes_on_the_fixed_one(tmp_path):
                               cwd=project, env=env, capture_output=True, text=True, timeout=900)
 
     model.write_text(BROKEN)
+    explore.write_text(notebook(BROKEN))
     failed = hook()
     assert failed.returncode == 1, failed.stdout + failed.stderr
-    assert "model.py:6:5: AL101 " in failed.stdout
-    assert "Found 1 finding (1 error)." in failed.stdout and "notes.txt" not in failed.stdout
+    assert "model.py:6:5: AL101 " in failed.stdout and "explore.ipynb:cell 2:6:5: AL101 " in failed.stdout
+    assert "Found 2 findings (2 errors)." in failed.stdout and "notes.txt" not in failed.stdout
 
     model.write_text(FIXED)
+    explore.write_text(notebook(FIXED))
     passed = hook()
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "archlint" in passed.stdout and "Passed" in passed.stdout
