@@ -197,3 +197,57 @@ def test_checked_code_with_hostile_decorators_and_classes_never_runs(tmp_path):
     """)
     assert not marker.exists()
     assert report.models == []
+
+
+def test_a_library_backbone_stays_in_the_graph_as_one_unknown_layer():
+    """keras_hub presets are downloaded at run time: the backbone's size is unknowable statically, but the model
+    around it is still the user's, and is reported layer by layer, incomplete, with the reason."""
+    report = analyse("""
+        import keras
+        import keras_hub
+
+        backbone = keras_hub.models.BertBackbone.from_preset("bert_base_en_uncased")
+        backbone.trainable = False
+        token_ids = keras.Input(shape=(128,), dtype="int32", name="token_ids")
+        padding_mask = keras.Input(shape=(128,), dtype="int32", name="padding_mask")
+        outputs = backbone({"token_ids": token_ids, "padding_mask": padding_mask})
+        x = keras.layers.Dropout(0.1)(outputs["pooled_output"])
+        model = keras.Model([token_ids, padding_mask], keras.layers.Dense(2)(x))
+    """)
+    model = models(report)["model"]
+    rows = [(row.name, row.type, row.params, row.inbound) for row in model.layers if row.type != "InputLayer"]
+    assert rows == [("bert_backbone", "BertBackbone", None, ["padding_mask", "token_ids"]),
+                    ("dropout", "Dropout", None, ["bert_backbone"]),
+                    ("dense", "Dense", None, ["dropout"])]
+    assert not model.complete
+    assert [(d.code, d.line) for d in report.diagnostics] == [("AL301", 5)]
+    assert "BertBackbone" in report.diagnostics[0].message
+
+
+def test_a_tf_hub_layer_keeps_its_input_shape():
+    report = analyse("""
+        import tensorflow as tf
+        import tensorflow_hub as hub
+
+        model = tf.keras.Sequential([
+            hub.KerasLayer("https://tfhub.dev/some/feature_vector/5", trainable=False, input_shape=(224, 224, 3)),
+            tf.keras.layers.Dense(5),
+        ])
+    """)
+    model = models(report)["model"]
+    assert model.inputs == [("input_layer", (None, 224, 224, 3))]
+    assert [(row.type, row.params) for row in model.layers if row.type != "InputLayer"] == \
+        [("KerasLayer", None), ("Dense", None)]
+    assert codes(report) == [("AL301", 6)]
+
+
+def test_an_unmodelled_layer_has_unknown_parameters_and_a_lambda_none():
+    report = analyse("""
+        import keras
+
+        inputs = keras.Input(shape=(8,))
+        x = keras.layers.Lambda(lambda t: t * 2)(inputs)
+        model = keras.Model(inputs, keras.layers.SomeFutureLayer(4)(x))
+    """)
+    assert [(row.type, row.params) for row in models(report)["model"].layers if row.type != "InputLayer"] == \
+        [("Lambda", 0), ("SomeFutureLayer", None)]

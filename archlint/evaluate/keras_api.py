@@ -44,16 +44,22 @@ STR_METHODS = {"format", "join", "upper", "lower", "replace", "split", "rsplit",
 
 
 class OpaqueLayer(Layer):
-    """A layer archlint does not model (Lambda, a custom class, an unmodelled Keras layer)."""
+    """A layer archlint does not model (Lambda, a custom class, an unmodelled Keras layer); its parameters are
+    unknown too, unless it can hold none (`weightless`, as a Lambda)."""
 
-    def __init__(self, kind: str, reason: str):
-        super().__init__()
+    def __init__(self, kind: str, reason: str, weightless: bool = False, **common):
+        super().__init__(**common)
         self.kind = kind
         self.reason = reason
+        self.weightless = weightless
 
     @property
     def type_name(self) -> str:
         return self.kind
+
+    def build(self, *args, **kwargs):
+        if not self.weightless:
+            raise Unresolved(self.reason)
 
     def compute_output_shape(self, *args, **kwargs):
         raise Unresolved(self.reason)
@@ -146,10 +152,26 @@ class KerasApi:
         if is_keras_layer_name(name):
             leaf = name.rsplit(".", 1)[-1]
             why = "its function is opaque to static analysis" if leaf == "Lambda" else "it is not modelled by archlint"
-            layer = OpaqueLayer(leaf, f"{leaf} layer: {why}")
+            layer = OpaqueLayer(leaf, f"{leaf} layer: {why}", weightless=leaf == "Lambda")
             self.ev.report("AL301", f"{leaf} layer: output shape and parameters unknown because {why}", node)
             return self.name_layer(layer, node)
+        if _library_model_class(ref.qualname):
+            return self.library_model(ref, kwargs, node)
         return self.ev.unknown(f"{ref.qualname}() is not modelled", node)
+
+    def library_model(self, ref: Ref, kwargs, node) -> Layer:
+        """A model or layer of a library archlint does not read (a keras_hub backbone from a preset, a TF Hub
+        layer): it stays in the graph as one layer whose output shape and parameters are unknown."""
+        kind = _library_model_class(ref.qualname)
+        self.ev.report("AL301", f"{kind} ({ref.qualname}()) comes from a library archlint does not read: its "
+                                "output shape and parameters are unknown", node)
+        # The arguments every Keras layer takes keep their meaning: a name, trainable, a first layer's input_shape.
+        common = {key: kwargs[key] for key in ("name", "trainable", "input_shape") if key in kwargs}
+        try:
+            layer = OpaqueLayer(kind, f"{kind} is a library model archlint does not read", **common)
+        except (LayerError, TypeError, ValueError):
+            layer = OpaqueLayer(kind, f"{kind} is a library model archlint does not read")
+        return self.name_layer(layer, node)
 
     def call_application(self, ref: Ref, name: str, args, kwargs, node):
         """A keras.applications model, read from the installed Keras's own source."""
@@ -521,6 +543,8 @@ class KerasApi:
         return self.apply_tensor_function(tensor_ops.OPS["negative"], [tensor], {}, node)
 
     def tensor_subscript(self, tensor: Tensor, key, node):
+        if isinstance(key, str) and tensor.node is not None and isinstance(tensor.node.layer, OpaqueLayer):
+            return Tensor(None, tensor.node, tensor.index)  # an entry of the dict it returns: no operation in Keras
         return self.apply_tensor_function(tensor_ops.OPS["get_item"], [tensor], {"key": key}, node)
 
     def subscript(self, value, key, node):
@@ -558,3 +582,18 @@ def _map_tensors(value, fn):
     if isinstance(value, dict):
         return {k: _map_tensors(v, fn) for k, v in value.items()}
     return value
+
+
+# Libraries whose classes are Keras layers and models; their source is not read.
+MODEL_LIBRARIES = ("keras_hub", "keras_nlp", "keras_cv", "tensorflow_hub", "tf_keras")
+CONSTRUCTORS = ("from_preset", "from_config")
+
+
+def _library_model_class(qualname: str) -> str | None:
+    """`BertBackbone` for keras_hub.models.BertBackbone(...) or its .from_preset(...); None for other callables."""
+    parts = qualname.split(".")
+    if parts[0] not in MODEL_LIBRARIES:
+        return None
+    if parts[-1] in CONSTRUCTORS:
+        parts.pop()
+    return parts[-1] if len(parts) > 1 and parts[-1][:1].isupper() else None
