@@ -169,8 +169,8 @@ def _shape_of(node: Node):
 
 def _row(layer: Layer, nodes: list[Node]) -> LayerRow:
     shape = _shape_of(nodes[0]) if nodes else None  # Keras's layer.output: the first application
-    params = layer.count_params() if layer.built else None
-    trainable = layer.count_trainable() if layer.built else None
+    params = layer.count_params() if layer.built else 0 if layer.weightless else None
+    trainable = layer.count_trainable() if layer.built else 0 if layer.weightless else None
     inbound = []
     if nodes:
         for tensor in nodes[0].inputs:

@@ -68,6 +68,7 @@ def compare_with_keras(expr: str, input_shape, *, batch: int = 2, call_kwargs=No
     ours_weights = [w for _, w in ours.all_weights()]
     assert [tuple(w.shape) for w in ours_weights] == [tuple(w.shape) for w in theirs_weights], "weight shapes"
     assert ours.count_params() == theirs.count_params()
+    assert not (ours.weightless and theirs.weights), "declared weightless, and Keras's layer has weights"
     trainable = sum(int(np.prod(w.shape)) for w in theirs.trainable_weights)
     assert ours.count_trainable() == trainable
 

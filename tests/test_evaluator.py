@@ -217,7 +217,7 @@ def test_a_library_backbone_stays_in_the_graph_as_one_unknown_layer():
     model = models(report)["model"]
     rows = [(row.name, row.type, row.params, row.inbound) for row in model.layers if row.type != "InputLayer"]
     assert rows == [("bert_backbone", "BertBackbone", None, ["padding_mask", "token_ids"]),
-                    ("dropout", "Dropout", None, ["bert_backbone"]),
+                    ("dropout", "Dropout", 0, ["bert_backbone"]),
                     ("dense", "Dense", None, ["dropout"])]
     assert not model.complete
     assert [(d.code, d.line) for d in report.diagnostics] == [("AL301", 5)]

@@ -68,6 +68,8 @@ class Layer:
     """Base of every modelled layer: Keras's common constructor arguments and weight bookkeeping."""
 
     aliases: ClassVar[tuple[str, ...]] = ()
+    # No weights whatever the input: 0 parameters, even where the input's shape is unknown.
+    weightless: ClassVar[bool] = False
 
     def __init__(self, *, name=None, trainable=True, dtype=None, autocast=True,
                  activity_regularizer=None, input_shape=None, input_dim=None, **kwargs):

@@ -14,6 +14,8 @@ from archlint.layers.base import (
 class InputLayer(Layer):
     """What `keras.Input(shape=...)` creates; the evaluator turns it into a symbolic tensor."""
 
+    weightless = True
+
     def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, ragged=None,
                  batch_shape=None, input_tensor=None, optional=False, name=None, **kwargs):
         if "input_shape" in kwargs:
@@ -79,6 +81,8 @@ class Dense(Layer):
 
 @register
 class Activation(Layer):
+    weightless = True
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activation_name(activation)
@@ -89,6 +93,8 @@ class Activation(Layer):
 
 @register
 class ReLU(Layer):
+    weightless = True
+
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
         self.max_value = None if max_value is None else float_arg(max_value, "max_value")
@@ -106,6 +112,8 @@ class ReLU(Layer):
 
 @register
 class LeakyReLU(Layer):
+    weightless = True
+
     def __init__(self, negative_slope=0.3, **kwargs):
         if "alpha" in kwargs:
             negative_slope = kwargs.pop("alpha")
@@ -118,6 +126,8 @@ class LeakyReLU(Layer):
 
 @register
 class ELU(Layer):
+    weightless = True
+
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
         self.alpha = float_arg(alpha, "alpha")
@@ -128,6 +138,8 @@ class ELU(Layer):
 
 @register
 class Softmax(Layer):
+    weightless = True
+
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
         self.axis = known(axis, "axis")
@@ -166,6 +178,8 @@ class PReLU(Layer):
 
 class _Identity(Layer):
     """Layers that leave the tensor unchanged at inference: dropout and noise."""
+
+    weightless = True
 
     def forward(self, x, **kwargs):
         return x
@@ -246,6 +260,8 @@ class Identity(_Identity):
 
 @register
 class Flatten(Layer):
+    weightless = True
+
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
         self.data_format = "channels_last" if data_format is None else choice(data_format, "data_format", ("channels_last", "channels_first"))

@@ -48,6 +48,8 @@ def elementwise_shape(a: Shape, b: Shape) -> Shape:
 
 
 class ElementwiseMerge(Layer):
+    weightless = True
+
     def compute_output_shape(self, input_shape, **kwargs):
         shapes = shape_list(input_shape, self)
         batch = merged_batch(shapes)
@@ -109,6 +111,8 @@ class Minimum(ElementwiseMerge):
 
 @register
 class Concatenate(Layer):
+    weightless = True
+
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
         self.axis = int_arg(axis, "axis")
@@ -136,6 +140,8 @@ class Concatenate(Layer):
 
 @register
 class Dot(Layer):
+    weightless = True
+
     def __init__(self, axes, normalize=False, **kwargs):
         super().__init__(**kwargs)
         axes = known(axes, "axes")

@@ -194,6 +194,8 @@ class GroupNormalization(Layer):
 
 @register
 class UnitNormalization(Layer):
+    weightless = True
+
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
         axis = axis_arg(axis)

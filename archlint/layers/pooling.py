@@ -19,6 +19,8 @@ def pool_windows(x, pool_size, strides, padding, fill, combine):
 
 
 class BasePooling(ChannelsLayer):
+    weightless = True
+
     def __init__(self, pool_size, strides=None, padding="valid", data_format=None, name=None, **kwargs):
         super().__init__(name=name, **kwargs)
         self.pool_size = int_tuple(pool_size, self.rank, "pool_size")
@@ -95,6 +97,8 @@ class AveragePooling3D(BaseAveragePooling):
 
 
 class BaseGlobalPooling(ChannelsLayer):
+    weightless = True
+
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(**kwargs)
         self.data_format = data_format_arg(data_format)

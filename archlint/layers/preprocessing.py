@@ -28,6 +28,8 @@ def static_shape(value):
 
 @register
 class Rescaling(Layer):
+    weightless = True
+
     def __init__(self, scale, offset=0.0, **kwargs):
         super().__init__(**kwargs)
         self.scale = scale
@@ -116,6 +118,8 @@ class Normalization(Layer):
 
 class ImageLayer(Layer):
     """Keras's image preprocessing base: images of rank 4 (batched) or 3 (a single image)."""
+
+    weightless = True
 
     def __init__(self, data_format=None, bounding_box_format=None, factor=None, **kwargs):
         super().__init__(**kwargs)

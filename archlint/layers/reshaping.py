@@ -28,6 +28,8 @@ def reshaped(input_shape: Shape, target: Shape) -> Shape:
 
 @register
 class Reshape(Layer):
+    weightless = True
+
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
         target = known(target_shape, "target_shape")
@@ -49,6 +51,8 @@ class Reshape(Layer):
 
 @register
 class Permute(Layer):
+    weightless = True
+
     def __init__(self, dims, **kwargs):
         super().__init__(**kwargs)
         dims = known(dims, "dims")
@@ -68,6 +72,8 @@ class Permute(Layer):
 
 @register
 class RepeatVector(Layer):
+    weightless = True
+
     def __init__(self, n, **kwargs):
         super().__init__(**kwargs)
         n = known(n, "n")

@@ -23,6 +23,8 @@ def edge_pairs(value, rank: int, what: str) -> tuple[tuple[int, int], ...]:
 
 
 class BaseZeroPadding(ChannelsLayer):
+    weightless = True
+
     def __init__(self, padding, data_format=None, **kwargs):
         super().__init__(**kwargs)
         self.data_format = data_format_arg(data_format)
@@ -66,6 +68,8 @@ class ZeroPadding3D(BaseZeroPadding):
 
 class BaseCropping(ChannelsLayer):
     """Cropping1D has no data_format (always channels_last): the 2D and 3D layers read it themselves."""
+
+    weightless = True
 
     def __init__(self, cropping, **kwargs):
         super().__init__(**kwargs)
@@ -138,6 +142,8 @@ class BaseUpSampling(ChannelsLayer):
 
     UpSampling1D has no data_format: its steps are always axis 1.
     """
+
+    weightless = True
 
     interpolation = "nearest"
 
