@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -91,13 +93,14 @@ def analyze_source(source: bytes | str, path: str, input_shapes: dict | None = N
         report.diagnostics.append(_diagnostic(exc.code, exc.message, exc.line, exc.column))
         return report
     try:
-        evaluator = Evaluator(module, cst.MetadataWrapper(module, unsafe_skip_copy=True), path)
-        evaluator.input_shapes = input_shapes or {}
-        evaluator.line_name = line_name
-        evaluator.run_module()
-        found = _module_models(evaluator)
-        found += _factory_models(evaluator, {id(model) for _, model in found})
-        _build_with_given_shapes(evaluator, found)
+        with _stack_budget():
+            evaluator = Evaluator(module, cst.MetadataWrapper(module, unsafe_skip_copy=True), path)
+            evaluator.input_shapes = input_shapes or {}
+            evaluator.line_name = line_name
+            evaluator.run_module()
+            found = _module_models(evaluator)
+            found += _factory_models(evaluator, {id(model) for _, model in found})
+            _build_with_given_shapes(evaluator, found)
     except RecursionError:
         report.diagnostics.append(_diagnostic("AL301", "code nested too deeply to analyse", 1, 1))
         return report
@@ -108,6 +111,24 @@ def analyze_source(source: bytes | str, path: str, input_shapes: dict | None = N
     report.graph = evaluator.keras.graph
     report.diagnostics = _diagnostics(evaluator.events, models)
     return report
+
+
+# Python frames the evaluation may use: the same nesting is "too deep" whoever calls archlint and whatever
+# recursion limit the process has (importing Keras raises it to 3,000).
+EVALUATION_FRAMES = 950
+
+
+@contextmanager
+def _stack_budget():
+    frame, depth = sys._getframe(), 0
+    while frame is not None:
+        frame, depth = frame.f_back, depth + 1
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(depth + EVALUATION_FRAMES)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def _build_with_given_shapes(evaluator: Evaluator, found) -> None:

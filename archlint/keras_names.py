@@ -7,6 +7,8 @@ archlint matches strings against Keras's namespace.
 
 from __future__ import annotations
 
+import difflib
+
 from archlint.layers import REGISTRY
 from archlint.layers.base import Layer
 
@@ -54,3 +56,58 @@ def merge_function(qualname: str) -> str | None:
     if len(parts) >= 3 and parts[:2] == ["keras", "layers"]:
         return MERGE_FUNCTIONS.get(parts[-1])
     return None
+
+
+# Spellings checked against Keras 3's public API, as written: `keras.src` and other internal paths are not public
+# and not checked.
+_CHECKED_PREFIXES = {"keras": "keras", "tensorflow.keras": "tf.keras"}
+# Keras 2 layers that Keras 3 dropped, and what replaces them.
+_REMOVED_LAYERS = {
+    "CuDNNLSTM": "keras.layers.LSTM (it uses cuDNN by itself)",
+    "CuDNNGRU": "keras.layers.GRU (it uses cuDNN by itself)",
+    "ThresholdedReLU": "keras.layers.ReLU(threshold=...)",
+    "LocallyConnected1D": "a Conv1D, or a custom layer",
+    "LocallyConnected2D": "a Conv2D, or a custom layer",
+    "DenseFeatures": "keras.utils.FeatureSpace",
+}
+
+
+def missing_from_keras3(qualname: str) -> str | None:
+    """Why `qualname` does not exist in Keras 3 when it is the first part of it that does not (a message);
+    None when it exists, when an earlier part is already missing, or when it is no public Keras path."""
+    from archlint import keras3_names as api  # 1,500 names: loaded when a Keras name is first checked
+
+    spelt = next((shown for prefix, shown in _CHECKED_PREFIXES.items() if qualname.startswith(prefix + ".")), None)
+    if spelt is None:
+        return None
+    parts = ("keras" + qualname[len("tensorflow.keras"):] if spelt == "tf.keras" else qualname).split(".")
+    modules, names = (api.MODULES, api.NAMES) if spelt == "keras" else \
+        (api.MODULES | api.TF_KERAS_MODULES, api.NAMES | api.TF_KERAS_NAMES)
+    for length in range(2, len(parts) + 1):
+        path = ".".join(parts[:length])
+        if path in modules:
+            continue
+        if path in names or parts[length - 1].startswith("_") or parts[1] == "src":
+            return None  # a class or function: what follows are its attributes
+        if length < len(parts):
+            return None  # reported where its first missing part was used
+        return _missing_message(spelt + path[len("keras"):], parts, modules, names)
+    return None
+
+
+def _missing_message(shown: str, parts: list[str], modules, names) -> str:
+    parent, leaf = ".".join(parts[:-1]), parts[-1]
+    message = f"`{shown}` does not exist in Keras {_version()}"
+    if parent == "keras.layers" and leaf in _REMOVED_LAYERS:
+        return f"{message}: Keras 3 removed it; use {_REMOVED_LAYERS[leaf]}"
+    if parent.startswith("keras.layers") and not leaf[:1].isupper():
+        return f"{message}: Keras 3 has every layer directly in keras.layers (keras.layers.Rescaling, ...)"
+    siblings = {name.rsplit(".", 1)[1] for name in names | modules if name.startswith(parent + ".")}
+    close = [name for name in siblings if name.lower() == leaf.lower()] or difflib.get_close_matches(leaf, siblings, n=1)
+    return f"{message}: did you mean {shown.rsplit('.', 1)[0]}.{close[0]}?" if close else message
+
+
+def _version() -> str:
+    from archlint import keras3_names
+
+    return keras3_names.KERAS_VERSION.split(".")[0]

@@ -21,6 +21,7 @@ from archlint.evaluate import project_modules
 from archlint.evaluate.keras_api import KerasApi
 from archlint.evaluate.source import Refused, parse
 from archlint.graph import Position, Tensor
+from archlint.keras_names import missing_from_keras3
 from archlint.layers.base import Layer, Weight
 from archlint.values import Ref, Unknown
 
@@ -145,6 +146,7 @@ class Evaluator:
         self.deadline = time.monotonic() + MAX_SECONDS
         self.chain: list[str] = []
         self.entries: list[Position | None] = []  # where the checked file calls into other files' code
+        self.keras3_checked: set[int] = set()  # the nodes AL107 was reported at, once each
         self.line_name = default_line_name  # a notebook names its lines by cell
         self.functions: list[str] = []  # names of the user functions being evaluated, innermost last
         self.method_classes: list = []  # (class, instance) of the methods being evaluated, for super()
@@ -229,6 +231,20 @@ class Evaluator:
         position = node if isinstance(node, Position) or node is None else self.position(node)
         self.events.append(Event(code, message, position, layer, self.functions[-1] if self.functions else None))
 
+    def check_keras_path(self, dotted: str, node) -> None:
+        """Each part of an imported module path, so that the first one Keras 3 lacks is reported."""
+        parts = dotted.split(".")
+        for length in range(2, len(parts) + 1):
+            self.check_keras_name(".".join(parts[:length]), node)
+
+    def check_keras_name(self, qualname: str, node) -> None:
+        """AL107 where the code names something Keras 3 does not have; the analysis goes on with what it meant."""
+        if id(node) not in self.keras3_checked:
+            problem = missing_from_keras3(qualname)
+            if problem:
+                self.keras3_checked.add(id(node))
+                self.report("AL107", problem, node)
+
     def unknown(self, reason: str, node: cst.CSTNode | None = None) -> Unknown:
         return Unknown(reason, self.line_of(node) if node is not None else None)
 
@@ -284,6 +300,7 @@ class Evaluator:
                 else:
                     top = dotted.split(".")[0]
                     self.bind(top, self.import_module(top, 0, node) or Ref(top), frame)
+                self.check_keras_path(dotted, alias)
         elif isinstance(node, cst.ImportFrom):
             self.exec_import_from(node, frame)
         elif isinstance(node, cst.Raise):
@@ -310,9 +327,13 @@ class Evaluator:
             elif not level:
                 frame.star_imports.append(Ref(module_name))
             return
+        if not level:
+            self.check_keras_path(module_name, node.module)
         for alias in node.names:
             name = _dotted(alias.name)
             bound = alias.asname.name.value if alias.asname is not None else name
+            if not level:
+                self.check_keras_name(f"{module_name}.{name}", alias)
             if isinstance(module, PublicModule) and name in module.index:
                 value = self.get_attribute(module, name, node)
             elif isinstance(module, ModuleValue) and name in module.frame.names:
@@ -641,6 +662,7 @@ class Evaluator:
 
     def get_attribute(self, obj, name: str, node):
         if isinstance(obj, Ref):
+            self.check_keras_name(obj.attr(name).qualname, node)
             return obj.attr(name)
         if _is_unknown(obj):
             return obj

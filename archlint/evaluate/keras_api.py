@@ -17,7 +17,9 @@ from archlint.evaluate.tensor_ops import TensorFunction
 from archlint.evaluate.builtins import LIBRARY, PythonError, method_too_costly
 from archlint.evaluate.keras_helpers import HELPERS
 from archlint.graph import LayerGraph, Node, Tensor
-from archlint.keras_names import canonical, is_keras, is_keras_layer_name, layer_class, merge_function
+from archlint.keras_names import (
+    canonical, is_keras, is_keras_layer_name, layer_class, merge_function, missing_from_keras3,
+)
 from archlint.layers import REGISTRY
 from archlint.evaluate.user_classes import BoundMethod, Super, UserClass, UserClasses, UserLayer, UserObject
 from archlint.layers.base import Layer, Weight, known, snake_case
@@ -153,7 +155,8 @@ class KerasApi:
             leaf = name.rsplit(".", 1)[-1]
             why = "its function is opaque to static analysis" if leaf == "Lambda" else "it is not modelled by archlint"
             layer = OpaqueLayer(leaf, f"{leaf} layer: {why}", weightless=leaf == "Lambda")
-            self.ev.report("AL301", f"{leaf} layer: output shape and parameters unknown because {why}", node)
+            if missing_from_keras3(ref.qualname) is None:  # else AL107 says that Keras has no such layer
+                self.ev.report("AL301", f"{leaf} layer: output shape and parameters unknown because {why}", node)
             return self.name_layer(layer, node)
         if _library_model_class(ref.qualname):
             return self.library_model(ref, kwargs, node)
