@@ -16,6 +16,7 @@ from datetime import timedelta
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from archlint.analysis import analyze_source
 from archlint.cli import main
@@ -60,6 +61,23 @@ def test_mutated_model_files_always_get_a_report(mutant):
     report = json.loads(check_file(name, source).stdout)
     assert len(report["files"]) == 1
     check_file(name, source, "text")
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+                    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children,
+                                                                                      max_size=4),
+                    max_leaves=20)
+CELL = st.fixed_dictionaries({"cell_type": st.sampled_from(["code", "markdown", "raw", 3]),
+                              "source": st.one_of(JSON, st.lists(st.text(max_size=40), max_size=4))})
+
+
+@FUZZ
+@given(st.one_of(JSON, st.fixed_dictionaries({"cells": st.lists(CELL | JSON, max_size=5)}),
+                 mutants(FIXTURES).map(lambda mutant: {"cells": [
+                     {"cell_type": "code", "source": mutant[1].decode("utf-8", "replace").splitlines(keepends=True)}]})))
+def test_odd_notebooks_always_get_a_report(document):
+    report = json.loads(check_file("odd.ipynb", json.dumps(document).encode()).stdout)
+    assert len(report["files"]) == 1
 
 
 @pytest.fixture(scope="module")
