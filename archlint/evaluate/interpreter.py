@@ -123,6 +123,24 @@ class Event:
     function: str | None = None
 
 
+def _breaks_out(node: cst.If) -> bool:
+    """Whether a branch of this `if` (or its elifs and else) holds a `break` of the loop around it."""
+    pending = [node.body] + ([node.orelse] if node.orelse is not None else [])
+    while pending:
+        current = pending.pop()
+        if isinstance(current, cst.Break):
+            return True
+        if isinstance(current, (cst.For, cst.While, cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue  # a break in there is that loop's, or in another scope
+        pending.extend(current.children)
+    return False
+
+
+def _event_key(event: Event) -> tuple:
+    where = event.position
+    return event.code, event.message, where and (where.line, where.column), id(event.layer)
+
+
 def _is_unknown(value) -> bool:
     return isinstance(value, Unknown)
 
@@ -140,6 +158,7 @@ class Evaluator:
         self.current_path = path
         self.modules: dict[str, ModuleValue] = {}
         self.events: list[Event] = []
+        self.reported: set[tuple] = set()
         self.globals = Frame()
         self.steps = 0
         self.max_steps = MAX_STEPS
@@ -228,8 +247,17 @@ class Evaluator:
         return False
 
     def report(self, code: str, message: str, node, layer: Layer | None = None) -> None:
+        """A finding, once per place and message: a loop or a helper called many times repeats none."""
         position = node if isinstance(node, Position) or node is None else self.position(node)
-        self.events.append(Event(code, message, position, layer, self.functions[-1] if self.functions else None))
+        event = Event(code, message, position, layer, self.functions[-1] if self.functions else None)
+        if _event_key(event) not in self.reported:
+            self.reported.add(_event_key(event))
+            self.events.append(event)
+
+    def forget_events(self, since: int) -> None:
+        """Drop the findings made since `since` events (an evaluation whose findings are noise)."""
+        del self.events[since:]
+        self.reported = {_event_key(event) for event in self.events}
 
     def check_keras_path(self, dotted: str, node) -> None:
         """Each part of an imported module path, so that the first one Keras 3 lacks is reported."""
@@ -379,8 +407,13 @@ class Evaluator:
         return value
 
     def exec_If(self, node: cst.If, frame: Frame) -> None:
-        test = self.truth(self.eval(node.test, frame), node.test)
+        leaves_loop = _breaks_out(node)
+        test = self.truth(self.eval(node.test, frame), node.test,
+                          consequence="it may end the loop, which is not analysed past it" if leaves_loop else
+                          "this branch is not analysed")
         if test is None:
+            if leaves_loop:  # going round again would guess that it does not break (and `while True` never ends)
+                raise _Break()
             return
         if test:
             self.exec_block(node.body, frame)
@@ -914,11 +947,11 @@ class Evaluator:
 
     # -- helpers --------------------------------------------------------------------------
 
-    def truth(self, value, node, report: bool = True) -> bool | None:
-        """Python truthiness of a known value; None (and AL301) when it cannot be decided."""
+    def truth(self, value, node, report: bool = True, consequence: str = "this branch is not analysed") -> bool | None:
+        """Python truthiness of a known value; None (and AL301 saying the `consequence`) when it cannot be decided."""
         if _is_unknown(value) or isinstance(value, Tensor):
             if report:
-                self.report("AL301", f"condition cannot be decided statically; this branch is not analysed "
+                self.report("AL301", f"condition cannot be decided statically; {consequence} "
                                      f"({value.reason if _is_unknown(value) else 'it depends on tensor values'})", node)
             return None
         if isinstance(value, (list, tuple, dict, set)) and any(_is_unknown(v) for v in value):
