@@ -109,6 +109,13 @@ def test_text_table_has_macs_shares_and_activations(project):
            " Total MACs: 4,640 (4.64 K)\n Activations: 2.05 KB (" in output
 
 
+def test_the_verified_line_appears_with_verify_only(project):
+    path = project("tiny.py", TINY)
+    assert "Verified" not in run([path]).output
+    assert " Verified: yes, the NumPy runtime reproduced every output shape and parameter count\n" in \
+        run(["--verify", path]).output
+
+
 def test_unknown_axes_leave_macs_unknown(project):
     source = """\
 import keras

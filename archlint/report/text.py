@@ -60,7 +60,12 @@ def totals(model) -> list[str]:
         f" Total MACs: {macs_text(macs)}{unknown_layers(macs_unknown)}",
         f" Activations: {byte_size(activations)}{unknown_layers(activations_unknown)}"
         " (every layer's float32 outputs; an unknown batch counts as 1)",
-    ]
+    ] + ([] if model.verified is None else [f" Verified: {VERIFIED[model.verified]}"])
+
+
+# --verify's outcome for a model; without --verify there is no line.
+VERIFIED = {True: "yes, the NumPy runtime reproduced every output shape and parameter count",
+            False: "no, the NumPy runtime disagrees (see the AL401 findings)"}
 
 
 def table(model) -> list[str]:
