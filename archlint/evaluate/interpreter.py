@@ -558,11 +558,11 @@ class Evaluator:
 
     def unpack(self, target, value, frame: Frame) -> None:
         elements = target.elements
-        items = self.iterate(value, target)
-        if items is None:
+        items = self.iterate(value, target, report=False)
+        if items is None:  # each name is unknown, with the reason: it is reported where a model uses it, if one does
+            reason = value.reason if _is_unknown(value) else f"a {type(value).__name__}"
             for element in elements:
-                inner = element.value
-                self.assign(inner, Unknown(f"unpacking of an unknown value"), frame)
+                self.assign(element.value, Unknown(f"unpacked from a value not known statically ({reason})"), frame)
             return
         items = list(items)
         star = next((i for i, e in enumerate(elements) if isinstance(e, cst.StarredElement)), None)
@@ -961,8 +961,8 @@ class Evaluator:
         except Exception:
             return True
 
-    def iterate(self, value, node):
-        """The items of an iterable value, or None (and AL301) when they are not known."""
+    def iterate(self, value, node, report: bool = True):
+        """The items of an iterable value, or None (and AL301 unless not to `report`) when they are not known."""
         if isinstance(value, (list, tuple, str, range, set, dict)):
             return list(value) if not isinstance(value, range) else value
         if isinstance(value, dict):
@@ -970,8 +970,9 @@ class Evaluator:
         iterated = self.keras.iterate(value)
         if iterated is not None:
             return iterated
-        reason = value.reason if _is_unknown(value) else f"cannot iterate over {type(value).__name__}"
-        self.report("AL301", f"loop over values not known statically; its body is not analysed ({reason})", node)
+        if report:
+            reason = value.reason if _is_unknown(value) else f"cannot iterate over {type(value).__name__}"
+            self.report("AL301", f"loop over values not known statically; its body is not analysed ({reason})", node)
         return None
 
     def check_size(self, size: int, node) -> None:
