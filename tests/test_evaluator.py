@@ -51,7 +51,62 @@ def test_undecidable_condition_is_reported_not_guessed():
         model = keras.Model(inputs, keras.layers.Dense(1)(x))
     """)
     assert ("AL301", 6) in codes(report)
-    assert models(report)["model"].total_params == 8 + 1
+    # Dense(1) sees 8 or 64 features depending on the branch: its parameters are unknown, not 8 + 1.
+    model = models(report)["model"]
+    assert not model.complete
+    assert model.total_params == 0
+
+
+def test_names_changed_in_a_loop_not_analysed_become_unknown():
+    # The loop may run any number of times: `width` is 8 or more, `texts` is not known to be empty.
+    report = analyse("""
+        import keras
+        import numpy as np
+        texts = []
+        width = 8
+        for row in np.loadtxt("data.tsv"):
+            texts.append(row)
+            width += 8
+        longest = max([len(t) for t in texts])
+        model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(width)])
+    """)
+    assert not any("raises" in d.message for d in report.diagnostics)
+    model = models(report)["model"]
+    assert not model.complete
+    assert any("`width` may be changed in the loop at line 6" in d.message for d in report.diagnostics)
+
+
+def test_continue_in_an_undecided_branch_makes_the_loop_unknown_and_analysis_goes_on():
+    report = analyse("""
+        import keras
+        import numpy as np
+        seen = set()
+        samples = []
+        while len(samples) < 50000:
+            key = tuple(sorted((np.random.randint(9), np.random.randint(9))))
+            if key in seen:
+                continue
+            seen.add(key)
+            samples.append(key)
+        model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3)])
+    """)
+    assert models(report)["model"].total_params == 4 * 3 + 3
+    assert not any("budget" in d.message or "raises" in d.message for d in report.diagnostics)
+
+
+def test_return_in_an_undecided_branch_makes_the_result_unknown():
+    report = analyse("""
+        import os
+        import keras
+
+        def width():
+            if os.environ.get("WIDE"):
+                return 64
+            return 8
+
+        model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(width())])
+    """)
+    assert not models(report)["model"].complete
 
 
 def test_exceptions_unwind_to_the_matching_handler():

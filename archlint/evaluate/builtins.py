@@ -58,10 +58,24 @@ class Builtin:
         except NotEvaluated as exc:
             return Unknown(f"{self.name}(): {exc}")
         except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError, OverflowError, AttributeError) as exc:
+            if _holds_unknown(list(args) + list(kwargs.values())):  # `sorted((a, b))` compares unknowns
+                return Unknown(f"{self.name}() of values not known statically")
             raise PythonError(type(exc).__name__, f"{self.name}(): {exc}") from None
 
     def __repr__(self):
         return f"<builtin {self.name}>"
+
+
+def _holds_unknown(values, depth: int = 2) -> bool:
+    """Whether an unknown sits in these values or in the containers among them (a few levels deep)."""
+    for value in values:
+        if isinstance(value, Unknown):
+            return True
+        if depth and isinstance(value, (list, tuple, set, frozenset)) and _holds_unknown(value, depth - 1):
+            return True
+        if depth and isinstance(value, dict) and _holds_unknown(list(value.values()), depth - 1):
+            return True
+    return False
 
 
 _ACCEPTS_UNKNOWN = {"len", "list", "tuple", "print", "isinstance", "zip", "enumerate", "reversed", "dict", "partial", "deepcopy", "copy"}

@@ -53,6 +53,10 @@ class _Continue(Exception):
     pass
 
 
+class _LoopUncertain(Exception):
+    """A skipped block may `break` or `continue`: the enclosing loop's further course is not known."""
+
+
 class UserException(Exception):
     """An exception in the checked code: it unwinds to a matching `try`, or ends that analysis."""
 
@@ -172,7 +176,7 @@ class Evaluator:
         except UserException as exc:
             self.report("AL301", f"{what} raises {exc.kind or 'an exception'} at {exc.line}; analysis stops there",
                         exc.position)
-        except (_Return, _Break, _Continue):
+        except (_Return, _Break, _Continue, _LoopUncertain):
             pass
         return _STOPPED
 
@@ -216,6 +220,9 @@ class Evaluator:
         if self.current_path == self.path:
             return self.line_name(line)
         return f"line {line} of {os.path.basename(self.current_path)}"
+
+    def label_of(self, node) -> str:
+        return self.line_label(self.line_of(node))
 
     def where(self, node) -> tuple[Position | None, str]:
         return self.position(node), self.line_label(self.line_of(node)) if node is not None else "an unknown line"
@@ -370,7 +377,7 @@ class Evaluator:
         outer_path, self.current_path = self.current_path, path
         try:
             self.exec_block(module.body, value.frame)
-        except (UserException, _Return, _Break, _Continue):
+        except (UserException, _Return, _Break, _Continue, _LoopUncertain):
             pass
         finally:
             self.current_path = outer_path
@@ -381,6 +388,7 @@ class Evaluator:
     def exec_If(self, node: cst.If, frame: Frame) -> None:
         test = self.truth(self.eval(node.test, frame), node.test)
         if test is None:
+            self.forget_changes(node, frame, f"the branch at {self.label_of(node)} that is not analysed")
             return
         if test:
             self.exec_block(node.body, frame)
@@ -393,6 +401,7 @@ class Evaluator:
     def exec_For(self, node: cst.For, frame: Frame) -> None:
         items = self.iterate(self.eval(node.iter, frame), node.iter)
         if items is None:
+            self.forget_changes(node, frame, f"the loop at {self.label_of(node)} whose body is not analysed")
             return
         loop_line = self.line_of(node)
         broke = False
@@ -407,6 +416,9 @@ class Evaluator:
                 break
             except _Continue:
                 continue
+            except _LoopUncertain:
+                self.forget_changes(node, frame, f"the loop at {self.line_label(loop_line)}, whose course is not known")
+                return
             finally:
                 self.chain.pop()
         if not broke and node.orelse is not None:
@@ -416,6 +428,7 @@ class Evaluator:
         while True:
             test = self.truth(self.eval(node.test, frame), node.test)
             if test is None:
+                self.forget_changes(node, frame, f"the loop at {self.label_of(node)} whose body is not analysed")
                 return
             if not test:
                 break
@@ -425,6 +438,9 @@ class Evaluator:
                 return
             except _Continue:
                 continue
+            except _LoopUncertain:
+                self.forget_changes(node, frame, f"the loop at {self.label_of(node)}, whose course is not known")
+                return
         if node.orelse is not None:
             self.exec_block(node.orelse.body, frame)
 
@@ -483,6 +499,26 @@ class Evaluator:
             return self.call(decorator, [function], {}, node)
         return function
 
+    def forget_changes(self, node, frame: Frame, where: str) -> None:
+        """A block that is skipped may change names and containers: they become unknown, never stale.
+
+        A `return` in it makes the function's result unknown too; a `break` or `continue`, the loop's.
+        """
+        changes = _ChangedNames()
+        node.visit(changes)
+        for name in sorted(changes.names):
+            reason = f"`{name}` may be changed in {where}"
+            scope = self.scope_of(name, frame)
+            before = scope.names[name] if scope is not None else None
+            if isinstance(before, Tensor):  # keep the model connected: what follows has an unknown shape
+                self.rebind(name, self.keras.unresolved_successor(before, reason, node), frame)
+            else:
+                self.rebind(name, Unknown(reason, self.line_of(node)), frame)
+        if changes.returns and frame.parent is not None:
+            raise _Return(Unknown(f"the function may return in {where}", self.line_of(node)))
+        if changes.leaves_loop:
+            raise _LoopUncertain()
+
     # -- binding --------------------------------------------------------------------------
 
     def bind(self, name: str, value, frame: Frame) -> None:
@@ -490,6 +526,23 @@ class Evaluator:
             frame.module.names[name] = value
         else:
             frame.names[name] = value
+
+    def scope_of(self, name: str, frame: Frame) -> Frame | None:
+        """The frame whose binding of `name` is visible from `frame`, if any."""
+        scope = frame.module if name in frame.globals_declared else frame
+        while scope is not None:
+            if name in scope.names:
+                return scope
+            scope = scope.parent
+        return None
+
+    def rebind(self, name: str, value, frame: Frame) -> None:
+        """Bind `name` in the scope where it is visible now (a closure's list changed in place), else locally."""
+        scope = self.scope_of(name, frame)
+        if scope is None:
+            self.bind(name, value, frame)
+        else:
+            scope.names[name] = value
 
     def lookup(self, name: str, frame: Frame, node):
         scope = frame
@@ -525,11 +578,11 @@ class Evaluator:
 
     def unpack(self, target, value, frame: Frame) -> None:
         elements = target.elements
-        items = self.iterate(value, target)
+        items = self.iterate(value, target, "unpacking of a value not known statically; its targets are unknown")
         if items is None:
+            reason = value.reason if _is_unknown(value) else "unpacking of a value not known statically"
             for element in elements:
-                inner = element.value
-                self.assign(inner, Unknown(f"unpacking of an unknown value"), frame)
+                self.assign(element.value, Unknown(reason), frame)
             return
         items = list(items)
         star = next((i for i, e in enumerate(elements) if isinstance(e, cst.StarredElement)), None)
@@ -928,8 +981,8 @@ class Evaluator:
         except Exception:
             return True
 
-    def iterate(self, value, node):
-        """The items of an iterable value, or None (and AL301) when they are not known."""
+    def iterate(self, value, node, what: str = "loop over values not known statically; its body is not analysed"):
+        """The items of an iterable value, or None (and AL301 saying `what` is lost) when they are not known."""
         if isinstance(value, (list, tuple, str, range, set, dict)):
             return list(value) if not isinstance(value, range) else value
         if isinstance(value, dict):
@@ -938,12 +991,97 @@ class Evaluator:
         if iterated is not None:
             return iterated
         reason = value.reason if _is_unknown(value) else f"cannot iterate over {type(value).__name__}"
-        self.report("AL301", f"loop over values not known statically; its body is not analysed ({reason})", node)
+        if node is not None:  # a builtin consuming it (node None) passes the reason on in its Unknown result
+            self.report("AL301", f"{what} ({reason})", node)
         return None
 
     def check_size(self, size: int, node) -> None:
         if size > MAX_SEQUENCE:
             raise BudgetExceeded(*self.where(node))
+
+
+_MUTATING_METHODS = {"append", "extend", "insert", "add", "update", "pop", "popitem", "remove", "discard",
+                     "clear", "setdefault", "sort", "reverse"}
+
+
+class _ChangedNames(cst.CSTVisitor):
+    """The names a block may rebind or change in place, and whether it may `return`.
+
+    Nested functions and classes only bind their own name: their bodies run when called.
+    """
+
+    def __init__(self):
+        self.names: set[str] = set()
+        self.returns = False
+        self.leaves_loop = False  # a `break` or `continue` of the loop around the block
+        self.inner_loops = 0
+
+    def add_target(self, target) -> None:
+        if isinstance(target, cst.Name):
+            self.names.add(target.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self.add_target(element.value)
+        elif isinstance(target, cst.StarredElement):
+            self.add_target(target.value)
+        elif isinstance(target, cst.Subscript):  # `table[key] = value` changes `table`
+            self.add_target(target.value)
+
+    def visit_AssignTarget(self, node):
+        self.add_target(node.target)
+
+    def visit_AnnAssign(self, node):
+        self.add_target(node.target)
+
+    def visit_AugAssign(self, node):
+        self.add_target(node.target)
+
+    def visit_For(self, node):
+        self.add_target(node.target)
+        self.inner_loops += 1
+
+    def leave_For(self, node):
+        self.inner_loops -= 1
+
+    def visit_While(self, node):
+        self.inner_loops += 1
+
+    def leave_While(self, node):
+        self.inner_loops -= 1
+
+    def visit_Break(self, node):
+        self.leaves_loop = self.leaves_loop or not self.inner_loops
+
+    def visit_Continue(self, node):
+        self.leaves_loop = self.leaves_loop or not self.inner_loops
+
+    def visit_AsName(self, node):
+        self.add_target(node.name)
+
+    def visit_NamedExpr(self, node):
+        self.add_target(node.target)
+
+    def visit_Call(self, node):
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value in _MUTATING_METHODS:
+            self.add_target(node.func.value)
+
+    def visit_Return(self, node):
+        self.returns = True
+
+    def visit_FunctionDef(self, node):
+        self.names.add(node.name.value)
+        return False
+
+    def visit_ClassDef(self, node):
+        self.names.add(node.name.value)
+        return False
+
+    def visit_Lambda(self, node):
+        return False
+
+
+def _line_position(line: int) -> Position:
+    return Position(line, 1, line, 1)
 
 
 def _dotted(node) -> str:

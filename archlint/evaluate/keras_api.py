@@ -271,6 +271,12 @@ class KerasApi:
             self.eager_nodes.append(graph_node)
         return graph_node.outputs if isinstance(out_shape, list) else graph_node.outputs[0]
 
+    def unresolved_successor(self, tensor: Tensor, reason: str, node) -> Tensor:
+        """What `tensor` may have become in code that is not analysed: still connected, its shape unknown."""
+        layer = self.name_layer(OpaqueLayer("Unknown", reason), node)
+        self.ev.report("AL301", f"{reason}; what follows has an unknown shape", node, layer)
+        return self.record(layer, [tensor], None, self.ev.position(node))
+
     # -- Input, Sequential, Model ---------------------------------------------------------
 
     def make_input(self, args, kwargs, node):
