@@ -109,6 +109,20 @@ def test_return_in_an_undecided_branch_makes_the_result_unknown():
     assert not models(report)["model"].complete
 
 
+def test_a_layer_called_with_keyword_tensors_is_built_from_their_shapes():
+    # Keras builds `mha(query=q, value=v, key=k)` with query_shape, value_shape and key_shape.
+    report = analyse("""
+        import keras
+        x = keras.Input(shape=(10, 16))
+        y = keras.layers.MultiHeadAttention(num_heads=2, key_dim=8)(query=x, value=x, key=x)
+        model = keras.Model(x, y)
+    """)
+    assert not [d for d in report.diagnostics if d.severity == "error"]
+    heads, key_dim, features = 2, 8, 16
+    projections = 3 * (features * heads * key_dim + heads * key_dim) + heads * key_dim * features + features
+    assert models(report)["model"].total_params == projections
+
+
 def test_exceptions_unwind_to_the_matching_handler():
     report = analyse("""
         import keras

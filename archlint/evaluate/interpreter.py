@@ -17,6 +17,7 @@ from libcst.metadata import PositionProvider
 
 from archlint.errors import Unresolved
 from archlint.evaluate import builtins as builtin_values
+from archlint.evaluate import tensor_ops
 from archlint.evaluate import project_modules
 from archlint.evaluate.keras_api import KerasApi
 from archlint.evaluate.source import Refused, parse
@@ -801,7 +802,11 @@ class Evaluator:
         left = self.eval(node.left, frame)
         for target in node.comparisons:
             right = self.eval(target.comparator, frame)
-            result = builtin_values.compare(type(target.operator).__name__, left, right)
+            operator = type(target.operator).__name__
+            if isinstance(left, (Tensor, Weight)) or isinstance(right, (Tensor, Weight)):
+                if len(node.comparisons) == 1 and operator in tensor_ops.OPERATORS:  # `i >= j`: a tensor
+                    return self.binary(operator, left, right, node)
+            result = builtin_values.compare(operator, left, right)
             if result is None:
                 return self.unknown("comparison of unknown values", node)
             if not result:

@@ -144,6 +144,8 @@ class KerasApi:
             return self.shape_of(args[0] if args else None, node)
         if name in HELPERS:
             return HELPERS[name](self, args, kwargs, node)
+        if name in tensor_ops.RANGE_FUNCTIONS:
+            return self.range_tensor(name, args, kwargs, node)
         op = tensor_ops.lookup(name)
         if op is not None:
             return self.apply_tensor_function(op, args, kwargs, node)
@@ -220,7 +222,7 @@ class KerasApi:
             self.ev.report("AL301", f"{layer.name} is called on a value not known statically ({unknown.reason})", node)
         elif all(t.shape is not None for t in tensors):
             shape_args = _map_tensors(args, lambda t: t.shape)
-            shape_kwargs = _map_tensors(kwargs, lambda t: t.shape)
+            shape_kwargs = _shape_parameter_names(layer, _map_tensors(kwargs, lambda t: t.shape))
             out_shape = self.output_shape(layer, shape_args, shape_kwargs, position)
         return self.record(layer, tensors, out_shape, position, call=(args, kwargs))
 
@@ -267,7 +269,7 @@ class KerasApi:
         graph_node = self.graph.add(Node(layer, tensors, position=position, listed=listed, args=tuple(args), kwargs=kwargs))
         shapes = out_shape if isinstance(out_shape, list) else [out_shape]
         graph_node.outputs = [Tensor(shape, graph_node, i, eager) for i, shape in enumerate(shapes)]
-        if eager and listed:
+        if eager and listed and not self.tracing:  # a layer on constants inside call() belongs to the traced layer
             self.eager_nodes.append(graph_node)
         return graph_node.outputs if isinstance(out_shape, list) else graph_node.outputs[0]
 
@@ -538,6 +540,20 @@ class KerasApi:
                 self.ev.report("AL301", f"{op.name}(): arguments not understood ({exc})", position)
         return self.record(function, tensors, shape, position, listed=False)
 
+    def range_tensor(self, name: str, args, kwargs, node):
+        """keras.ops.arange / tf.range: a constant vector; a bound taken from a run-time shape gives length None."""
+        options = tensor_ops.range_options(tensor_ops.RANGE_FUNCTIONS[name], args, kwargs)
+        if not all(v is None or isinstance(v, (int, float)) and not isinstance(v, bool) for v in options.values()):
+            return self.ev.unknown(f"{name}() of values not known statically", node)
+        function = TensorFunction(tensor_ops.OPS["arange"], options, {})
+        position = self.ev.position(node)
+        try:
+            shape = function.compute_output_shape()
+        except LayerError as exc:
+            self.ev.report(exc.code, f"arange(): {exc.message}", position)
+            shape = None
+        return self.record(function, [], shape, position, listed=False)
+
     @staticmethod
     def as_tensor(value):
         """A layer's weight used in its call() is a tensor of the weight's shape; other values stay."""
@@ -563,6 +579,15 @@ class KerasApi:
         if isinstance(value, Model):
             return None
         return None
+
+
+def _shape_parameter_names(layer: Layer, shape_kwargs: dict) -> dict:
+    """Keras builds a layer called as `mha(query=q, value=v)` with `query_shape` and `value_shape`."""
+    accepted = set()
+    for method in (layer.build, layer.compute_output_shape):
+        accepted.update(inspect.signature(method).parameters)
+    return {f"{name}_shape" if name not in accepted and f"{name}_shape" in accepted else name: value
+            for name, value in shape_kwargs.items()}
 
 
 def _is_shape(value) -> bool:

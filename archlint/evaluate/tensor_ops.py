@@ -5,8 +5,10 @@ In a functional model they are graph nodes that Keras does not list in model.lay
 
 from __future__ import annotations
 
+import math
+
 from archlint import dims
-from archlint.dims import product
+from archlint.dims import Dim, product
 from archlint.errors import IncompatibleShapes, InvalidArgument, ReshapeMismatch, Unresolved
 from archlint.layers import activations
 from archlint.layers.base import Layer, normalize_axis, np
@@ -143,6 +145,15 @@ def _matmul(a, b, **options):
     return dims.broadcast(a[:-2], b[:-2]) + (a[-2], b[-1])
 
 
+def _range_length(start, stop, step) -> Dim:
+    """len(range(start, stop, step)) for numbers; None where a bound is a length known only at run time."""
+    if start is None or stop is None:
+        return None
+    if step == 0:
+        raise InvalidArgument("arange: step must not be zero")
+    return max(0, math.ceil((stop - start) / step))
+
+
 def _index_shape(shape, key=None):
     """Shape after NumPy basic indexing with ints, slices, None and Ellipsis."""
     key = key if isinstance(key, tuple) else (key,)
@@ -193,6 +204,11 @@ _BINARY = {
     "minimum": lambda a, b: np.minimum(a, b), "power": lambda a, b: np.power(a, b),
     "floor_divide": lambda a, b: np.floor_divide(a, b), "mod": lambda a, b: np.mod(a, b),
 }
+_COMPARISONS = {
+    "greater": lambda a, b: np.greater(a, b), "greater_equal": lambda a, b: np.greater_equal(a, b),
+    "less": lambda a, b: np.less(a, b), "less_equal": lambda a, b: np.less_equal(a, b),
+    "equal": lambda a, b: np.equal(a, b), "not_equal": lambda a, b: np.not_equal(a, b),
+}
 _REDUCE = {
     "mean": lambda: np.mean, "sum": lambda: np.sum, "max": lambda: np.max, "min": lambda: np.min,
     "prod": lambda: np.prod, "std": lambda: np.std, "var": lambda: np.var,
@@ -206,6 +222,9 @@ for _name in ("relu", "relu6", "sigmoid", "tanh", "gelu", "silu", "swish", "soft
     OPS[_name] = _activation(_name)
 for _name, _fn in _BINARY.items():
     OPS[_name] = Op(_name, _broadcast, _fn, tensor_args=2)
+for _name, _fn in _COMPARISONS.items():  # a tensor of booleans, which the NumPy forward holds as 0.0 and 1.0
+    OPS[_name] = Op(_name, _broadcast, _fn, tensor_args=2)
+OPS["logical_not"] = Op("logical_not", _same, lambda x: np.logical_not(x))
 for _name, _get in _REDUCE.items():
     OPS[_name] = Op(_name, _reduce, lambda x, axis=None, keepdims=False, _get=_get: _np_reduce(_get())(x, axis, keepdims),
                     options=("axis", "keepdims"))
@@ -219,11 +238,17 @@ OPS["concatenate"] = Op("concatenate", _concatenate, lambda xs, axis=0: np.conca
                         options=("axis",))
 OPS["stack"] = Op("stack", _stack, lambda xs, axis=0: np.stack(xs, axis), tensor_args=0, options=("axis",))
 OPS["matmul"] = Op("matmul", _matmul, lambda a, b: np.matmul(a, b), tensor_args=2)
+OPS["arange"] = Op("arange", lambda shapes, start=0, stop=None, step=1: (_range_length(start, stop, step),),
+                   lambda xs, start=0, stop=None, step=1: np.arange(start, stop, step), tensor_args=0,
+                   options=("start", "stop", "step"))
 OPS["get_item"] = Op("get_item", _index_shape, lambda x, key=None: x[key], options=("key",))
 
 # Python operators on tensors are these functions in Keras (`x + y` is keras.ops.add).
 OPERATORS = {"Add": "add", "Subtract": "subtract", "Multiply": "multiply", "Divide": "true_divide",
-             "FloorDivide": "floor_divide", "Modulo": "mod", "Power": "power", "MatrixMultiply": "matmul"}
+             "FloorDivide": "floor_divide", "Modulo": "mod", "Power": "power", "MatrixMultiply": "matmul",
+             # Comparisons too, except `==`: a KerasTensor compares by identity there.
+             "LessThan": "less", "LessThanEqual": "less_equal", "GreaterThan": "greater",
+             "GreaterThanEqual": "greater_equal", "NotEqual": "not_equal"}
 
 # TensorFlow's names for the same functions, and their argument names.
 _TF_NAMES = {
@@ -233,6 +258,9 @@ _TF_NAMES = {
     "math.sqrt": "sqrt", "math.square": "square", "math.abs": "abs", "math.sigmoid": "sigmoid", "math.tanh": "tanh",
     "nn.relu": "relu", "nn.relu6": "relu6", "nn.sigmoid": "sigmoid", "nn.softmax": "softmax", "nn.gelu": "gelu",
     "nn.silu": "silu", "nn.swish": "swish", "nn.tanh": "tanh",
+    "math.greater": "greater", "math.greater_equal": "greater_equal", "math.less": "less",
+    "math.less_equal": "less_equal", "math.equal": "equal", "math.not_equal": "not_equal",
+    "math.logical_not": "logical_not",
 }
 _TF_ARGUMENTS = {"shape": "newshape", "perm": "axes", "keepdims": "keepdims", "values": None}
 
@@ -246,6 +274,23 @@ def lookup(qualname: str) -> Op | None:
         rest = qualname[len("tensorflow."):]
         return OPS.get(_TF_NAMES.get(rest, rest))
     return None
+
+
+# The signatures of the functions that make a tensor from numbers: (start, stop, step) by each library's names.
+RANGE_FUNCTIONS = {
+    "keras.ops.arange": ("start", "stop", "step"), "keras.ops.numpy.arange": ("start", "stop", "step"),
+    "tensorflow.range": ("start", "limit", "delta"),
+}
+
+
+def range_options(names, args, kwargs) -> dict:
+    """arange(n), arange(start, stop, step) or the keyword forms, as start/stop/step (a lone bound is the stop)."""
+    given = dict(zip(names, args))
+    given.update({k: v for k, v in kwargs.items() if k in names})
+    start, stop, step = names
+    if stop not in given:  # arange(10) and range(limit=10) count from 0
+        given = {stop: given.get(start), start: 0, step: given.get(step, 1)} if start in given else given
+    return {"start": given.get(start, 0), "stop": given.get(stop), "step": given.get(step, 1)}
 
 
 def bind(op: Op, args, kwargs):
