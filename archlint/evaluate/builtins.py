@@ -387,7 +387,8 @@ LIBRARY = {name: Builtin(name, fn) for name, fn in {
     "numpy.floor": _plain(math.floor),
     "numpy.sqrt": _plain(math.sqrt),
 }.items()}
-LIBRARY_CONSTANTS = {"math.pi": math.pi, "math.e": math.e, "math.inf": math.inf}
+LIBRARY_CONSTANTS = {"math.pi": math.pi, "math.e": math.e, "math.inf": math.inf,
+                     "numpy.newaxis": None, "tensorflow.newaxis": None}  # x[:, tf.newaxis] is x[:, None]
 
 _BINARY = {
     "Add": operator.add, "Subtract": operator.sub, "Multiply": operator.mul, "Divide": operator.truediv,

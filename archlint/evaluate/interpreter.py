@@ -349,7 +349,7 @@ class Evaluator:
             else:
                 value = self.import_module(f"{module_name}.{name}" if module_name else name, level, node)
                 if value is None:
-                    value = Ref(f"{module_name}.{name}") if not level else \
+                    value = _library_value(Ref(f"{module_name}.{name}")) if not level else \
                         Unknown(f"{'.' * level}{module_name}.{name} could not be resolved in the project")
             self.bind(bound, value, frame)
 
@@ -717,7 +717,7 @@ class Evaluator:
     def get_attribute(self, obj, name: str, node):
         if isinstance(obj, Ref):
             self.check_keras_name(obj.attr(name).qualname, node)
-            return obj.attr(name)
+            return _library_value(obj.attr(name))
         if _is_unknown(obj):
             return obj
         if isinstance(obj, PublicModule):
@@ -1083,6 +1083,11 @@ class _ChangedNames(cst.CSTVisitor):
 
     def visit_Lambda(self, node):
         return False
+
+
+def _library_value(ref: Ref):
+    """A library constant (math.pi, tf.newaxis) is its value; any other library name stays a reference."""
+    return builtin_values.LIBRARY_CONSTANTS.get(ref.qualname, ref)
 
 
 def _line_position(line: int) -> Position:

@@ -157,6 +157,8 @@ def _range_length(start, stop, step) -> Dim:
 def _index_shape(shape, key=None):
     """Shape after NumPy basic indexing with ints, slices, None and Ellipsis."""
     key = key if isinstance(key, tuple) else (key,)
+    if any(isinstance(k, bool) or not (k is None or k is Ellipsis or isinstance(k, (int, slice))) for k in key):
+        raise Unresolved("tensor indexing other than ints, slices, None and ... is not modelled")
     if sum(k is Ellipsis for k in key) > 1:
         raise InvalidArgument("an index can only have a single ellipsis")
     consumed = sum(1 for k in key if k is not None and k is not Ellipsis)
@@ -174,8 +176,6 @@ def _index_shape(shape, key=None):
             continue
         size = shape[axis]
         axis += 1
-        if isinstance(k, bool) or not isinstance(k, (int, slice)):
-            raise Unresolved("tensor indexing other than ints, slices, None and ... is not modelled")
         if isinstance(k, int) and size is not None and not -size <= k < size:
             raise InvalidArgument(f"index {k} is out of bounds for an axis of size {size}")
         if isinstance(k, slice):
