@@ -135,12 +135,17 @@ class UserClasses:
         return UserClass(name, bases, namespace, keras_base)
 
     def instantiate(self, cls: UserClass, args, kwargs, node):
+        owner_cls, init = cls.find("__init__")
+        if cls.keras_base == "Model" and init is None and _functional_arguments(args, kwargs):
+            # Keras's Model.__new__ makes `MyModel(inputs, outputs)` a functional model of that graph.
+            if not isinstance(kwargs.get("name"), str):
+                kwargs = {**kwargs, "name": self.api.auto_name(snake_case(cls.name))}
+            return self.api.make_functional(list(args), dict(kwargs), node)
         if cls.keras_base:
             obj = UserLayer(cls, self)
             obj.origin = self.ev.position(node)
         else:
             obj = UserObject(cls)
-        owner_cls, init = cls.find("__init__")
         if init is not None:
             self.call_method(obj, owner_cls, init, args, kwargs, node)
         elif cls.keras_base:
@@ -265,6 +270,11 @@ class UserClasses:
         if isinstance(value, Unknown):
             raise Unresolved(f"{layer.cls.name}.{what} gives a value not known statically ({value.reason})")
         return value
+
+
+def _functional_arguments(args, kwargs) -> bool:
+    """Whether a Model is constructed as Keras's functional API is: with inputs and outputs."""
+    return len(args) >= 2 or len(args) == 1 and "outputs" in kwargs or "inputs" in kwargs and "outputs" in kwargs
 
 
 def kwargs_without_shapes(kwargs):
