@@ -249,11 +249,15 @@ def _diagnostics(events: list[Event], models: list[ModelReport]) -> list[Diagnos
         for row in report.layers:
             owner.setdefault(id(row.layer), report.symbol)
     found = []
+    reported = set()
     for event in events:
         symbol = owner.get(id(event.layer)) if event.layer is not None else None
         symbol = symbol or event.function or "<module>"
         where = event.position
         line, column = (where.line, where.column) if where else (1, 1)
+        if (event.code, event.message, line, column) in reported:
+            continue  # the same finding at the same place, reached again by another loop iteration or call
+        reported.add((event.code, event.message, line, column))
         end = (where.end_line, where.end_column) if where else (line, column)
         found.append(_diagnostic(event.code, event.message, line, column, *end, symbol=symbol,
                                  layer=event.layer.name if event.layer is not None else None,

@@ -123,6 +123,18 @@ def test_a_layer_called_with_keyword_tensors_is_built_from_their_shapes():
     assert models(report)["model"].total_params == projections
 
 
+def test_a_finding_reached_in_every_iteration_is_reported_once():
+    report = analyse("""
+        import keras
+        import numpy as np
+        for epoch in range(40):
+            for row in np.loadtxt("data.tsv"):
+                print(row)
+        model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(2)])
+    """)
+    assert codes(report) == [("AL301", 5)]
+
+
 def test_exceptions_unwind_to_the_matching_handler():
     report = analyse("""
         import keras
