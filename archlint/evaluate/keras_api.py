@@ -32,7 +32,7 @@ TENSOR_FACTORIES = {
     "numpy.zeros", "numpy.ones", "numpy.empty", "numpy.full", "numpy.random.random", "numpy.random.normal",
     "numpy.random.uniform", "numpy.random.standard_normal", "numpy.random.random_sample",
     "keras.ops.zeros", "keras.ops.ones", "keras.ops.full", "keras.random.normal", "keras.random.uniform",
-    "keras.random.truncated_normal",
+    "keras.random.truncated_normal", "keras.backend.random_normal", "keras.backend.random_uniform",
 }
 VARARG_TENSOR_FACTORIES = {"numpy.random.rand", "numpy.random.randn"}
 MODEL_METHODS_WITHOUT_EFFECT = {"summary", "fit", "evaluate", "predict", "save", "save_weights", "load_weights",
@@ -507,9 +507,12 @@ class KerasApi:
                 shape = kwargs.get("size", args[2] if len(args) > 2 else None)
         if isinstance(shape, int) and not isinstance(shape, bool):
             shape = (shape,)
-        if not isinstance(shape, (tuple, list)) or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape):
+        # Inside a traced call(), a size read from the input's run-time shape (the batch) is None.
+        sizes_allowed = (int, type(None)) if self.tracing else int
+        if not isinstance(shape, (tuple, list)) or \
+                not all(isinstance(d, sizes_allowed) and not isinstance(d, bool) and (d is None or d >= 0) for d in shape):
             return self.ev.unknown(f"{name}() shape not known statically", node)
-        return Tensor(tuple(shape), eager=True)
+        return Tensor(tuple(shape), eager=None not in shape)
 
     def apply_tensor_function(self, op, args, kwargs, node):
         """keras.ops.mean(x, axis=-1) and the like: an unlisted node with the function's output shape."""
