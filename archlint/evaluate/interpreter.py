@@ -577,13 +577,20 @@ class Evaluator:
                     except (IndexError, TypeError):
                         pass
 
+    def assign_unknown(self, target, value: Unknown, frame: Frame) -> None:
+        """Bind every name of a (nested) unpacking target to the same unknown, reported once already."""
+        if isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self.assign_unknown(element.value, value, frame)
+        else:
+            self.assign(target, value, frame)
+
     def unpack(self, target, value, frame: Frame) -> None:
         elements = target.elements
         items = self.iterate(value, target, "unpacking of a value not known statically; its targets are unknown")
         if items is None:
             reason = value.reason if _is_unknown(value) else "unpacking of a value not known statically"
-            for element in elements:
-                self.assign(element.value, Unknown(reason), frame)
+            self.assign_unknown(target, Unknown(reason), frame)
             return
         items = list(items)
         star = next((i for i, e in enumerate(elements) if isinstance(e, cst.StarredElement)), None)
