@@ -135,6 +135,24 @@ def test_a_finding_reached_in_every_iteration_is_reported_once():
     assert codes(report) == [("AL301", 5)]
 
 
+def test_tf_matmul_transpose_flags_swap_the_last_two_axes():
+    # q @ k^T of (None, 5, 8) queries is (None, 5, 5); without the flag Keras would reject 8 vs 5.
+    report = analyse("""
+        import keras
+        import tensorflow as tf
+
+        class Scores(keras.layers.Layer):
+            def call(self, q):
+                return tf.matmul(q, q, transpose_b=True) / tf.math.sqrt(tf.cast(tf.shape(q)[-1], tf.float32))
+
+        x = keras.Input(shape=(5, 8))
+        model = keras.Model(x, Scores()(x))
+    """)
+    assert not [d for d in report.diagnostics if d.severity == "error"]
+    (row,) = [r for r in models(report)["model"].layers if r.type == "Scores"]
+    assert tuple(row.output_shape) == (None, 5, 5)
+
+
 def test_exceptions_unwind_to_the_matching_handler():
     report = analyse("""
         import keras

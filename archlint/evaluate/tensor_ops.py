@@ -11,7 +11,7 @@ from archlint import dims
 from archlint.dims import Dim, product
 from archlint.errors import IncompatibleShapes, InvalidArgument, ReshapeMismatch, Unresolved
 from archlint.layers import activations
-from archlint.layers.base import Layer, normalize_axis, np
+from archlint.layers.base import Layer, known, normalize_axis, np
 
 
 class TensorFunction(Layer):
@@ -135,11 +135,16 @@ def _stack(shapes, axis=0):
     return shapes[0][:axis] + (len(shapes),) + shapes[0][axis:]
 
 
-def _matmul(a, b, **options):
+def _matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False):
     if len(a) < 1 or len(b) < 1:
         raise InvalidArgument("matmul of a scalar")
     if len(a) == 1 or len(b) == 1:
         raise Unresolved("matmul with a rank-1 operand is not modelled")
+    # tf.matmul's transpose_* and adjoint_* flags swap an operand's last two axes.
+    if known(transpose_a, "transpose_a") or known(adjoint_a, "adjoint_a"):
+        a = a[:-2] + (a[-1], a[-2])
+    if known(transpose_b, "transpose_b") or known(adjoint_b, "adjoint_b"):
+        b = b[:-2] + (b[-1], b[-2])
     if a[-1] is not None and b[-2] is not None and a[-1] != b[-2]:
         raise IncompatibleShapes(f"matmul: {dims.format_shape(a)} @ {dims.format_shape(b)}")
     return dims.broadcast(a[:-2], b[:-2]) + (a[-2], b[-1])
@@ -237,7 +242,10 @@ OPS["squeeze"] = Op("squeeze", _squeeze, lambda x, axis=None: np.squeeze(x, axis
 OPS["concatenate"] = Op("concatenate", _concatenate, lambda xs, axis=0: np.concatenate(xs, axis), tensor_args=0,
                         options=("axis",))
 OPS["stack"] = Op("stack", _stack, lambda xs, axis=0: np.stack(xs, axis), tensor_args=0, options=("axis",))
-OPS["matmul"] = Op("matmul", _matmul, lambda a, b: np.matmul(a, b), tensor_args=2)
+OPS["matmul"] = Op("matmul", _matmul, lambda a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False:
+                   np.matmul(np.swapaxes(a, -1, -2) if transpose_a or adjoint_a else a,
+                             np.swapaxes(b, -1, -2) if transpose_b or adjoint_b else b),
+                   tensor_args=2, options=("transpose_a", "transpose_b", "adjoint_a", "adjoint_b"))
 OPS["arange"] = Op("arange", lambda shapes, start=0, stop=None, step=1: (_range_length(start, stop, step),),
                    lambda xs, start=0, stop=None, step=1: np.arange(start, stop, step), tensor_args=0,
                    options=("start", "stop", "step"))
