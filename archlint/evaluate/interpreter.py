@@ -30,6 +30,7 @@ MAX_STEPS = 2_000_000
 MAX_SECONDS = 20.0
 MAX_CALL_DEPTH = 64
 MAX_SEQUENCE = 1_000_000
+METHOD_DECORATORS = ("staticmethod", "classmethod", "property")
 
 
 _STOPPED = object()  # what run_to_end gives when the evaluation could not finish
@@ -77,6 +78,7 @@ class Function:
     defaults: dict[str, object]
     kw_defaults: dict[str, object]
     path: str = ""  # the file that defines it
+    method_kind: str = ""  # "staticmethod", "classmethod" or "property" when so decorated in a class
 
     @property
     def docstring(self) -> str | None:
@@ -481,6 +483,10 @@ class Evaluator:
         function = self.make_function(node, node.name.value, frame)
         value = function
         for decorator in reversed(node.decorators):
+            kind = decorator.decorator.value if isinstance(decorator.decorator, cst.Name) else None
+            if kind in METHOD_DECORATORS and self.scope_of(kind, frame) is None:
+                function.method_kind = kind  # how the class binds it: see UserClasses.bind
+                continue
             decorator_value = self.eval(decorator.decorator, frame)
             value = self.apply_decorator(decorator_value, value, decorator)
         self.bind(node.name.value, value, frame)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import collections
 import inspect
 
+import numpy as np
+
 from archlint import dims
 from archlint.errors import LayerError, Unresolved
 from archlint.evaluate import project_modules, tensor_ops
@@ -35,6 +37,7 @@ TENSOR_FACTORIES = {
     "keras.random.truncated_normal", "keras.backend.random_normal", "keras.backend.random_uniform",
 }
 VARARG_TENSOR_FACTORIES = {"numpy.random.rand", "numpy.random.randn"}
+ELEMENTWISE_BINARY = {name for name in tensor_ops.OPERATORS.values() if name != "matmul"}
 MODEL_METHODS_WITHOUT_EFFECT = {"summary", "fit", "evaluate", "predict", "save", "save_weights", "load_weights",
                                 "plot_model", "get_config", "to_json"}
 COMPILE_PARAMETERS = ("optimizer", "loss", "loss_weights", "metrics")  # Model.compile's leading positionals
@@ -522,6 +525,11 @@ class KerasApi:
         operands = [self.as_tensor(v) for v in operands]
         tensors = [v for v in operands if isinstance(v, Tensor)]
         constants = {i: v for i, v in enumerate(operands) if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        if tensors and op.name in ELEMENTWISE_BINARY:
+            # `j - n_src` with n_src = tf.shape(x)[2] of a run-time length: a scalar whose value only is unknown.
+            constants.update({i: None for i, v in enumerate(operands) if v is None})
+        if not tensors and operands and len(constants) == len(operands) and op.tensor_args:
+            return self.scalar_function(op, operands, options, node)
         if not tensors or len(tensors) + len(constants) != len(operands):
             return self.ev.unknown(f"{op.name}() on values that are not tensors", node)
         position = self.ev.position(node)
@@ -542,6 +550,20 @@ class KerasApi:
             except (TypeError, ValueError) as exc:
                 self.ev.report("AL301", f"{op.name}(): arguments not understood ({exc})", position)
         return self.record(function, tensors, shape, position, listed=False)
+
+    def scalar_function(self, op, numbers, options, node):
+        """tf.cast(8, tf.float32), ops.sqrt(64.0): a tensor function of plain numbers is a number."""
+        if op.name == "cast":
+            dtype = options.get("dtype")
+            dtype = dtype.leaf if isinstance(dtype, Ref) else dtype
+            if not isinstance(dtype, str):
+                return self.ev.unknown("cast() to a dtype not known statically", node)
+            return (int if "int" in dtype else bool if dtype == "bool" else float)(numbers[0])
+        try:
+            value = np.asarray(op.forward(*(np.float64(n) for n in numbers), **options))
+        except (TypeError, ValueError, ArithmeticError) as exc:
+            return self.ev.unknown(f"{op.name}() of numbers failed statically: {exc}", node)
+        return value.item() if value.shape == () else self.ev.unknown(f"{op.name}() of numbers", node)
 
     def range_tensor(self, name: str, args, kwargs, node):
         """keras.ops.arange / tf.range: a constant vector; a bound taken from a run-time shape gives length None."""

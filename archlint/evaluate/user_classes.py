@@ -200,7 +200,13 @@ class UserClasses:
 
     def bind(self, obj, cls, value):
         from archlint.evaluate.interpreter import Function
-        return BoundMethod(obj, cls, value) if isinstance(value, Function) else value
+        if not isinstance(value, Function) or value.method_kind == "staticmethod":
+            return value
+        if value.method_kind == "classmethod":
+            return BoundMethod(obj.cls, cls, value)
+        if value.method_kind == "property":
+            return self.call_method(obj, cls, value, [], {}, None)
+        return BoundMethod(obj, cls, value)
 
     def set_attribute(self, obj, name: str, value) -> None:
         obj.attrs[name] = value
