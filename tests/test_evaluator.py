@@ -153,6 +153,18 @@ def test_tf_matmul_transpose_flags_swap_the_last_two_axes():
     assert tuple(row.output_shape) == (None, 5, 5)
 
 
+def test_training_results_are_unknown_not_none():
+    report = analyse("""
+        import keras
+        model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(2)])
+        history = model.fit([], [])
+        if history is None:
+            retrained = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(5)])
+    """)
+    assert "retrained" not in models(report)
+    assert ("AL301", 5) in codes(report)
+
+
 def test_exceptions_unwind_to_the_matching_handler():
     report = analyse("""
         import keras

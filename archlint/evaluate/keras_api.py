@@ -40,6 +40,7 @@ VARARG_TENSOR_FACTORIES = {"numpy.random.rand", "numpy.random.randn"}
 ELEMENTWISE_BINARY = {name for name in tensor_ops.OPERATORS.values() if name != "matmul"}
 MODEL_METHODS_WITHOUT_EFFECT = {"summary", "fit", "evaluate", "predict", "save", "save_weights", "load_weights",
                                 "plot_model", "get_config", "to_json"}
+MODEL_METHODS_WITH_RESULTS = {"fit", "evaluate", "predict", "get_config", "to_json"}
 COMPILE_PARAMETERS = ("optimizer", "loss", "loss_weights", "metrics")  # Model.compile's leading positionals
 LIST_METHODS = {"append", "extend", "insert", "pop", "index", "count", "reverse", "copy", "remove", "clear"}
 DICT_METHODS = {"get", "items", "keys", "values", "update", "pop", "setdefault", "copy"}
@@ -492,6 +493,8 @@ class KerasApi:
             if isinstance(result, (type({}.items()), type({}.keys()), type({}.values()))):
                 return list(result)
             return result
+        if name in MODEL_METHODS_WITH_RESULTS:  # `_, accuracy = model.evaluate(ds)`: not None
+            return self.ev.unknown(f"the result of {name}() is known only at run time", node)
         return None
 
     # -- tensors ----------------------------------------------------------------------------
