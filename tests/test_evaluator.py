@@ -165,6 +165,18 @@ def test_training_results_are_unknown_not_none():
     assert ("AL301", 5) in codes(report)
 
 
+def test_an_unknown_passed_down_a_chain_of_layers_is_reported_at_the_first():
+    report = analyse("""
+        import keras
+        import numpy as np
+        inputs = keras.Input(shape=np.loadtxt("shape.txt"))
+        x = keras.layers.Dense(8)(inputs)
+        x = keras.layers.Dense(4)(x)
+        outputs = keras.layers.Dense(1)(x)
+    """)
+    assert [line for code, line in codes(report) if code == "AL301"] == [4, 5]
+
+
 def test_exceptions_unwind_to_the_matching_handler():
     report = analyse("""
         import keras

@@ -86,6 +86,7 @@ class KerasApi:
         self.name_counts: collections.Counter = collections.Counter()
         self.models: list[Model] = []
         self.eager_nodes: list[Node] = []
+        self.unknown_layer_inputs: set[Unknown] = set()  # unknowns already reported as a layer's input
         self.model_origin: dict[int, str | None] = {}  # model -> outermost user function that built it
         self.uids: dict[str, int] = {}
         self.classes = UserClasses(self)
@@ -217,7 +218,10 @@ class KerasApi:
             if unknown is None:
                 self.ev.report("AL301", f"{layer.name} is called on something that is not a tensor", node)
                 return self.ev.unknown(f"{layer.name} called on a non-tensor", node)
-            self.ev.report("AL301", f"{layer.name} is called on a value not known statically ({unknown.reason})", node)
+            if unknown not in self.unknown_layer_inputs:  # the layers after it get the same unknown: said once
+                self.unknown_layer_inputs.add(unknown)
+                self.ev.report("AL301", f"{layer.name} is called on a value not known statically ({unknown.reason})",
+                               node)
             return unknown
         position = self.ev.position(node)
         out_shape = None
