@@ -78,7 +78,7 @@ def _holds_unknown(values, depth: int = 2) -> bool:
     return False
 
 
-_ACCEPTS_UNKNOWN = {"len", "list", "tuple", "print", "isinstance", "zip", "enumerate", "reversed", "dict", "partial", "deepcopy", "copy"}
+_ACCEPTS_UNKNOWN = {"open", "len", "list", "tuple", "print", "isinstance", "zip", "enumerate", "reversed", "dict", "partial", "deepcopy", "copy"}
 
 
 def _plain(fn):
@@ -365,6 +365,7 @@ BUILTINS = {name: Builtin(name, fn) for name, fn in {
     "isinstance": _isinstance,
     "map": _map,
     "print": _print,
+    "open": lambda evaluator, *args, **kwargs: Unknown("open() reads a file at run time"),
     "super": None,  # needs the method being evaluated: the evaluator answers it
 }.items()}
 

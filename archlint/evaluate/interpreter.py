@@ -915,6 +915,8 @@ class Evaluator:
         if isinstance(function, builtin_values.Builtin) and function.name == "super":
             return self.keras.classes.make_super(node)
         if _is_unknown(function):
+            if function.reason.startswith("call of an unknown callable"):  # f.read().split(): say it once
+                return function
             return self.unknown(f"call of an unknown callable ({function.reason})", node)
         try:
             if isinstance(function, builtin_values.Builtin):
