@@ -23,7 +23,9 @@ from archlint.keras_names import (
     canonical, is_keras, is_keras_layer_name, layer_class, merge_function, missing_from_keras3,
 )
 from archlint.layers import REGISTRY
-from archlint.evaluate.user_classes import BoundMethod, Super, UserClass, UserClasses, UserLayer, UserObject
+from archlint.evaluate.user_classes import (
+    BoundMethod, Super, TracedLambda, UserClass, UserClasses, UserLayer, UserObject,
+)
 from archlint.layers.base import Layer, Weight, known, snake_case
 from archlint.models import FunctionalModel, Model, SequentialModel
 from archlint.values import LossObject, Ref, Unknown
@@ -151,6 +153,8 @@ class KerasApi:
             return HELPERS[name](self, args, kwargs, node)
         if name in tensor_ops.RANGE_FUNCTIONS:
             return self.range_tensor(name, args, kwargs, node)
+        if name in tensor_ops.LINSPACE_FUNCTIONS:
+            return self.linspace_tensor(name, args, kwargs, node)
         op = tensor_ops.lookup(name)
         if op is not None:
             return self.apply_tensor_function(op, args, kwargs, node)
@@ -158,6 +162,8 @@ class KerasApi:
             return self.call_application(ref, name, args, kwargs, node)
         if name.startswith("keras.losses.") and ref.leaf[:1].isupper():
             return LossObject(name, tuple(args), dict(kwargs))
+        if name == "keras.layers.Lambda" and self.traceable_lambda(args, kwargs):
+            return self.make_traced_lambda(args, kwargs, node)
         if is_keras_layer_name(name):
             leaf = name.rsplit(".", 1)[-1]
             why = "its function is opaque to static analysis" if leaf == "Lambda" else "it is not modelled by archlint"
@@ -181,6 +187,18 @@ class KerasApi:
             layer = OpaqueLayer(kind, f"{kind} is a library model archlint does not read", **common)
         except (LayerError, TypeError, ValueError):
             layer = OpaqueLayer(kind, f"{kind} is a library model archlint does not read")
+        return self.name_layer(layer, node)
+
+    @staticmethod
+    def traceable_lambda(args, kwargs) -> bool:
+        """A Lambda whose function the checked file defines, without an explicit output_shape or mask."""
+        from archlint.evaluate.interpreter import Function
+        function = args[0] if args else kwargs.get("function")
+        return isinstance(function, Function) and len(args) <= 1 and not {"output_shape", "mask"} & set(kwargs)
+
+    def make_traced_lambda(self, args, kwargs, node):
+        options = {k: v for k, v in kwargs.items() if k in ("name", "trainable", "dtype")}
+        layer = TracedLambda(args[0] if args else kwargs["function"], kwargs.get("arguments"), self, **options)
         return self.name_layer(layer, node)
 
     def call_application(self, ref: Ref, name: str, args, kwargs, node):
@@ -585,6 +603,16 @@ class KerasApi:
             self.ev.report(exc.code, f"arange(): {exc.message}", position)
             shape = None
         return self.record(function, [], shape, position, listed=False)
+
+    def linspace_tensor(self, name: str, args, kwargs, node):
+        """ops.linspace / tf.linspace of numbers: a constant vector of `num` values."""
+        options = tensor_ops.linspace_options(name, args, kwargs)
+        if "axis" in kwargs or kwargs.get("endpoint", True) is not True or kwargs.get("retstep", False) is not False \
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in options.values()) \
+                or not isinstance(options["num"], int) or options["num"] < 0:
+            return self.ev.unknown(f"{name}() of values not known statically", node)
+        function = TensorFunction(tensor_ops.OPS["linspace"], options, {})
+        return self.record(function, [], function.compute_output_shape(), self.ev.position(node), listed=False)
 
     @staticmethod
     def as_tensor(value):

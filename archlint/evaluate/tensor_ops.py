@@ -201,6 +201,8 @@ _UNARY = {
     "square": lambda x: np.square(x), "negative": lambda x: np.negative(x), "sign": lambda x: np.sign(x),
     "floor": lambda x: np.floor(x), "ceil": lambda x: np.ceil(x), "round": lambda x: np.round(x),
     "stop_gradient": lambda x: x, "identity": lambda x: x, "rsqrt": lambda x: 1 / np.sqrt(x),
+    "sin": lambda x: np.sin(x), "cos": lambda x: np.cos(x), "tan": lambda x: np.tan(x),
+    "log1p": lambda x: np.log1p(x), "expm1": lambda x: np.expm1(x), "reciprocal": lambda x: 1 / x,
 }
 _BINARY = {
     "add": lambda a, b: np.add(a, b), "subtract": lambda a, b: np.subtract(a, b),
@@ -249,6 +251,9 @@ OPS["matmul"] = Op("matmul", _matmul, lambda a, b, transpose_a=False, transpose_
 OPS["arange"] = Op("arange", lambda shapes, start=0, stop=None, step=1: (_range_length(start, stop, step),),
                    lambda xs, start=0, stop=None, step=1: np.arange(start, stop, step), tensor_args=0,
                    options=("start", "stop", "step"))
+OPS["linspace"] = Op("linspace", lambda shapes, start=0.0, stop=1.0, num=50: (num,),
+                     lambda xs, start=0.0, stop=1.0, num=50: np.linspace(start, stop, num), tensor_args=0,
+                     options=("start", "stop", "num"))
 OPS["get_item"] = Op("get_item", _index_shape, lambda x, key=None: x[key], options=("key",))
 
 # Python operators on tensors are these functions in Keras (`x + y` is keras.ops.add).
@@ -268,7 +273,8 @@ _TF_NAMES = {
     "nn.silu": "silu", "nn.swish": "swish", "nn.tanh": "tanh",
     "math.greater": "greater", "math.greater_equal": "greater_equal", "math.less": "less",
     "math.less_equal": "less_equal", "math.equal": "equal", "math.not_equal": "not_equal",
-    "math.logical_not": "logical_not",
+    "math.logical_not": "logical_not", "math.sin": "sin", "math.cos": "cos", "math.tan": "tan",
+    "math.log": "log", "math.log1p": "log1p", "math.expm1": "expm1", "math.reciprocal": "reciprocal",
 }
 _TF_ARGUMENTS = {"shape": "newshape", "perm": "axes", "keepdims": "keepdims", "values": None}
 
@@ -289,6 +295,16 @@ RANGE_FUNCTIONS = {
     "keras.ops.arange": ("start", "stop", "step"), "keras.ops.numpy.arange": ("start", "stop", "step"),
     "tensorflow.range": ("start", "limit", "delta"),
 }
+
+
+# keras.ops.linspace(start, stop, num=50) and tf.linspace(start, stop, num): `num` evenly spaced numbers.
+LINSPACE_FUNCTIONS = {"keras.ops.linspace": 50, "keras.ops.numpy.linspace": 50, "tensorflow.linspace": None}
+
+
+def linspace_options(name: str, args, kwargs) -> dict:
+    given = dict(zip(("start", "stop", "num"), args))
+    given.update({k: v for k, v in kwargs.items() if k in ("start", "stop", "num")})
+    return {"start": given.get("start"), "stop": given.get("stop"), "num": given.get("num", LINSPACE_FUNCTIONS[name])}
 
 
 def range_options(names, args, kwargs) -> dict:

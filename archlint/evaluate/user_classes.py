@@ -116,6 +116,37 @@ class UserLayer(Layer):
         return None  # its call is the checked code's own: what it multiplies is not modelled
 
 
+class TracedLambda(Layer):
+    """keras.layers.Lambda of a function defined in the checked file.
+
+    Keras finds its output shape by calling the function on symbolic tensors; so does archlint.
+    It holds no weights; what the function computes is the checked code's own, so its MACs are unknown.
+    """
+
+    def __init__(self, function, arguments, api, **kwargs):
+        super().__init__(**kwargs)
+        self.function = function
+        self.arguments = arguments if isinstance(arguments, dict) else {}
+        self.api = api
+
+    @property
+    def type_name(self) -> str:
+        return "Lambda"
+
+    def compute_output_shape(self, input_shape, **kwargs):
+        self.api.tracing += 1
+        try:
+            result = self.api.ev.call(self.function, [_symbolic(input_shape)], dict(self.arguments), None)
+        finally:
+            self.api.tracing -= 1
+        if isinstance(result, Unknown):
+            raise Unresolved(f"the Lambda's function gives a value not known statically ({result.reason})")
+        return _traced_shapes(result, "the Lambda's function")
+
+    def count_macs(self, input_shapes, output_shapes):
+        return None
+
+
 class UserClasses:
     """Creating, calling and inspecting instances of classes defined in the checked code."""
 
@@ -294,13 +325,18 @@ def _symbolic(shape):
 
 
 def _output_shapes(result, layer):
+    return _traced_shapes(result, f"{layer.cls.name}.call()")
+
+
+def _traced_shapes(result, what: str):
+    """The output shape(s) of a traced call: a tensor's shape, or a list of them."""
     if isinstance(result, Tensor):
         if result.shape is None:
-            raise Unresolved(f"{layer.cls.name}.call() gives a tensor of unknown shape")
+            raise Unresolved(f"{what} gives a tensor of unknown shape")
         return result.shape
     if isinstance(result, (list, tuple)) and result and all(isinstance(t, Tensor) for t in result):
-        return [_output_shapes(t, layer) for t in result]
-    raise Unresolved(f"{layer.cls.name}.call() does not return tensors archlint can follow")
+        return [_traced_shapes(t, what) for t in result]
+    raise Unresolved(f"{what} does not return tensors archlint can follow")
 
 
 def _as_shape(result, layer):
