@@ -177,6 +177,37 @@ def test_an_unknown_passed_down_a_chain_of_layers_is_reported_at_the_first():
     assert [line for code, line in codes(report) if code == "AL301"] == [4, 5]
 
 
+def test_an_embedding_of_a_vocabulary_read_from_data_has_a_known_output_shape():
+    # Embedding(len(vocab), 32): the table's size is unknown, its (None, 10, 32) output is not.
+    report = analyse("""
+        import keras
+        import numpy as np
+
+        class Encoder(keras.layers.Layer):
+            def __init__(self, vocabulary_size):
+                super().__init__()
+                self.embedding = keras.layers.Embedding(vocabulary_size, 16)
+
+            def call(self, x):
+                return self.embedding(x)
+
+        vocab = list(np.loadtxt("vocab.txt"))
+        tokens = keras.Input(shape=(10,), dtype="int32")
+        x = keras.layers.Embedding(input_dim=len(vocab), output_dim=32)(tokens)
+        x = keras.layers.GlobalAveragePooling1D()(x)
+        pooled = keras.layers.Dense(4)(x)
+        encoded = Encoder(len(vocab))(tokens)
+        model = keras.Model(tokens, [pooled, encoded])
+    """)
+    rows = {row.name: row for row in models(report)["model"].layers}
+    assert tuple(rows["embedding"].output_shape) == (None, 10, 32) and rows["embedding"].params is None
+    assert rows["dense"].params == 32 * 4 + 4
+    # A custom layer holding such an embedding has unknown parameters too, never a partial count.
+    assert tuple(rows["encoder"].output_shape) == (None, 10, 16) and rows["encoder"].params is None
+    assert not models(report)["model"].complete
+    assert ("AL301", 15) in codes(report)
+
+
 def test_exceptions_unwind_to_the_matching_handler():
     report = analyse("""
         import keras

@@ -227,6 +227,8 @@ class KerasApi:
             message = str(exc).replace("__init__()", cls.__name__ + "()")
             self.ev.report("AL106", f"{cls.__name__}: {message}", node)
             layer = OpaqueLayer(cls.__name__, f"{cls.__name__} has invalid arguments")
+        if layer.unknown_params_reason:
+            self.ev.report("AL301", f"{cls.__name__}: {layer.unknown_params_reason}; its parameters are unknown", node)
         return self.name_layer(layer, node)
 
     def apply_layer(self, layer: Layer, args, kwargs, node):
