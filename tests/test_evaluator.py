@@ -169,12 +169,27 @@ def test_an_unknown_passed_down_a_chain_of_layers_is_reported_at_the_first():
     report = analyse("""
         import keras
         import numpy as np
-        inputs = keras.Input(shape=np.loadtxt("shape.txt"))
-        x = keras.layers.Dense(8)(inputs)
+        features = np.loadtxt("features.tsv")
+        x = keras.layers.Dense(8)(features)
         x = keras.layers.Dense(4)(x)
         outputs = keras.layers.Dense(1)(x)
     """)
-    assert [line for code, line in codes(report) if code == "AL301"] == [4, 5]
+    assert [line for code, line in codes(report) if code == "AL301"] == [5]
+
+
+def test_a_model_on_an_input_shaped_by_the_data_is_found_unresolved():
+    report = analyse("""
+        import keras
+        import numpy as np
+        x_train = np.loadtxt("train.tsv")
+        inputs = keras.Input(shape=x_train.shape[1:])
+        x = keras.layers.Dense(8)(inputs)
+        model = keras.Model(inputs, keras.layers.Dense(1)(x))
+    """)
+    model = models(report)["model"]
+    assert [row.type for row in model.layers] == ["InputLayer", "Dense", "Dense"]
+    assert not model.complete and model.total_params == 0
+    assert [line for code, line in codes(report) if code == "AL301"] == [5]
 
 
 def test_an_embedding_of_a_vocabulary_read_from_data_has_a_known_output_shape():

@@ -316,16 +316,21 @@ class KerasApi:
             return kwargs["input_tensor"]  # Keras makes an InputLayer whose output is that very tensor
         layer = self.construct_layer(REGISTRY["InputLayer"], args, kwargs, node)
         if isinstance(layer, OpaqueLayer):
-            return self.ev.unknown("Input with unknown shape", node)
+            given = self.ev.given_shape(layer.name)
+            if given is None:
+                # A shape read from the data: the model is still found, with what follows unresolved.
+                return self.input_tensor(layer, self.ev.position(node), shape=None)
+            layer = self.name_layer(REGISTRY["InputLayer"](batch_shape=(None,) + given, name=layer.name), node)
         given = self.ev.given_shape(layer.name)
         if given is not None:  # --input-shape NAME=SHAPE replaces the source's shape
             layer.batch_shape = (layer.batch_shape[0],) + given
         return self.input_tensor(layer, self.ev.position(node))
 
-    def input_tensor(self, layer, position) -> Tensor:
+    def input_tensor(self, layer, position, shape=()) -> Tensor:
+        """The tensor of an Input; `shape=None` for one whose shape is not known statically."""
         layer.built = True
         graph_node = self.graph.add(Node(layer, [], position=position, is_input=True))
-        graph_node.outputs = [Tensor(layer.batch_shape, graph_node, 0)]
+        graph_node.outputs = [Tensor(layer.batch_shape if shape == () else shape, graph_node, 0)]
         return graph_node.outputs[0]
 
     def make_sequential(self, args, kwargs, node):
