@@ -188,10 +188,23 @@ def _shape_of(node: Node):
     return shapes[0] if len(shapes) == 1 else shapes
 
 
+def _params_known(layer: Layer) -> bool:
+    """Whether every weight of the layer, and of the layers and models inside it, has a known size."""
+    if layer.unknown_params_reason:
+        return False
+    inner = list(layer.sublayers)
+    if isinstance(layer, UserLayer):
+        inner += layer.held_layers()
+    if isinstance(layer, Model):
+        inner += list(layer.listed_layers())
+    return all(_params_known(sub) for sub in inner)
+
+
 def _row(layer: Layer, nodes: list[Node]) -> LayerRow:
     shape = _shape_of(nodes[0]) if nodes else None  # Keras's layer.output: the first application
-    params = layer.count_params() if layer.built else 0 if layer.weightless else None
-    trainable = layer.count_trainable() if layer.built else 0 if layer.weightless else None
+    sized = layer.built and _params_known(layer)
+    params = layer.count_params() if sized else 0 if layer.weightless else None
+    trainable = layer.count_trainable() if sized else 0 if layer.weightless else None
     inbound = []
     if nodes:
         for tensor in nodes[0].inputs:
@@ -249,7 +262,7 @@ def _diagnostics(events: list[Event], models: list[ModelReport]) -> list[Diagnos
         for row in report.layers:
             owner.setdefault(id(row.layer), report.symbol)
     found = []
-    for event in events:
+    for event in events:  # the evaluator reports each finding once per place (Evaluator.report)
         symbol = owner.get(id(event.layer)) if event.layer is not None else None
         symbol = symbol or event.function or "<module>"
         where = event.position

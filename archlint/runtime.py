@@ -21,7 +21,7 @@ from archlint import parallel
 from archlint.analysis import Diagnostic, FileReport, ModelReport
 from archlint.dims import Shape, format_shape, product
 from archlint.errors import LayerError, Unresolved
-from archlint.evaluate.user_classes import UserLayer
+from archlint.evaluate.user_classes import TracedLambda, UserLayer
 from archlint.graph import Node, Position, Tensor
 from archlint.layers.base import Layer, Weight, np
 from archlint.models import Model, SequentialModel
@@ -125,6 +125,8 @@ def forward_missing(node: Node) -> str | None:
     layer = node.layer
     if isinstance(layer, UserLayer):
         return f"{describe(node)} is a custom layer, whose call() archlint does not execute"
+    if isinstance(layer, TracedLambda):
+        return f"{describe(node)} is a Lambda over the checked file's function, which archlint does not execute"
     if type(layer).forward is Layer.forward and not isinstance(layer, Model):
         return f"{describe(node)} has no NumPy forward"
     if any(isinstance(value, Unknown) for value in _leaves((node.args, node.kwargs))):

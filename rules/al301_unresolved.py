@@ -10,8 +10,9 @@ RULE = Rule(
              "run time); analysis goes on around it"),
     what="""
         A value archlint cannot compute without running the code: a Lambda or custom layer
-        whose output shape is opaque, a function from a library archlint does not model, a
-        condition or loop over values known only at run time. The message says what and why.
+        whose call uses an operation archlint does not model, a function from a library
+        archlint does not model, a condition or loop over values known only at run time.
+        The message says what and why.
         """,
     why="""
         The shapes and parameter counts after that point are unknown, so the model's report
@@ -27,7 +28,7 @@ RULE = Rule(
         from keras import layers
 
         inputs = keras.Input(shape=(28, 28, 1))
-        x = layers.Lambda(lambda t: t / 255.0)(inputs)  # AL301
+        x = layers.Lambda(lambda t: keras.ops.sort(t, axis=1))(inputs)  # AL301
         outputs = layers.Conv2D(8, 3)(x)
         model = keras.Model(inputs, outputs)
         """,),

@@ -51,7 +51,176 @@ def test_undecidable_condition_is_reported_not_guessed():
         model = keras.Model(inputs, keras.layers.Dense(1)(x))
     """)
     assert ("AL301", 6) in codes(report)
-    assert models(report)["model"].total_params == 8 + 1
+    # Dense(1) sees 8 or 64 features depending on the branch: its parameters are unknown, not 8 + 1.
+    model = models(report)["model"]
+    assert not model.complete
+    assert model.total_params == 0
+
+
+def test_names_changed_in_a_loop_not_analysed_become_unknown():
+    # The loop may run any number of times: `width` is 8 or more, `texts` is not known to be empty.
+    report = analyse("""
+        import keras
+        import numpy as np
+        texts = []
+        width = 8
+        for row in np.loadtxt("data.tsv"):
+            texts.append(row)
+            width += 8
+        longest = max([len(t) for t in texts])
+        model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(width)])
+    """)
+    assert not any("raises" in d.message for d in report.diagnostics)
+    model = models(report)["model"]
+    assert not model.complete
+    assert any("`width` may be changed in the loop at line 6" in d.message for d in report.diagnostics)
+
+
+def test_continue_in_an_undecided_branch_makes_the_loop_unknown_and_analysis_goes_on():
+    report = analyse("""
+        import keras
+        import numpy as np
+        seen = set()
+        samples = []
+        while len(samples) < 50000:
+            key = tuple(sorted((np.random.randint(9), np.random.randint(9))))
+            if key in seen:
+                continue
+            seen.add(key)
+            samples.append(key)
+        model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3)])
+    """)
+    assert models(report)["model"].total_params == 4 * 3 + 3
+    assert not any("budget" in d.message or "raises" in d.message for d in report.diagnostics)
+
+
+def test_return_in_an_undecided_branch_makes_the_result_unknown():
+    report = analyse("""
+        import os
+        import keras
+
+        def width():
+            if os.environ.get("WIDE"):
+                return 64
+            return 8
+
+        model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(width())])
+    """)
+    assert not models(report)["model"].complete
+
+
+def test_a_layer_called_with_keyword_tensors_is_built_from_their_shapes():
+    # Keras builds `mha(query=q, value=v, key=k)` with query_shape, value_shape and key_shape.
+    report = analyse("""
+        import keras
+        x = keras.Input(shape=(10, 16))
+        y = keras.layers.MultiHeadAttention(num_heads=2, key_dim=8)(query=x, value=x, key=x)
+        model = keras.Model(x, y)
+    """)
+    assert not [d for d in report.diagnostics if d.severity == "error"]
+    heads, key_dim, features = 2, 8, 16
+    projections = 3 * (features * heads * key_dim + heads * key_dim) + heads * key_dim * features + features
+    assert models(report)["model"].total_params == projections
+
+
+def test_a_finding_reached_in_every_iteration_is_reported_once():
+    report = analyse("""
+        import keras
+        import numpy as np
+        for epoch in range(40):
+            for row in np.loadtxt("data.tsv"):
+                print(row)
+        model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(2)])
+    """)
+    assert codes(report) == [("AL301", 5)]
+
+
+def test_tf_matmul_transpose_flags_swap_the_last_two_axes():
+    # q @ k^T of (None, 5, 8) queries is (None, 5, 5); without the flag Keras would reject 8 vs 5.
+    report = analyse("""
+        import keras
+        import tensorflow as tf
+
+        class Scores(keras.layers.Layer):
+            def call(self, q):
+                return tf.matmul(q, q, transpose_b=True) / tf.math.sqrt(tf.cast(tf.shape(q)[-1], tf.float32))
+
+        x = keras.Input(shape=(5, 8))
+        model = keras.Model(x, Scores()(x))
+    """)
+    assert not [d for d in report.diagnostics if d.severity == "error"]
+    (row,) = [r for r in models(report)["model"].layers if r.type == "Scores"]
+    assert tuple(row.output_shape) == (None, 5, 5)
+
+
+def test_training_results_are_unknown_not_none():
+    report = analyse("""
+        import keras
+        model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(2)])
+        history = model.fit([], [])
+        if history is None:
+            retrained = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(5)])
+    """)
+    assert "retrained" not in models(report)
+    assert ("AL301", 5) in codes(report)
+
+
+def test_an_unknown_passed_down_a_chain_of_layers_is_reported_at_the_first():
+    report = analyse("""
+        import keras
+        import numpy as np
+        features = np.loadtxt("features.tsv")
+        x = keras.layers.Dense(8)(features)
+        x = keras.layers.Dense(4)(x)
+        outputs = keras.layers.Dense(1)(x)
+    """)
+    assert [line for code, line in codes(report) if code == "AL301"] == [5]
+
+
+def test_a_model_on_an_input_shaped_by_the_data_is_found_unresolved():
+    report = analyse("""
+        import keras
+        import numpy as np
+        x_train = np.loadtxt("train.tsv")
+        inputs = keras.Input(shape=x_train.shape[1:])
+        x = keras.layers.Dense(8)(inputs)
+        model = keras.Model(inputs, keras.layers.Dense(1)(x))
+    """)
+    model = models(report)["model"]
+    assert [row.type for row in model.layers] == ["InputLayer", "Dense", "Dense"]
+    assert not model.complete and model.total_params == 0
+    assert [line for code, line in codes(report) if code == "AL301"] == [5]
+
+
+def test_an_embedding_of_a_vocabulary_read_from_data_has_a_known_output_shape():
+    # Embedding(len(vocab), 32): the table's size is unknown, its (None, 10, 32) output is not.
+    report = analyse("""
+        import keras
+        import numpy as np
+
+        class Encoder(keras.layers.Layer):
+            def __init__(self, vocabulary_size):
+                super().__init__()
+                self.embedding = keras.layers.Embedding(vocabulary_size, 16)
+
+            def call(self, x):
+                return self.embedding(x)
+
+        vocab = list(np.loadtxt("vocab.txt"))
+        tokens = keras.Input(shape=(10,), dtype="int32")
+        x = keras.layers.Embedding(input_dim=len(vocab), output_dim=32)(tokens)
+        x = keras.layers.GlobalAveragePooling1D()(x)
+        pooled = keras.layers.Dense(4)(x)
+        encoded = Encoder(len(vocab))(tokens)
+        model = keras.Model(tokens, [pooled, encoded])
+    """)
+    rows = {row.name: row for row in models(report)["model"].layers}
+    assert tuple(rows["embedding"].output_shape) == (None, 10, 32) and rows["embedding"].params is None
+    assert rows["dense"].params == 32 * 4 + 4
+    # A custom layer holding such an embedding has unknown parameters too, never a partial count.
+    assert tuple(rows["encoder"].output_shape) == (None, 10, 16) and rows["encoder"].params is None
+    assert not models(report)["model"].complete
+    assert ("AL301", 15) in codes(report)
 
 
 def test_exceptions_unwind_to_the_matching_handler():

@@ -58,13 +58,27 @@ class Builtin:
         except NotEvaluated as exc:
             return Unknown(f"{self.name}(): {exc}")
         except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError, OverflowError, AttributeError) as exc:
+            if _holds_unknown(list(args) + list(kwargs.values())):  # `sorted((a, b))` compares unknowns
+                return Unknown(f"{self.name}() of values not known statically")
             raise PythonError(type(exc).__name__, f"{self.name}(): {exc}") from None
 
     def __repr__(self):
         return f"<builtin {self.name}>"
 
 
-_ACCEPTS_UNKNOWN = {"len", "list", "tuple", "print", "isinstance", "zip", "enumerate", "reversed", "dict", "partial", "deepcopy", "copy"}
+def _holds_unknown(values, depth: int = 2) -> bool:
+    """Whether an unknown sits in these values or in the containers among them (a few levels deep)."""
+    for value in values:
+        if isinstance(value, Unknown):
+            return True
+        if depth and isinstance(value, (list, tuple, set, frozenset)) and _holds_unknown(value, depth - 1):
+            return True
+        if depth and isinstance(value, dict) and _holds_unknown(list(value.values()), depth - 1):
+            return True
+    return False
+
+
+_ACCEPTS_UNKNOWN = {"open", "len", "list", "tuple", "print", "isinstance", "zip", "enumerate", "reversed", "dict", "partial", "deepcopy", "copy"}
 
 
 def _plain(fn):
@@ -351,6 +365,7 @@ BUILTINS = {name: Builtin(name, fn) for name, fn in {
     "isinstance": _isinstance,
     "map": _map,
     "print": _print,
+    "open": lambda evaluator, *args, **kwargs: Unknown("open() reads a file at run time"),
     "super": None,  # needs the method being evaluated: the evaluator answers it
 }.items()}
 
@@ -373,7 +388,8 @@ LIBRARY = {name: Builtin(name, fn) for name, fn in {
     "numpy.floor": _plain(math.floor),
     "numpy.sqrt": _plain(math.sqrt),
 }.items()}
-LIBRARY_CONSTANTS = {"math.pi": math.pi, "math.e": math.e, "math.inf": math.inf}
+LIBRARY_CONSTANTS = {"math.pi": math.pi, "math.e": math.e, "math.inf": math.inf,
+                     "numpy.newaxis": None, "tensorflow.newaxis": None}  # x[:, tf.newaxis] is x[:, None]
 
 _BINARY = {
     "Add": operator.add, "Subtract": operator.sub, "Multiply": operator.mul, "Divide": operator.truediv,

@@ -17,6 +17,7 @@ from libcst.metadata import PositionProvider
 
 from archlint.errors import Unresolved
 from archlint.evaluate import builtins as builtin_values
+from archlint.evaluate import tensor_ops
 from archlint.evaluate import project_modules
 from archlint.evaluate.keras_api import KerasApi
 from archlint.evaluate.source import Refused, parse
@@ -29,6 +30,7 @@ MAX_STEPS = 2_000_000
 MAX_SECONDS = 20.0
 MAX_CALL_DEPTH = 64
 MAX_SEQUENCE = 1_000_000
+METHOD_DECORATORS = ("staticmethod", "classmethod", "property")
 
 
 _STOPPED = object()  # what run_to_end gives when the evaluation could not finish
@@ -53,6 +55,10 @@ class _Continue(Exception):
     pass
 
 
+class _LoopUncertain(Exception):
+    """A skipped block may `break` or `continue`: the enclosing loop's further course is not known."""
+
+
 class UserException(Exception):
     """An exception in the checked code: it unwinds to a matching `try`, or ends that analysis."""
 
@@ -72,6 +78,7 @@ class Function:
     defaults: dict[str, object]
     kw_defaults: dict[str, object]
     path: str = ""  # the file that defines it
+    method_kind: str = ""  # "staticmethod", "classmethod" or "property" when so decorated in a class
 
     @property
     def docstring(self) -> str | None:
@@ -121,19 +128,6 @@ class Event:
     position: Position | None
     layer: Layer | None = None
     function: str | None = None
-
-
-def _breaks_out(node: cst.If) -> bool:
-    """Whether a branch of this `if` (or its elifs and else) holds a `break` of the loop around it."""
-    pending = [node.body] + ([node.orelse] if node.orelse is not None else [])
-    while pending:
-        current = pending.pop()
-        if isinstance(current, cst.Break):
-            return True
-        if isinstance(current, (cst.For, cst.While, cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            continue  # a break in there is that loop's, or in another scope
-        pending.extend(current.children)
-    return False
 
 
 def _event_key(event: Event) -> tuple:
@@ -191,7 +185,7 @@ class Evaluator:
         except UserException as exc:
             self.report("AL301", f"{what} raises {exc.kind or 'an exception'} at {exc.line}; analysis stops there",
                         exc.position)
-        except (_Return, _Break, _Continue):
+        except (_Return, _Break, _Continue, _LoopUncertain):
             pass
         return _STOPPED
 
@@ -235,6 +229,9 @@ class Evaluator:
         if self.current_path == self.path:
             return self.line_name(line)
         return f"line {line} of {os.path.basename(self.current_path)}"
+
+    def label_of(self, node) -> str:
+        return self.line_label(self.line_of(node))
 
     def where(self, node) -> tuple[Position | None, str]:
         return self.position(node), self.line_label(self.line_of(node)) if node is not None else "an unknown line"
@@ -369,7 +366,7 @@ class Evaluator:
             else:
                 value = self.import_module(f"{module_name}.{name}" if module_name else name, level, node)
                 if value is None:
-                    value = Ref(f"{module_name}.{name}") if not level else \
+                    value = _library_value(Ref(f"{module_name}.{name}")) if not level else \
                         Unknown(f"{'.' * level}{module_name}.{name} could not be resolved in the project")
             self.bind(bound, value, frame)
 
@@ -398,7 +395,7 @@ class Evaluator:
         outer_path, self.current_path = self.current_path, path
         try:
             self.exec_block(module.body, value.frame)
-        except (UserException, _Return, _Break, _Continue):
+        except (UserException, _Return, _Break, _Continue, _LoopUncertain):
             pass
         finally:
             self.current_path = outer_path
@@ -407,13 +404,13 @@ class Evaluator:
         return value
 
     def exec_If(self, node: cst.If, frame: Frame) -> None:
-        leaves_loop = _breaks_out(node)
+        changes = _ChangedNames()
+        node.visit(changes)
         test = self.truth(self.eval(node.test, frame), node.test,
-                          consequence="it may end the loop, which is not analysed past it" if leaves_loop else
+                          consequence="it may end the loop, which is not analysed past it" if changes.leaves_loop else
                           "this branch is not analysed")
         if test is None:
-            if leaves_loop:  # going round again would guess that it does not break (and `while True` never ends)
-                raise _Break()
+            self.forget_changes(node, frame, f"the branch at {self.label_of(node)} that is not analysed", changes)
             return
         if test:
             self.exec_block(node.body, frame)
@@ -426,6 +423,7 @@ class Evaluator:
     def exec_For(self, node: cst.For, frame: Frame) -> None:
         items = self.iterate(self.eval(node.iter, frame), node.iter)
         if items is None:
+            self.forget_changes(node, frame, f"the loop at {self.label_of(node)} whose body is not analysed")
             return
         loop_line = self.line_of(node)
         broke = False
@@ -440,6 +438,9 @@ class Evaluator:
                 break
             except _Continue:
                 continue
+            except _LoopUncertain:
+                self.forget_changes(node, frame, f"the loop at {self.line_label(loop_line)}, whose course is not known")
+                return
             finally:
                 self.chain.pop()
         if not broke and node.orelse is not None:
@@ -449,6 +450,7 @@ class Evaluator:
         while True:
             test = self.truth(self.eval(node.test, frame), node.test)
             if test is None:
+                self.forget_changes(node, frame, f"the loop at {self.label_of(node)} whose body is not analysed")
                 return
             if not test:
                 break
@@ -458,6 +460,9 @@ class Evaluator:
                 return
             except _Continue:
                 continue
+            except _LoopUncertain:
+                self.forget_changes(node, frame, f"the loop at {self.label_of(node)}, whose course is not known")
+                return
         if node.orelse is not None:
             self.exec_block(node.orelse.body, frame)
 
@@ -497,6 +502,10 @@ class Evaluator:
         function = self.make_function(node, node.name.value, frame)
         value = function
         for decorator in reversed(node.decorators):
+            kind = decorator.decorator.value if isinstance(decorator.decorator, cst.Name) else None
+            if kind in METHOD_DECORATORS and self.scope_of(kind, frame) is None:
+                function.method_kind = kind  # how the class binds it: see UserClasses.bind
+                continue
             decorator_value = self.eval(decorator.decorator, frame)
             value = self.apply_decorator(decorator_value, value, decorator)
         self.bind(node.name.value, value, frame)
@@ -516,6 +525,27 @@ class Evaluator:
             return self.call(decorator, [function], {}, node)
         return function
 
+    def forget_changes(self, node, frame: Frame, where: str, changes: "_ChangedNames | None" = None) -> None:
+        """A block that is skipped may change names and containers: they become unknown, never stale.
+
+        A `return` in it makes the function's result unknown too; a `break` or `continue`, the loop's.
+        """
+        if changes is None:
+            changes = _ChangedNames()
+            node.visit(changes)
+        for name in sorted(changes.names):
+            reason = f"`{name}` may be changed in {where}"
+            scope = self.scope_of(name, frame)
+            before = scope.names[name] if scope is not None else None
+            if isinstance(before, Tensor):  # keep the model connected: what follows has an unknown shape
+                self.rebind(name, self.keras.unresolved_successor(before, reason, node), frame)
+            else:
+                self.rebind(name, Unknown(reason, self.line_of(node)), frame)
+        if changes.returns and frame.parent is not None:
+            raise _Return(Unknown(f"the function may return in {where}", self.line_of(node)))
+        if changes.leaves_loop:
+            raise _LoopUncertain()
+
     # -- binding --------------------------------------------------------------------------
 
     def bind(self, name: str, value, frame: Frame) -> None:
@@ -523,6 +553,23 @@ class Evaluator:
             frame.module.names[name] = value
         else:
             frame.names[name] = value
+
+    def scope_of(self, name: str, frame: Frame) -> Frame | None:
+        """The frame whose binding of `name` is visible from `frame`, if any."""
+        scope = frame.module if name in frame.globals_declared else frame
+        while scope is not None:
+            if name in scope.names:
+                return scope
+            scope = scope.parent
+        return None
+
+    def rebind(self, name: str, value, frame: Frame) -> None:
+        """Bind `name` in the scope where it is visible now (a closure's list changed in place), else locally."""
+        scope = self.scope_of(name, frame)
+        if scope is None:
+            self.bind(name, value, frame)
+        else:
+            scope.names[name] = value
 
     def lookup(self, name: str, frame: Frame, node):
         scope = frame
@@ -556,13 +603,20 @@ class Evaluator:
                     except (IndexError, TypeError):
                         pass
 
+    def assign_unknown(self, target, value: Unknown, frame: Frame) -> None:
+        """Bind every name of a (nested) unpacking target to the same unknown, reported once already."""
+        if isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self.assign_unknown(element.value, value, frame)
+        else:
+            self.assign(target, value, frame)
+
     def unpack(self, target, value, frame: Frame) -> None:
         elements = target.elements
-        items = self.iterate(value, target, report=False)
-        if items is None:  # each name is unknown, with the reason: it is reported where a model uses it, if one does
+        items = self.iterate(value, None)  # no finding here: each name keeps the reason, reported where used
+        if items is None:
             reason = value.reason if _is_unknown(value) else f"a {type(value).__name__}"
-            for element in elements:
-                self.assign(element.value, Unknown(f"unpacked from a value not known statically ({reason})"), frame)
+            self.assign_unknown(target, Unknown(f"unpacked from a value not known statically ({reason})"), frame)
             return
         items = list(items)
         star = next((i for i, e in enumerate(elements) if isinstance(e, cst.StarredElement)), None)
@@ -696,7 +750,7 @@ class Evaluator:
     def get_attribute(self, obj, name: str, node):
         if isinstance(obj, Ref):
             self.check_keras_name(obj.attr(name).qualname, node)
-            return obj.attr(name)
+            return _library_value(obj.attr(name))
         if _is_unknown(obj):
             return obj
         if isinstance(obj, PublicModule):
@@ -781,7 +835,11 @@ class Evaluator:
         left = self.eval(node.left, frame)
         for target in node.comparisons:
             right = self.eval(target.comparator, frame)
-            result = builtin_values.compare(type(target.operator).__name__, left, right)
+            operator = type(target.operator).__name__
+            if isinstance(left, (Tensor, Weight)) or isinstance(right, (Tensor, Weight)):
+                if len(node.comparisons) == 1 and operator in tensor_ops.OPERATORS:  # `i >= j`: a tensor
+                    return self.binary(operator, left, right, node)
+            result = builtin_values.compare(operator, left, right)
             if result is None:
                 return self.unknown("comparison of unknown values", node)
             if not result:
@@ -877,6 +935,8 @@ class Evaluator:
         if isinstance(function, builtin_values.Builtin) and function.name == "super":
             return self.keras.classes.make_super(node)
         if _is_unknown(function):
+            if function.reason.startswith("call of an unknown callable"):  # f.read().split(): say it once
+                return function
             return self.unknown(f"call of an unknown callable ({function.reason})", node)
         try:
             if isinstance(function, builtin_values.Builtin):
@@ -961,8 +1021,8 @@ class Evaluator:
         except Exception:
             return True
 
-    def iterate(self, value, node, report: bool = True):
-        """The items of an iterable value, or None (and AL301 unless not to `report`) when they are not known."""
+    def iterate(self, value, node, what: str = "loop over values not known statically; its body is not analysed"):
+        """The items of an iterable value, or None (and AL301 saying `what` is lost) when they are not known."""
         if isinstance(value, (list, tuple, str, range, set, dict)):
             return list(value) if not isinstance(value, range) else value
         if isinstance(value, dict):
@@ -970,14 +1030,103 @@ class Evaluator:
         iterated = self.keras.iterate(value)
         if iterated is not None:
             return iterated
-        if report:
-            reason = value.reason if _is_unknown(value) else f"cannot iterate over {type(value).__name__}"
-            self.report("AL301", f"loop over values not known statically; its body is not analysed ({reason})", node)
+        reason = value.reason if _is_unknown(value) else f"cannot iterate over {type(value).__name__}"
+        if node is not None:  # a builtin consuming it (node None) passes the reason on in its Unknown result
+            self.report("AL301", f"{what} ({reason})", node)
         return None
 
     def check_size(self, size: int, node) -> None:
         if size > MAX_SEQUENCE:
             raise BudgetExceeded(*self.where(node))
+
+
+_MUTATING_METHODS = {"append", "extend", "insert", "add", "update", "pop", "popitem", "remove", "discard",
+                     "clear", "setdefault", "sort", "reverse"}
+
+
+class _ChangedNames(cst.CSTVisitor):
+    """The names a block may rebind or change in place, and whether it may `return`.
+
+    Nested functions and classes only bind their own name: their bodies run when called.
+    """
+
+    def __init__(self):
+        self.names: set[str] = set()
+        self.returns = False
+        self.leaves_loop = False  # a `break` or `continue` of the loop around the block
+        self.inner_loops = 0
+
+    def add_target(self, target) -> None:
+        if isinstance(target, cst.Name):
+            self.names.add(target.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self.add_target(element.value)
+        elif isinstance(target, cst.StarredElement):
+            self.add_target(target.value)
+        elif isinstance(target, cst.Subscript):  # `table[key] = value` changes `table`
+            self.add_target(target.value)
+
+    def visit_AssignTarget(self, node):
+        self.add_target(node.target)
+
+    def visit_AnnAssign(self, node):
+        self.add_target(node.target)
+
+    def visit_AugAssign(self, node):
+        self.add_target(node.target)
+
+    def visit_For(self, node):
+        self.add_target(node.target)
+        self.inner_loops += 1
+
+    def leave_For(self, node):
+        self.inner_loops -= 1
+
+    def visit_While(self, node):
+        self.inner_loops += 1
+
+    def leave_While(self, node):
+        self.inner_loops -= 1
+
+    def visit_Break(self, node):
+        self.leaves_loop = self.leaves_loop or not self.inner_loops
+
+    def visit_Continue(self, node):
+        self.leaves_loop = self.leaves_loop or not self.inner_loops
+
+    def visit_AsName(self, node):
+        self.add_target(node.name)
+
+    def visit_NamedExpr(self, node):
+        self.add_target(node.target)
+
+    def visit_Call(self, node):
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value in _MUTATING_METHODS:
+            self.add_target(node.func.value)
+
+    def visit_Return(self, node):
+        self.returns = True
+
+    def visit_FunctionDef(self, node):
+        self.names.add(node.name.value)
+        return False
+
+    def visit_ClassDef(self, node):
+        self.names.add(node.name.value)
+        return False
+
+    def visit_Lambda(self, node):
+        return False
+
+
+def _library_value(ref: Ref):
+    """A library constant (math.pi, tf.newaxis) is its value; any other library name stays a reference."""
+    return builtin_values.LIBRARY_CONSTANTS.get(ref.qualname, ref)
+
+
+def _line_position(line: int) -> Position:
+    return Position(line, 1, line, 1)
 
 
 def _dotted(node) -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import collections
 import inspect
 
+import numpy as np
+
 from archlint import dims
 from archlint.errors import LayerError, Unresolved
 from archlint.evaluate import project_modules, tensor_ops
@@ -21,7 +23,9 @@ from archlint.keras_names import (
     canonical, is_keras, is_keras_layer_name, layer_class, merge_function, missing_from_keras3,
 )
 from archlint.layers import REGISTRY
-from archlint.evaluate.user_classes import BoundMethod, Super, UserClass, UserClasses, UserLayer, UserObject
+from archlint.evaluate.user_classes import (
+    BoundMethod, Super, TracedLambda, UserClass, UserClasses, UserLayer, UserObject,
+)
 from archlint.layers.base import Layer, Weight, known, snake_case
 from archlint.models import FunctionalModel, Model, SequentialModel
 from archlint.values import LossObject, Ref, Unknown
@@ -32,11 +36,13 @@ TENSOR_FACTORIES = {
     "numpy.zeros", "numpy.ones", "numpy.empty", "numpy.full", "numpy.random.random", "numpy.random.normal",
     "numpy.random.uniform", "numpy.random.standard_normal", "numpy.random.random_sample",
     "keras.ops.zeros", "keras.ops.ones", "keras.ops.full", "keras.random.normal", "keras.random.uniform",
-    "keras.random.truncated_normal",
+    "keras.random.truncated_normal", "keras.backend.random_normal", "keras.backend.random_uniform",
 }
 VARARG_TENSOR_FACTORIES = {"numpy.random.rand", "numpy.random.randn"}
+ELEMENTWISE_BINARY = {name for name in tensor_ops.OPERATORS.values() if name != "matmul"}
 MODEL_METHODS_WITHOUT_EFFECT = {"summary", "fit", "evaluate", "predict", "save", "save_weights", "load_weights",
                                 "plot_model", "get_config", "to_json"}
+MODEL_METHODS_WITH_RESULTS = {"fit", "evaluate", "predict", "get_config", "to_json"}
 COMPILE_PARAMETERS = ("optimizer", "loss", "loss_weights", "metrics")  # Model.compile's leading positionals
 LIST_METHODS = {"append", "extend", "insert", "pop", "index", "count", "reverse", "copy", "remove", "clear"}
 DICT_METHODS = {"get", "items", "keys", "values", "update", "pop", "setdefault", "copy"}
@@ -82,6 +88,7 @@ class KerasApi:
         self.name_counts: collections.Counter = collections.Counter()
         self.models: list[Model] = []
         self.eager_nodes: list[Node] = []
+        self.unknown_layer_inputs: set[Unknown] = set()  # unknowns already reported as a layer's input
         self.model_origin: dict[int, str | None] = {}  # model -> outermost user function that built it
         self.uids: dict[str, int] = {}
         self.classes = UserClasses(self)
@@ -144,6 +151,10 @@ class KerasApi:
             return self.shape_of(args[0] if args else None, node)
         if name in HELPERS:
             return HELPERS[name](self, args, kwargs, node)
+        if name in tensor_ops.RANGE_FUNCTIONS:
+            return self.range_tensor(name, args, kwargs, node)
+        if name in tensor_ops.LINSPACE_FUNCTIONS:
+            return self.linspace_tensor(name, args, kwargs, node)
         op = tensor_ops.lookup(name)
         if op is not None:
             return self.apply_tensor_function(op, args, kwargs, node)
@@ -151,6 +162,8 @@ class KerasApi:
             return self.call_application(ref, name, args, kwargs, node)
         if name.startswith("keras.losses.") and ref.leaf[:1].isupper():
             return LossObject(name, tuple(args), dict(kwargs))
+        if name == "keras.layers.Lambda" and self.traceable_lambda(args, kwargs):
+            return self.make_traced_lambda(args, kwargs, node)
         if is_keras_layer_name(name):
             leaf = name.rsplit(".", 1)[-1]
             why = "its function is opaque to static analysis" if leaf == "Lambda" else "it is not modelled by archlint"
@@ -174,6 +187,18 @@ class KerasApi:
             layer = OpaqueLayer(kind, f"{kind} is a library model archlint does not read", **common)
         except (LayerError, TypeError, ValueError):
             layer = OpaqueLayer(kind, f"{kind} is a library model archlint does not read")
+        return self.name_layer(layer, node)
+
+    @staticmethod
+    def traceable_lambda(args, kwargs) -> bool:
+        """A Lambda whose function the checked file defines, without an explicit output_shape or mask."""
+        from archlint.evaluate.interpreter import Function
+        function = args[0] if args else kwargs.get("function")
+        return isinstance(function, Function) and len(args) <= 1 and not {"output_shape", "mask"} & set(kwargs)
+
+    def make_traced_lambda(self, args, kwargs, node):
+        options = {k: v for k, v in kwargs.items() if k in ("name", "trainable", "dtype")}
+        layer = TracedLambda(args[0] if args else kwargs["function"], kwargs.get("arguments"), self, **options)
         return self.name_layer(layer, node)
 
     def call_application(self, ref: Ref, name: str, args, kwargs, node):
@@ -202,6 +227,8 @@ class KerasApi:
             message = str(exc).replace("__init__()", cls.__name__ + "()")
             self.ev.report("AL106", f"{cls.__name__}: {message}", node)
             layer = OpaqueLayer(cls.__name__, f"{cls.__name__} has invalid arguments")
+        if layer.unknown_params_reason:
+            self.ev.report("AL301", f"{cls.__name__}: {layer.unknown_params_reason}; its parameters are unknown", node)
         return self.name_layer(layer, node)
 
     def apply_layer(self, layer: Layer, args, kwargs, node):
@@ -211,7 +238,10 @@ class KerasApi:
             if unknown is None:
                 self.ev.report("AL301", f"{layer.name} is called on something that is not a tensor", node)
                 return self.ev.unknown(f"{layer.name} called on a non-tensor", node)
-            self.ev.report("AL301", f"{layer.name} is called on a value not known statically ({unknown.reason})", node)
+            if unknown not in self.unknown_layer_inputs:  # the layers after it get the same unknown: said once
+                self.unknown_layer_inputs.add(unknown)
+                self.ev.report("AL301", f"{layer.name} is called on a value not known statically ({unknown.reason})",
+                               node)
             return unknown
         position = self.ev.position(node)
         out_shape = None
@@ -220,7 +250,7 @@ class KerasApi:
             self.ev.report("AL301", f"{layer.name} is called on a value not known statically ({unknown.reason})", node)
         elif all(t.shape is not None for t in tensors):
             shape_args = _map_tensors(args, lambda t: t.shape)
-            shape_kwargs = _map_tensors(kwargs, lambda t: t.shape)
+            shape_kwargs = _shape_parameter_names(layer, _map_tensors(kwargs, lambda t: t.shape))
             out_shape = self.output_shape(layer, shape_args, shape_kwargs, position)
         return self.record(layer, tensors, out_shape, position, call=(args, kwargs))
 
@@ -267,9 +297,15 @@ class KerasApi:
         graph_node = self.graph.add(Node(layer, tensors, position=position, listed=listed, args=tuple(args), kwargs=kwargs))
         shapes = out_shape if isinstance(out_shape, list) else [out_shape]
         graph_node.outputs = [Tensor(shape, graph_node, i, eager) for i, shape in enumerate(shapes)]
-        if eager and listed:
+        if eager and listed and not self.tracing:  # a layer on constants inside call() belongs to the traced layer
             self.eager_nodes.append(graph_node)
         return graph_node.outputs if isinstance(out_shape, list) else graph_node.outputs[0]
+
+    def unresolved_successor(self, tensor: Tensor, reason: str, node) -> Tensor:
+        """What `tensor` may have become in code that is not analysed: still connected, its shape unknown."""
+        layer = self.name_layer(OpaqueLayer("Unknown", reason), node)
+        self.ev.report("AL301", f"{reason}; what follows has an unknown shape", node, layer)
+        return self.record(layer, [tensor], None, self.ev.position(node))
 
     # -- Input, Sequential, Model ---------------------------------------------------------
 
@@ -280,16 +316,21 @@ class KerasApi:
             return kwargs["input_tensor"]  # Keras makes an InputLayer whose output is that very tensor
         layer = self.construct_layer(REGISTRY["InputLayer"], args, kwargs, node)
         if isinstance(layer, OpaqueLayer):
-            return self.ev.unknown("Input with unknown shape", node)
+            given = self.ev.given_shape(layer.name)
+            if given is None:
+                # A shape read from the data: the model is still found, with what follows unresolved.
+                return self.input_tensor(layer, self.ev.position(node), shape=None)
+            layer = self.name_layer(REGISTRY["InputLayer"](batch_shape=(None,) + given, name=layer.name), node)
         given = self.ev.given_shape(layer.name)
         if given is not None:  # --input-shape NAME=SHAPE replaces the source's shape
             layer.batch_shape = (layer.batch_shape[0],) + given
         return self.input_tensor(layer, self.ev.position(node))
 
-    def input_tensor(self, layer, position) -> Tensor:
+    def input_tensor(self, layer, position, shape=()) -> Tensor:
+        """The tensor of an Input; `shape=None` for one whose shape is not known statically."""
         layer.built = True
         graph_node = self.graph.add(Node(layer, [], position=position, is_input=True))
-        graph_node.outputs = [Tensor(layer.batch_shape, graph_node, 0)]
+        graph_node.outputs = [Tensor(layer.batch_shape if shape == () else shape, graph_node, 0)]
         return graph_node.outputs[0]
 
     def make_sequential(self, args, kwargs, node):
@@ -481,6 +522,8 @@ class KerasApi:
             if isinstance(result, (type({}.items()), type({}.keys()), type({}.values()))):
                 return list(result)
             return result
+        if name in MODEL_METHODS_WITH_RESULTS:  # `_, accuracy = model.evaluate(ds)`: not None
+            return self.ev.unknown(f"the result of {name}() is known only at run time", node)
         return None
 
     # -- tensors ----------------------------------------------------------------------------
@@ -499,9 +542,12 @@ class KerasApi:
                 shape = kwargs.get("size", args[2] if len(args) > 2 else None)
         if isinstance(shape, int) and not isinstance(shape, bool):
             shape = (shape,)
-        if not isinstance(shape, (tuple, list)) or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape):
+        # Inside a traced call(), a size read from the input's run-time shape (the batch) is None.
+        sizes_allowed = (int, type(None)) if self.tracing else int
+        if not isinstance(shape, (tuple, list)) or \
+                not all(isinstance(d, sizes_allowed) and not isinstance(d, bool) and (d is None or d >= 0) for d in shape):
             return self.ev.unknown(f"{name}() shape not known statically", node)
-        return Tensor(tuple(shape), eager=True)
+        return Tensor(tuple(shape), eager=None not in shape)
 
     def apply_tensor_function(self, op, args, kwargs, node):
         """keras.ops.mean(x, axis=-1) and the like: an unlisted node with the function's output shape."""
@@ -511,6 +557,11 @@ class KerasApi:
         operands = [self.as_tensor(v) for v in operands]
         tensors = [v for v in operands if isinstance(v, Tensor)]
         constants = {i: v for i, v in enumerate(operands) if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        if tensors and op.name in ELEMENTWISE_BINARY:
+            # `j - n_src` with n_src = tf.shape(x)[2] of a run-time length: a scalar whose value only is unknown.
+            constants.update({i: None for i, v in enumerate(operands) if v is None})
+        if not tensors and operands and len(constants) == len(operands) and op.tensor_args:
+            return self.scalar_function(op, operands, options, node)
         if not tensors or len(tensors) + len(constants) != len(operands):
             return self.ev.unknown(f"{op.name}() on values that are not tensors", node)
         position = self.ev.position(node)
@@ -531,6 +582,44 @@ class KerasApi:
             except (TypeError, ValueError) as exc:
                 self.ev.report("AL301", f"{op.name}(): arguments not understood ({exc})", position)
         return self.record(function, tensors, shape, position, listed=False)
+
+    def scalar_function(self, op, numbers, options, node):
+        """tf.cast(8, tf.float32), ops.sqrt(64.0): a tensor function of plain numbers is a number."""
+        if op.name == "cast":
+            dtype = options.get("dtype")
+            dtype = dtype.leaf if isinstance(dtype, Ref) else dtype
+            if not isinstance(dtype, str):
+                return self.ev.unknown("cast() to a dtype not known statically", node)
+            return (int if "int" in dtype else bool if dtype == "bool" else float)(numbers[0])
+        try:
+            value = np.asarray(op.forward(*(np.float64(n) for n in numbers), **options))
+        except (TypeError, ValueError, ArithmeticError) as exc:
+            return self.ev.unknown(f"{op.name}() of numbers failed statically: {exc}", node)
+        return value.item() if value.shape == () else self.ev.unknown(f"{op.name}() of numbers", node)
+
+    def range_tensor(self, name: str, args, kwargs, node):
+        """keras.ops.arange / tf.range: a constant vector; a bound taken from a run-time shape gives length None."""
+        options = tensor_ops.range_options(tensor_ops.RANGE_FUNCTIONS[name], args, kwargs)
+        if not all(v is None or isinstance(v, (int, float)) and not isinstance(v, bool) for v in options.values()):
+            return self.ev.unknown(f"{name}() of values not known statically", node)
+        function = TensorFunction(tensor_ops.OPS["arange"], options, {})
+        position = self.ev.position(node)
+        try:
+            shape = function.compute_output_shape()
+        except LayerError as exc:
+            self.ev.report(exc.code, f"arange(): {exc.message}", position)
+            shape = None
+        return self.record(function, [], shape, position, listed=False)
+
+    def linspace_tensor(self, name: str, args, kwargs, node):
+        """ops.linspace / tf.linspace of numbers: a constant vector of `num` values."""
+        options = tensor_ops.linspace_options(name, args, kwargs)
+        if "axis" in kwargs or kwargs.get("endpoint", True) is not True or kwargs.get("retstep", False) is not False \
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in options.values()) \
+                or not isinstance(options["num"], int) or options["num"] < 0:
+            return self.ev.unknown(f"{name}() of values not known statically", node)
+        function = TensorFunction(tensor_ops.OPS["linspace"], options, {})
+        return self.record(function, [], function.compute_output_shape(), self.ev.position(node), listed=False)
 
     @staticmethod
     def as_tensor(value):
@@ -557,6 +646,15 @@ class KerasApi:
         if isinstance(value, Model):
             return None
         return None
+
+
+def _shape_parameter_names(layer: Layer, shape_kwargs: dict) -> dict:
+    """Keras builds a layer called as `mha(query=q, value=v)` with `query_shape` and `value_shape`."""
+    accepted = set()
+    for method in (layer.build, layer.compute_output_shape):
+        accepted.update(inspect.signature(method).parameters)
+    return {f"{name}_shape" if name not in accepted and f"{name}_shape" in accepted else name: value
+            for name, value in shape_kwargs.items()}
 
 
 def _is_shape(value) -> bool:

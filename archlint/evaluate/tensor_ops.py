@@ -5,11 +5,13 @@ In a functional model they are graph nodes that Keras does not list in model.lay
 
 from __future__ import annotations
 
+import math
+
 from archlint import dims
-from archlint.dims import product
+from archlint.dims import Dim, product
 from archlint.errors import IncompatibleShapes, InvalidArgument, ReshapeMismatch, Unresolved
 from archlint.layers import activations
-from archlint.layers.base import Layer, normalize_axis, np
+from archlint.layers.base import Layer, known, normalize_axis, np
 
 
 class TensorFunction(Layer):
@@ -133,19 +135,35 @@ def _stack(shapes, axis=0):
     return shapes[0][:axis] + (len(shapes),) + shapes[0][axis:]
 
 
-def _matmul(a, b, **options):
+def _matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False):
     if len(a) < 1 or len(b) < 1:
         raise InvalidArgument("matmul of a scalar")
     if len(a) == 1 or len(b) == 1:
         raise Unresolved("matmul with a rank-1 operand is not modelled")
+    # tf.matmul's transpose_* and adjoint_* flags swap an operand's last two axes.
+    if known(transpose_a, "transpose_a") or known(adjoint_a, "adjoint_a"):
+        a = a[:-2] + (a[-1], a[-2])
+    if known(transpose_b, "transpose_b") or known(adjoint_b, "adjoint_b"):
+        b = b[:-2] + (b[-1], b[-2])
     if a[-1] is not None and b[-2] is not None and a[-1] != b[-2]:
         raise IncompatibleShapes(f"matmul: {dims.format_shape(a)} @ {dims.format_shape(b)}")
     return dims.broadcast(a[:-2], b[:-2]) + (a[-2], b[-1])
 
 
+def _range_length(start, stop, step) -> Dim:
+    """len(range(start, stop, step)) for numbers; None where a bound is a length known only at run time."""
+    if start is None or stop is None:
+        return None
+    if step == 0:
+        raise InvalidArgument("arange: step must not be zero")
+    return max(0, math.ceil((stop - start) / step))
+
+
 def _index_shape(shape, key=None):
     """Shape after NumPy basic indexing with ints, slices, None and Ellipsis."""
     key = key if isinstance(key, tuple) else (key,)
+    if any(isinstance(k, bool) or not (k is None or k is Ellipsis or isinstance(k, (int, slice))) for k in key):
+        raise Unresolved("tensor indexing other than ints, slices, None and ... is not modelled")
     if sum(k is Ellipsis for k in key) > 1:
         raise InvalidArgument("an index can only have a single ellipsis")
     consumed = sum(1 for k in key if k is not None and k is not Ellipsis)
@@ -163,8 +181,6 @@ def _index_shape(shape, key=None):
             continue
         size = shape[axis]
         axis += 1
-        if isinstance(k, bool) or not isinstance(k, (int, slice)):
-            raise Unresolved("tensor indexing other than ints, slices, None and ... is not modelled")
         if isinstance(k, int) and size is not None and not -size <= k < size:
             raise InvalidArgument(f"index {k} is out of bounds for an axis of size {size}")
         if isinstance(k, slice):
@@ -185,6 +201,8 @@ _UNARY = {
     "square": lambda x: np.square(x), "negative": lambda x: np.negative(x), "sign": lambda x: np.sign(x),
     "floor": lambda x: np.floor(x), "ceil": lambda x: np.ceil(x), "round": lambda x: np.round(x),
     "stop_gradient": lambda x: x, "identity": lambda x: x, "rsqrt": lambda x: 1 / np.sqrt(x),
+    "sin": lambda x: np.sin(x), "cos": lambda x: np.cos(x), "tan": lambda x: np.tan(x),
+    "log1p": lambda x: np.log1p(x), "expm1": lambda x: np.expm1(x), "reciprocal": lambda x: 1 / x,
 }
 _BINARY = {
     "add": lambda a, b: np.add(a, b), "subtract": lambda a, b: np.subtract(a, b),
@@ -192,6 +210,11 @@ _BINARY = {
     "true_divide": lambda a, b: np.divide(a, b), "maximum": lambda a, b: np.maximum(a, b),
     "minimum": lambda a, b: np.minimum(a, b), "power": lambda a, b: np.power(a, b),
     "floor_divide": lambda a, b: np.floor_divide(a, b), "mod": lambda a, b: np.mod(a, b),
+}
+_COMPARISONS = {
+    "greater": lambda a, b: np.greater(a, b), "greater_equal": lambda a, b: np.greater_equal(a, b),
+    "less": lambda a, b: np.less(a, b), "less_equal": lambda a, b: np.less_equal(a, b),
+    "equal": lambda a, b: np.equal(a, b), "not_equal": lambda a, b: np.not_equal(a, b),
 }
 _REDUCE = {
     "mean": lambda: np.mean, "sum": lambda: np.sum, "max": lambda: np.max, "min": lambda: np.min,
@@ -206,6 +229,9 @@ for _name in ("relu", "relu6", "sigmoid", "tanh", "gelu", "silu", "swish", "soft
     OPS[_name] = _activation(_name)
 for _name, _fn in _BINARY.items():
     OPS[_name] = Op(_name, _broadcast, _fn, tensor_args=2)
+for _name, _fn in _COMPARISONS.items():  # a tensor of booleans, which the NumPy forward holds as 0.0 and 1.0
+    OPS[_name] = Op(_name, _broadcast, _fn, tensor_args=2)
+OPS["logical_not"] = Op("logical_not", _same, lambda x: np.logical_not(x))
 for _name, _get in _REDUCE.items():
     OPS[_name] = Op(_name, _reduce, lambda x, axis=None, keepdims=False, _get=_get: _np_reduce(_get())(x, axis, keepdims),
                     options=("axis", "keepdims"))
@@ -218,12 +244,24 @@ OPS["squeeze"] = Op("squeeze", _squeeze, lambda x, axis=None: np.squeeze(x, axis
 OPS["concatenate"] = Op("concatenate", _concatenate, lambda xs, axis=0: np.concatenate(xs, axis), tensor_args=0,
                         options=("axis",))
 OPS["stack"] = Op("stack", _stack, lambda xs, axis=0: np.stack(xs, axis), tensor_args=0, options=("axis",))
-OPS["matmul"] = Op("matmul", _matmul, lambda a, b: np.matmul(a, b), tensor_args=2)
+OPS["matmul"] = Op("matmul", _matmul, lambda a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False:
+                   np.matmul(np.swapaxes(a, -1, -2) if transpose_a or adjoint_a else a,
+                             np.swapaxes(b, -1, -2) if transpose_b or adjoint_b else b),
+                   tensor_args=2, options=("transpose_a", "transpose_b", "adjoint_a", "adjoint_b"))
+OPS["arange"] = Op("arange", lambda shapes, start=0, stop=None, step=1: (_range_length(start, stop, step),),
+                   lambda xs, start=0, stop=None, step=1: np.arange(start, stop, step), tensor_args=0,
+                   options=("start", "stop", "step"))
+OPS["linspace"] = Op("linspace", lambda shapes, start=0.0, stop=1.0, num=50: (num,),
+                     lambda xs, start=0.0, stop=1.0, num=50: np.linspace(start, stop, num), tensor_args=0,
+                     options=("start", "stop", "num"))
 OPS["get_item"] = Op("get_item", _index_shape, lambda x, key=None: x[key], options=("key",))
 
 # Python operators on tensors are these functions in Keras (`x + y` is keras.ops.add).
 OPERATORS = {"Add": "add", "Subtract": "subtract", "Multiply": "multiply", "Divide": "true_divide",
-             "FloorDivide": "floor_divide", "Modulo": "mod", "Power": "power", "MatrixMultiply": "matmul"}
+             "FloorDivide": "floor_divide", "Modulo": "mod", "Power": "power", "MatrixMultiply": "matmul",
+             # Comparisons too, except `==`: a KerasTensor compares by identity there.
+             "LessThan": "less", "LessThanEqual": "less_equal", "GreaterThan": "greater",
+             "GreaterThanEqual": "greater_equal", "NotEqual": "not_equal"}
 
 # TensorFlow's names for the same functions, and their argument names.
 _TF_NAMES = {
@@ -233,6 +271,10 @@ _TF_NAMES = {
     "math.sqrt": "sqrt", "math.square": "square", "math.abs": "abs", "math.sigmoid": "sigmoid", "math.tanh": "tanh",
     "nn.relu": "relu", "nn.relu6": "relu6", "nn.sigmoid": "sigmoid", "nn.softmax": "softmax", "nn.gelu": "gelu",
     "nn.silu": "silu", "nn.swish": "swish", "nn.tanh": "tanh",
+    "math.greater": "greater", "math.greater_equal": "greater_equal", "math.less": "less",
+    "math.less_equal": "less_equal", "math.equal": "equal", "math.not_equal": "not_equal",
+    "math.logical_not": "logical_not", "math.sin": "sin", "math.cos": "cos", "math.tan": "tan",
+    "math.log": "log", "math.log1p": "log1p", "math.expm1": "expm1", "math.reciprocal": "reciprocal",
 }
 _TF_ARGUMENTS = {"shape": "newshape", "perm": "axes", "keepdims": "keepdims", "values": None}
 
@@ -246,6 +288,33 @@ def lookup(qualname: str) -> Op | None:
         rest = qualname[len("tensorflow."):]
         return OPS.get(_TF_NAMES.get(rest, rest))
     return None
+
+
+# The signatures of the functions that make a tensor from numbers: (start, stop, step) by each library's names.
+RANGE_FUNCTIONS = {
+    "keras.ops.arange": ("start", "stop", "step"), "keras.ops.numpy.arange": ("start", "stop", "step"),
+    "tensorflow.range": ("start", "limit", "delta"),
+}
+
+
+# keras.ops.linspace(start, stop, num=50) and tf.linspace(start, stop, num): `num` evenly spaced numbers.
+LINSPACE_FUNCTIONS = {"keras.ops.linspace": 50, "keras.ops.numpy.linspace": 50, "tensorflow.linspace": None}
+
+
+def linspace_options(name: str, args, kwargs) -> dict:
+    given = dict(zip(("start", "stop", "num"), args))
+    given.update({k: v for k, v in kwargs.items() if k in ("start", "stop", "num")})
+    return {"start": given.get("start"), "stop": given.get("stop"), "num": given.get("num", LINSPACE_FUNCTIONS[name])}
+
+
+def range_options(names, args, kwargs) -> dict:
+    """arange(n), arange(start, stop, step) or the keyword forms, as start/stop/step (a lone bound is the stop)."""
+    given = dict(zip(names, args))
+    given.update({k: v for k, v in kwargs.items() if k in names})
+    start, stop, step = names
+    if stop not in given:  # arange(10) and range(limit=10) count from 0
+        given = {stop: given.get(start), start: 0, step: given.get(step, 1)} if start in given else given
+    return {"start": given.get(start, 0), "stop": given.get(stop), "step": given.get(step, 1)}
 
 
 def bind(op: Op, args, kwargs):

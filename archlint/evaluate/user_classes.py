@@ -116,6 +116,37 @@ class UserLayer(Layer):
         return None  # its call is the checked code's own: what it multiplies is not modelled
 
 
+class TracedLambda(Layer):
+    """keras.layers.Lambda of a function defined in the checked file.
+
+    Keras finds its output shape by calling the function on symbolic tensors; so does archlint.
+    It holds no weights; what the function computes is the checked code's own, so its MACs are unknown.
+    """
+
+    def __init__(self, function, arguments, api, **kwargs):
+        super().__init__(**kwargs)
+        self.function = function
+        self.arguments = arguments if isinstance(arguments, dict) else {}
+        self.api = api
+
+    @property
+    def type_name(self) -> str:
+        return "Lambda"
+
+    def compute_output_shape(self, input_shape, **kwargs):
+        self.api.tracing += 1
+        try:
+            result = self.api.ev.call(self.function, [_symbolic(input_shape)], dict(self.arguments), None)
+        finally:
+            self.api.tracing -= 1
+        if isinstance(result, Unknown):
+            raise Unresolved(f"the Lambda's function gives a value not known statically ({result.reason})")
+        return _traced_shapes(result, "the Lambda's function")
+
+    def count_macs(self, input_shapes, output_shapes):
+        return None
+
+
 class UserClasses:
     """Creating, calling and inspecting instances of classes defined in the checked code."""
 
@@ -135,12 +166,17 @@ class UserClasses:
         return UserClass(name, bases, namespace, keras_base)
 
     def instantiate(self, cls: UserClass, args, kwargs, node):
+        owner_cls, init = cls.find("__init__")
+        if cls.keras_base == "Model" and init is None and _functional_arguments(args, kwargs):
+            # Keras's Model.__new__ makes `MyModel(inputs, outputs)` a functional model of that graph.
+            if not isinstance(kwargs.get("name"), str):
+                kwargs = {**kwargs, "name": self.api.auto_name(snake_case(cls.name))}
+            return self.api.make_functional(list(args), dict(kwargs), node)
         if cls.keras_base:
             obj = UserLayer(cls, self)
             obj.origin = self.ev.position(node)
         else:
             obj = UserObject(cls)
-        owner_cls, init = cls.find("__init__")
         if init is not None:
             self.call_method(obj, owner_cls, init, args, kwargs, node)
         elif cls.keras_base:
@@ -195,7 +231,13 @@ class UserClasses:
 
     def bind(self, obj, cls, value):
         from archlint.evaluate.interpreter import Function
-        return BoundMethod(obj, cls, value) if isinstance(value, Function) else value
+        if not isinstance(value, Function) or value.method_kind == "staticmethod":
+            return value
+        if value.method_kind == "classmethod":
+            return BoundMethod(obj.cls, cls, value)
+        if value.method_kind == "property":
+            return self.call_method(obj, cls, value, [], {}, None)
+        return BoundMethod(obj, cls, value)
 
     def set_attribute(self, obj, name: str, value) -> None:
         obj.attrs[name] = value
@@ -267,6 +309,11 @@ class UserClasses:
         return value
 
 
+def _functional_arguments(args, kwargs) -> bool:
+    """Whether a Model is constructed as Keras's functional API is: with inputs and outputs."""
+    return len(args) >= 2 or len(args) == 1 and "outputs" in kwargs or "inputs" in kwargs and "outputs" in kwargs
+
+
 def kwargs_without_shapes(kwargs):
     return {k: v for k, v in kwargs.items() if not isinstance(v, tuple)}
 
@@ -278,13 +325,18 @@ def _symbolic(shape):
 
 
 def _output_shapes(result, layer):
+    return _traced_shapes(result, f"{layer.cls.name}.call()")
+
+
+def _traced_shapes(result, what: str):
+    """The output shape(s) of a traced call: a tensor's shape, or a list of them."""
     if isinstance(result, Tensor):
         if result.shape is None:
-            raise Unresolved(f"{layer.cls.name}.call() gives a tensor of unknown shape")
+            raise Unresolved(f"{what} gives a tensor of unknown shape")
         return result.shape
     if isinstance(result, (list, tuple)) and result and all(isinstance(t, Tensor) for t in result):
-        return [_output_shapes(t, layer) for t in result]
-    raise Unresolved(f"{layer.cls.name}.call() does not return tensors archlint can follow")
+        return [_traced_shapes(t, what) for t in result]
+    raise Unresolved(f"{what} does not return tensors archlint can follow")
 
 
 def _as_shape(result, layer):

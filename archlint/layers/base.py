@@ -84,6 +84,8 @@ class Layer:
         self.weights: list[Weight] = []
         self.sublayers: list[Layer] = []
         self.built = False
+        # Why the weights' sizes are unknown though the output shape is known (Embedding(len(vocab), 16)).
+        self.unknown_params_reason: str | None = None
 
     # -- what subclasses override ---------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """Embedding: a trainable lookup table indexed by integer inputs."""
 
-from archlint.errors import InvalidArgument
+from archlint.errors import InvalidArgument, Unresolved
 from archlint.layers.base import Layer, known, np, positive_int, register
+from archlint.values import Unknown
 
 
 def exact_positive_int(value, what: str) -> int:
@@ -19,7 +20,11 @@ class Embedding(Layer):
                  quantization_config=None, input_length=None, **kwargs):
         # `input_length` is deprecated in Keras 3: accepted with a warning and otherwise ignored.
         super().__init__(**kwargs)
-        self.input_dim = exact_positive_int(input_dim, "input_dim")
+        if isinstance(input_dim, Unknown):  # a vocabulary read from data: the output shape does not need it
+            self.input_dim = None
+            self.unknown_params_reason = f"`input_dim` is not known statically ({input_dim.reason})"
+        else:
+            self.input_dim = exact_positive_int(input_dim, "input_dim")
         self.output_dim = exact_positive_int(output_dim, "output_dim")
         self.mask_zero = mask_zero
         lora_rank = known(lora_rank, "lora_rank")
@@ -28,6 +33,8 @@ class Embedding(Layer):
             raise InvalidArgument("LoRA is incompatible with `embeddings_constraint`")
 
     def build(self, input_shape=None, **kwargs):
+        if self.input_dim is None:
+            return  # no table to size: the parameters stay unknown (see unknown_params_reason)
         # With LoRA the full table is frozen and only the low-rank factors train.
         self.embeddings = self.add_weight("embeddings", (self.input_dim, self.output_dim),
                                           trainable=self.lora_rank is None)
@@ -42,6 +49,8 @@ class Embedding(Layer):
         return 0  # a lookup copies rows of the table: nothing is multiplied
 
     def forward(self, x, **kwargs):
+        if self.input_dim is None:
+            raise Unresolved(self.unknown_params_reason)
         table = self.embeddings.value
         if self.lora_rank:
             # Keras's build re-enables LoRA without the constructor's `lora_alpha`, so the
