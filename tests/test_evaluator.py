@@ -438,10 +438,12 @@ def test_a_loop_whose_exit_cannot_be_decided_is_not_analysed_past_it():
                 break
         model = keras.Model(inputs, x)
     """)
-    assert [row.type for row in models(report)["model"].layers] == ["InputLayer", "Dense"]
-    (finding,) = report.diagnostics
-    assert (finding.code, finding.line) == ("AL301", 11)
-    assert "it may end the loop, which is not analysed past it" in finding.message
+    model = models(report)["model"]
+    # After the loop, x is the output of an unknown number of Dense layers: one unresolved step stands for them.
+    assert [(row.type, row.params) for row in model.layers] == [("InputLayer", 0), ("Dense", 8 * 4 + 4), ("Unknown", None)]
+    assert not model.complete
+    assert [(d.code, d.line) for d in report.diagnostics] == [("AL301", 9), ("AL301", 11)]
+    assert "it may end the loop, which is not analysed past it" in report.diagnostics[1].message
 
 
 def test_a_finding_repeated_by_a_loop_is_reported_once():
