@@ -757,7 +757,12 @@ class Evaluator:
             if name not in obj.index:
                 return Ref(f"{obj.name}.{name}")
             source, original = obj.index[name]
+            if source == obj.name:
+                # `keras.applications` lists its own submodules: `from keras.applications import imagenet_utils`
+                source, original = f"{source}.{original}", None
             module = self.import_module(source, 0, node)
+            if original is None:
+                return module if module is not None else Ref(source)
             return self.get_attribute(module, original, node) if module is not None else Ref(f"{source}.{original}")
         if isinstance(obj, ModuleValue):
             if name in obj.frame.names:

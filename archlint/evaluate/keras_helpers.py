@@ -59,6 +59,16 @@ def correct_pad(api, args, kwargs, node):
     return ((correct[0] - adjust[0], correct[0]), (correct[1] - adjust[1], correct[1]))
 
 
+def preprocess_input(api, args, kwargs, node):
+    """keras.applications.imagenet_utils.preprocess_input in mode "tf": `x /= 127.5; x -= 1.0`, two tensor ops."""
+    a = _bind(["x", "data_format", "mode"], {"mode": "caffe"}, args, kwargs)
+    if a["mode"] != "tf":
+        # "caffe" and "torch" subtract per-channel ImageNet means held in constant tensors.
+        return api.ev.unknown(f"preprocess_input(mode={a['mode']!r}) is not modelled", node)
+    scaled = api.tensor_binary("Divide", a["x"], 127.5, node)
+    return api.tensor_binary("Subtract", scaled, 1.0, node)
+
+
 def get_source_inputs(api, args, kwargs, node):
     """keras.src.ops.operation_utils.get_source_inputs: the Input tensors a tensor depends on."""
     tensor = args[0] if args else kwargs.get("tensor")
@@ -102,6 +112,7 @@ HELPERS = {
     "keras.applications.imagenet_utils.obtain_input_shape": obtain_input_shape,
     "keras.applications.imagenet_utils.correct_pad": correct_pad,
     "keras.applications.imagenet_utils.validate_activation": no_result,
+    "keras.applications.imagenet_utils.preprocess_input": preprocess_input,
     "keras.ops.operation_utils.get_source_inputs": get_source_inputs,
     "keras.utils.get_source_inputs": get_source_inputs,
     "keras.backend.is_keras_tensor": is_keras_tensor,
