@@ -2,5 +2,6 @@
 
 from archlint.layers.base import REGISTRY, Layer, register  # noqa: F401
 from archlint.layers import (  # noqa: F401  (importing a family registers its layers)
-    attention, conv, core, embedding, merge, normalization, pooling, preprocessing, reshaping, rnn, spatial,
+    attention, augmentation, conv, core, embedding, merge, normalization, pooling, preprocessing, reshaping, rnn,
+    spatial,
 )
