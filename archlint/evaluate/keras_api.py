@@ -444,8 +444,8 @@ class KerasApi:
                 return value  # a constructor argument as Keras stores it: layer.units, layer.filters
             if name in ("count_params", "build"):
                 return Method(obj, name)
-            if name == "output" and not isinstance(obj, Model):
-                return self.ev.unknown("layer.output is not modelled", node)
+            if name in ("output", "input") and not isinstance(obj, Model):
+                return self.layer_tensors(obj, name, node)
         if isinstance(obj, list) and name in LIST_METHODS or isinstance(obj, dict) and name in DICT_METHODS \
                 or isinstance(obj, str) and name in STR_METHODS:
             return Method(obj, name)
@@ -479,6 +479,16 @@ class KerasApi:
         if name in ("output", "input"):
             return tensors[0] if len(tensors) == 1 else list(tensors)
         return list(tensors)
+
+    def layer_tensors(self, layer: Layer, name: str, node):
+        """layer.output / layer.input: the tensors of its one symbolic application, as Keras requires."""
+        applications = [n for n in self.graph.nodes_of(layer) if not all(t.eager for t in n.outputs)]
+        if len(applications) != 1:
+            return self.ev.unknown(f"layer.{name} of a layer applied {len(applications)} times", node)
+        application = applications[0]
+        # An InputLayer's own input is empty in Keras 3: its tensor is its output.
+        tensors = application.outputs if name == "output" else application.inputs
+        return tensors[0] if len(tensors) == 1 else list(tensors)
 
     def call_method(self, method: Method, args, kwargs, node):
         owner, name = method.owner, method.name
