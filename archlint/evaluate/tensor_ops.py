@@ -188,6 +188,84 @@ def _index_shape(shape, key=None):
     return tuple(out)
 
 
+def _pair(value, what):
+    value = (value, value) if isinstance(value, int) else tuple(value)
+    if len(value) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value):
+        raise Unresolved(f"{what}={value!r}: only 2D patches with positive sizes are modelled")
+    return value
+
+
+def _patch_geometry(shape, size, strides=None, dilation_rate=1, padding="valid", data_format=None):
+    """keras.ops.image.extract_patches is a convolution with a one-hot kernel: the same output size."""
+    if data_format not in (None, "channels_last") or len(shape) not in (3, 4):
+        raise Unresolved("extract_patches() of other than channels_last images of rank 3 or 4 is not modelled")
+    size = _pair(size, "size")
+    strides = _pair(strides or size, "strides")
+    rates = _pair(dilation_rate, "dilation_rate")
+    padding = str(padding).lower()
+    if padding not in ("valid", "same"):
+        raise InvalidArgument(f"extract_patches: padding must be 'valid' or 'same', got {padding!r}")
+    spatial = []
+    for extent, k, s, r in zip(shape[-3:-1], size, strides, rates):
+        span = (k - 1) * r + 1
+        spatial.append(None if extent is None else -(-extent // s) if padding == "same" else
+                       max(0, (extent - span) // s + 1))
+    channels = None if shape[-1] is None else size[0] * size[1] * shape[-1]
+    return size, strides, rates, padding, (*shape[:-3], *spatial, channels)
+
+
+def _extract_patches_shape(shape, **options):
+    return _patch_geometry(shape, **options)[-1]
+
+
+def _extract_patches(x, **options):
+    size, strides, rates, padding, out = _patch_geometry(x.shape, **options)
+    images = x if x.ndim == 4 else x[None]
+    if padding == "same":
+        pads = [max((o - 1) * s + (k - 1) * r + 1 - n, 0)
+                for o, s, k, r, n in zip(out[-3:-1], strides, size, rates, images.shape[1:3])]
+        images = np.pad(images, ((0, 0), (pads[0] // 2, pads[0] - pads[0] // 2),
+                                 (pads[1] // 2, pads[1] - pads[1] // 2), (0, 0)))
+    rows, cols = out[-3:-1]
+    patches = np.empty((images.shape[0], rows, cols, size[0], size[1], images.shape[3]), dtype=np.float32)
+    for i in range(size[0]):
+        for j in range(size[1]):
+            top, left = i * rates[0], j * rates[1]
+            patches[:, :, :, i, j] = images[:, top:top + (rows - 1) * strides[0] + 1:strides[0],
+                                            left:left + (cols - 1) * strides[1] + 1:strides[1]]
+    patches = patches.reshape(patches.shape[:3] + (-1,))  # each patch flattened as (row, column, channel)
+    return patches if x.ndim == 4 else patches[0]
+
+
+def _tf_patch_options(sizes=None, strides=None, rates=None, padding="VALID"):
+    """tf.image.extract_patches's [1, rows, cols, 1] lists as keras.ops.image.extract_patches arguments."""
+    four = lambda v, what: tuple(v)[1:3] if isinstance(v, (list, tuple)) and len(v) == 4 else _pair(v, what)  # noqa: E731
+    return {"size": four(sizes, "sizes"), "strides": four(strides, "strides"),
+            "dilation_rate": four(rates or (1, 1, 1, 1), "rates"), "padding": padding}
+
+
+def _resized_shape(shape, size=None, interpolation="bilinear", antialias=False, data_format=None, **options):
+    if data_format not in (None, "channels_last") or len(shape) not in (3, 4):
+        raise Unresolved("image.resize() of other than channels_last images of rank 3 or 4 is not modelled")
+    if set(options) - {"crop_to_aspect_ratio", "pad_to_aspect_ratio", "fill_mode", "fill_value", "method"}:
+        raise Unresolved(f"image.resize() options {sorted(options)} are not modelled")
+    size = tuple(size) if isinstance(size, (tuple, list)) else size
+    if not (isinstance(size, tuple) and len(size) == 2 and all(isinstance(d, int) and d > 0 for d in size)):
+        raise Unresolved(f"image.resize() size={size!r} is not modelled")
+    return (*shape[:-3], *size, shape[-1])
+
+
+def _resize(x, size=None, interpolation="bilinear", antialias=False, data_format=None, **options):
+    from archlint.layers.preprocessing import crop_to_aspect_ratio, pad_to_aspect_ratio, resize
+    images = x if x.ndim == 4 else x[None]
+    if options.get("crop_to_aspect_ratio"):
+        images = crop_to_aspect_ratio(images, *size)
+    elif options.get("pad_to_aspect_ratio"):
+        images = pad_to_aspect_ratio(images, *size, float(options.get("fill_value", 0.0)))
+    resized = resize(images, size[0], size[1], options.get("method", interpolation), antialias)
+    return resized if x.ndim == 4 else resized[0]
+
+
 def _np_reduce(fn):
     return lambda x, axis=None, keepdims=False: fn(x, axis=None if axis is None else tuple(axis) if isinstance(axis, list) else axis, keepdims=keepdims)
 
@@ -255,6 +333,16 @@ OPS["linspace"] = Op("linspace", lambda shapes, start=0.0, stop=1.0, num=50: (nu
                      lambda xs, start=0.0, stop=1.0, num=50: np.linspace(start, stop, num), tensor_args=0,
                      options=("start", "stop", "num"))
 OPS["get_item"] = Op("get_item", _index_shape, lambda x, key=None: x[key], options=("key",))
+_PATCH_OPTIONS = ("size", "strides", "dilation_rate", "padding", "data_format")
+OPS["image.extract_patches"] = Op("extract_patches", _extract_patches_shape, _extract_patches, options=_PATCH_OPTIONS)
+OPS["tf.image.extract_patches"] = Op(
+    "extract_patches", lambda shape, **tf: _extract_patches_shape(shape, **_tf_patch_options(**tf)),
+    lambda x, **tf: _extract_patches(x, **_tf_patch_options(**tf)), options=("sizes", "strides", "rates", "padding"))
+_RESIZE_OPTIONS = ("size", "interpolation", "antialias", "crop_to_aspect_ratio", "pad_to_aspect_ratio", "fill_mode",
+                   "fill_value", "data_format")
+OPS["image.resize"] = Op("resize", _resized_shape, _resize, options=_RESIZE_OPTIONS)
+OPS["tf.image.resize"] = Op("resize", _resized_shape, _resize, options=("size", "method", "preserve_aspect_ratio",
+                                                                       "antialias"))
 
 # Python operators on tensors are these functions in Keras (`x + y` is keras.ops.add).
 OPERATORS = {"Add": "add", "Subtract": "subtract", "Multiply": "multiply", "Divide": "true_divide",
@@ -275,6 +363,7 @@ _TF_NAMES = {
     "math.less_equal": "less_equal", "math.equal": "equal", "math.not_equal": "not_equal",
     "math.logical_not": "logical_not", "math.sin": "sin", "math.cos": "cos", "math.tan": "tan",
     "math.log": "log", "math.log1p": "log1p", "math.expm1": "expm1", "math.reciprocal": "reciprocal",
+    "image.extract_patches": "tf.image.extract_patches", "image.resize": "tf.image.resize",
 }
 _TF_ARGUMENTS = {"shape": "newshape", "perm": "axes", "keepdims": "keepdims", "values": None}
 
@@ -328,7 +417,7 @@ def bind(op: Op, args, kwargs):
     else:
         tensors = list(args[:op.tensor_args])
         rest = list(args[op.tensor_args:])
-        for name in ("x", "x1", "x2", "a", "b"):
+        for name in ("x", "x1", "x2", "a", "b", "images"):
             if len(tensors) < op.tensor_args and name in kwargs:
                 tensors.append(kwargs.pop(name))
     options = dict(zip(op.options, rest))
