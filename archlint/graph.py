@@ -116,7 +116,8 @@ def functional_order(inputs: list[Tensor], outputs: list[Tensor]) -> list[tuple[
             in_progress.add(id(node))
             stack.append((current, True))
             if not node.is_input:
-                stack.extend((t, False) for t in reversed(node.inputs))
+                # A concrete tensor is a constant of the graph: the layers that computed it are not in the model.
+                stack.extend((t, False) for t in reversed(node.inputs) if not t.eager)
 
     for tensor in outputs:
         visit(tensor)
