@@ -455,3 +455,25 @@ def test_a_finding_repeated_by_a_loop_is_reported_once():
                 pass
     """)
     assert codes(report) == [("AL301", 5)]
+
+
+def test_tf_matmul_transposes_and_unmodelled_arguments_stay_unknown():
+    report = analyse("""
+        import tensorflow as tf
+        from tensorflow import keras
+        from tensorflow.keras import layers
+
+        inputs = keras.Input((6, 8))
+        weights = tf.nn.softmax(layers.Dense(1)(inputs), axis=1)
+        pooled = tf.squeeze(tf.matmul(weights, inputs, transpose_a=True), -2)
+        gram = tf.matmul(inputs, inputs, transpose_b=True)
+        model = keras.Model(inputs, layers.Dense(2)(pooled))
+        sparse = keras.Model(inputs, layers.Dense(2)(tf.matmul(inputs, inputs, a_is_sparse=True)))
+        grams = keras.Model(inputs, layers.Dense(3)(gram))
+    """)
+    found = models(report)
+    # (None, 6, 1) transposed is (None, 1, 6); times (None, 6, 8) gives (None, 1, 8), squeezed to (None, 8).
+    assert found["model"].layers[-1].output_shape == (None, 2) and found["model"].complete
+    # (None, 6, 8) times its transpose (None, 8, 6): (None, 6, 6), then Dense(3) on 6 features.
+    assert (found["grams"].layers[-1].output_shape, found["grams"].layers[-1].params) == ((None, 6, 3), 6 * 3 + 3)
+    assert "sparse" not in found and not [d for d in report.diagnostics if d.severity == "error"]

@@ -561,7 +561,9 @@ class KerasApi:
 
     def apply_tensor_function(self, op, args, kwargs, node):
         """keras.ops.mean(x, axis=-1) and the like: an unlisted node with the function's output shape."""
-        operands, options = tensor_ops.bind(op, args, kwargs)
+        operands, options, ignored = tensor_ops.bind(op, args, kwargs)
+        if ignored:
+            return self.ev.unknown(f"{op.name}(): argument {', '.join(ignored)} is not modelled", node)
         if op.tensor_args == 0:
             operands = operands[0] if isinstance(operands[0], (list, tuple)) else operands
         operands = [self.as_tensor(v) for v in operands]

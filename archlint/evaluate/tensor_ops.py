@@ -407,7 +407,7 @@ def range_options(names, args, kwargs) -> dict:
 
 
 def bind(op: Op, args, kwargs):
-    """Split a call's arguments into the tensor arguments and the named options."""
+    """Split a call's arguments into the tensor arguments, the named options and the arguments left over."""
     kwargs = {_TF_ARGUMENTS.get(k, k) or "": v for k, v in kwargs.items()}
     kwargs.pop("name", None)
     kwargs.pop("", None)
@@ -422,4 +422,6 @@ def bind(op: Op, args, kwargs):
                 tensors.append(kwargs.pop(name))
     options = dict(zip(op.options, rest))
     options.update({k: v for k, v in kwargs.items() if k in op.options})
-    return tensors, options
+    # An argument the shape rule does not know (tf.matmul's transpose_a) could change the result.
+    ignored = [k for k in kwargs if k not in op.options] + (["*args"] if len(rest) > len(op.options) else [])
+    return tensors, options, ignored
