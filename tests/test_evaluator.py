@@ -477,3 +477,16 @@ def test_tf_matmul_transposes_and_unmodelled_arguments_stay_unknown():
     # (None, 6, 8) times its transpose (None, 8, 6): (None, 6, 6), then Dense(3) on 6 features.
     assert (found["grams"].layers[-1].output_shape, found["grams"].layers[-1].params) == ((None, 6, 3), 6 * 3 + 3)
     assert "sparse" not in found and not [d for d in report.diagnostics if d.severity == "error"]
+
+
+def test_a_starred_unknown_says_what_it_leaves_unknown():
+    report = analyse("""
+        import os
+        import keras
+
+        sizes = [*os.listdir("widths")]
+        model = keras.Sequential(*os.listdir("layers"))
+    """)
+    messages = [(d.line, d.message.split(" (")[0]) for d in report.diagnostics if d.code == "AL301"]
+    assert (5, "starred value not known statically; the sequence it extends is unknown") in messages
+    assert (6, "*args from a value not known statically; the call's arguments are unknown") in messages

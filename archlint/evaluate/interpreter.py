@@ -717,7 +717,8 @@ class Evaluator:
         values = []
         for element in elements:
             if isinstance(element, cst.StarredElement):
-                items = self.iterate(self.eval(element.value, frame), element)
+                items = self.iterate(self.eval(element.value, frame), element,
+                                     "starred value not known statically; the sequence it extends is unknown")
                 if items is None:
                     values.append(Unknown("starred unknown value"))
                 else:
@@ -921,7 +922,7 @@ class Evaluator:
         for arg in node.args:
             value = self.eval(arg.value, frame)
             if arg.star == "*":
-                items = self.iterate(value, arg)
+                items = self.iterate(value, arg, "*args from a value not known statically; the call's arguments are unknown")
                 args.extend(items if items is not None else [Unknown("*args of an unknown value")])
             elif arg.star == "**":
                 if isinstance(value, dict):
