@@ -1,9 +1,12 @@
 """AL201: Dense applied position by position to a feature map."""
 
 from archlint.dims import format_shape
+from archlint.layers.attention import MultiHeadAttention
 from archlint.layers.conv import WindowedConv
 from archlint.layers.core import Dense
+from archlint.layers.normalization import LayerNormalization
 from archlint.layers.pooling import BasePooling
+from archlint.layers.reshaping import Permute, Reshape
 from archlint.rules import ELEMENTWISE, Rule, applications, describe, finding, input_shape, upstream, where
 
 
@@ -20,11 +23,20 @@ def check(report, settings):
                       where(node), symbol, node.layer)
 
 
+# Layers that make token axes, not image axes: a tensor reshaped into groups of tokens (MobileViT's
+# (patch, token, channel) blocks) and the attention and LayerNormalization of a transformer run on it.
+TOKEN_SOURCES = (Reshape, Permute, MultiHeadAttention, LayerNormalization)
+
+
 def _spatial(node, shape) -> bool:
-    """Rank 4 or more, or rank 3 made by a 1D convolution or pooling, whose middle axis is space."""
-    if len(shape) >= 4:
-        return True
+    """Rank 4 or more (unless its axes were made as tokens), or rank 3 made by a 1D convolution or
+    pooling, whose middle axis is space."""
     source = upstream(node, ELEMENTWISE)
+    if len(shape) >= 4:
+        if source is not None and isinstance(source.layer, Dense):  # a second Dense of the same head or MLP
+            before = input_shape(source)
+            return before is not None and _spatial(source, before)
+        return source is None or not isinstance(source.layer, TOKEN_SOURCES)
     return len(shape) == 3 and source is not None and isinstance(source.layer, (WindowedConv, BasePooling))
 
 
@@ -39,7 +51,10 @@ RULE = Rule(
         map), or rank 3 coming straight from a 1D convolution or pooling (activation,
         normalization and dropout layers in between do not count). Dense on a
         (batch, time, features) sequence from an Input, an Embedding or a recurrent layer is
-        normal and is not flagged.
+        normal and is not flagged, nor is Dense on a rank-4 tensor of tokens: one made by
+        Reshape or Permute, or coming from a transformer's MultiHeadAttention or
+        LayerNormalization (MobileViT's (patch, token, channel) blocks), or from a Dense that
+        was itself applied to such tokens.
         """,
     why="""
         Dense multiplies only the last axis. On a feature map it acts as a 1x1 convolution:
@@ -90,6 +105,16 @@ RULE = Rule(
             layers.LSTM(32, return_sequences=True),
             layers.Dense(8),
         ])
+        """, """
+        import keras
+        from keras import layers
+
+        inputs = keras.Input(shape=(8, 8, 32))
+        tokens = layers.Reshape((4, 16, 32))(inputs)  # (patch, token, channel) blocks
+        x = layers.MultiHeadAttention(num_heads=2, key_dim=16)(tokens, tokens)
+        x = layers.LayerNormalization()(layers.Add()([x, tokens]))
+        x = layers.Dense(64, activation="gelu")(x)
+        model = keras.Model(inputs, layers.Dense(32)(x))
         """, """
         import tensorflow as tf
 
