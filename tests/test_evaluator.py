@@ -490,3 +490,16 @@ def test_a_starred_unknown_says_what_it_leaves_unknown():
     messages = [(d.line, d.message.split(" (")[0]) for d in report.diagnostics if d.code == "AL301"]
     assert (5, "starred value not known statically; the sequence it extends is unknown") in messages
     assert (6, "*args from a value not known statically; the call's arguments are unknown") in messages
+
+
+def test_iterators_are_unknowns_that_say_so():
+    report = analyse("""
+        import keras
+
+        widths = iter([8, 16])
+        first = next(widths)
+        inputs = keras.Input(shape=(4,))
+        model = keras.Model(inputs, keras.layers.Dense(first)(inputs))
+    """)
+    assert any("iter(): iterators are not modelled" in d.message for d in report.diagnostics if d.code == "AL301")
+    assert "model" in models(report) and not models(report)["model"].complete

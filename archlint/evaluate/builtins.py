@@ -313,6 +313,11 @@ def _print(evaluator, *args, **kwargs):
     return None
 
 
+def _opaque(what: str):
+    """A builtin whose result depends on state archlint does not follow: files, iterators."""
+    return lambda evaluator, *args, **kwargs: Unknown(what)
+
+
 def _int(evaluator, value=0, base=None):
     if isinstance(value, str) and len(value) > 1000:
         raise NotEvaluated("integer string too long")
@@ -366,6 +371,8 @@ BUILTINS = {name: Builtin(name, fn) for name, fn in {
     "map": _map,
     "print": _print,
     "open": lambda evaluator, *args, **kwargs: Unknown("open() reads a file at run time"),
+    "iter": _opaque("iter(): iterators are not modelled"),
+    "next": _opaque("next(): iterators are not modelled"),
     "super": None,  # needs the method being evaluated: the evaluator answers it
 }.items()}
 
