@@ -220,6 +220,10 @@ def _tabulate(symbol: str, model, graph) -> ModelReport:
         layers = unique_layers(row.layer for row in rows)
         line = rows[0].line if rows else None
         return _report(symbol, symbol, "eager", line, [], rows, layers, None)
+    if isinstance(model, UserLayer) and model.functional is not None:  # a functional model of a Model subclass
+        report = _tabulate(symbol, model.functional, graph)
+        report.name = model.name
+        return report
     if isinstance(model, UserLayer):  # a subclassed model lists the layers it holds
         rows = [_row(layer, graph.nodes_of(layer)) for layer in model.held_layers()]
         line = model.origin.line if model.origin else None

@@ -73,6 +73,8 @@ class UserLayer(Layer):
         self.attrs: dict = {}
         self.classes = classes  # the UserClasses machinery, to run methods
         self.compile_args: dict = {}
+        # A Model subclass initialized with inputs and outputs is a functional model of that class.
+        self.functional = None
 
     @property
     def type_name(self) -> str:
@@ -101,15 +103,20 @@ class UserLayer(Layer):
         return list(found.values())
 
     def all_weights(self):
+        if self.functional is not None:
+            return self.functional.all_weights()
         found = [(self, w) for w in self.weights]
         for layer in self.held_layers():
             found.extend(layer.all_weights())
         return found
 
     def build(self, *shapes, **kwargs):
-        self.classes.run_build(self, shapes)
+        if self.functional is None:
+            self.classes.run_build(self, shapes)
 
     def compute_output_shape(self, *shapes, **kwargs):
+        if self.functional is not None:
+            return self.functional.compute_output_shape(*shapes, **kwargs)
         return self.classes.output_shape(self, shapes, kwargs)
 
     def count_macs(self, input_shapes, output_shapes):
@@ -180,17 +187,24 @@ class UserClasses:
         if init is not None:
             self.call_method(obj, owner_cls, init, args, kwargs, node)
         elif cls.keras_base:
-            self.layer_init(obj, kwargs, node)
+            self.layer_init(obj, args, kwargs, node)
         if isinstance(obj, UserLayer) and obj.name is None:
             obj.name = self.api.auto_name(snake_case(cls.name))
         return obj
 
-    def layer_init(self, layer: UserLayer, kwargs, node) -> None:
-        """Keras's Layer.__init__ arguments: a name, trainable, dtype (others are accepted silently)."""
+    def layer_init(self, layer: UserLayer, args, kwargs, node) -> None:
+        """Keras's Layer.__init__ arguments: a name, trainable, dtype (others are accepted silently);
+        a Model's inputs and outputs make it a functional model, as Model.__init__ does."""
         name = kwargs.get("name")
         layer.name = name if isinstance(name, str) else layer.name or self.api.auto_name(snake_case(layer.cls.name))
         if isinstance(kwargs.get("trainable"), bool):
             layer.trainable = kwargs["trainable"]
+        if layer.is_model and (len(args) >= 2 or "inputs" in kwargs and "outputs" in kwargs):
+            functional = self.api.make_functional(list(args), {**kwargs, "name": layer.name}, node)
+            if isinstance(functional, Unknown):
+                raise Unresolved(f"{layer.cls.name}: {functional.reason}")
+            layer.functional = functional
+            layer.built = True
 
     def call_method(self, owner, cls: UserClass, function, args, kwargs, node):
         self.ev.method_classes.append((cls, owner))
@@ -250,7 +264,7 @@ class UserClasses:
             return self.bind(sup.owner, cls, value)
         from archlint.evaluate.builtins import Builtin
         if isinstance(sup.owner, UserLayer) and name == "__init__":
-            return Builtin("Layer.__init__", lambda ev, *args, **kwargs: self.layer_init(sup.owner, kwargs, node))
+            return Builtin("Layer.__init__", lambda ev, *args, **kwargs: self.layer_init(sup.owner, args, kwargs, node))
         if name == "get_config":
             return Builtin("get_config", lambda ev, *args, **kwargs: {})
         return Builtin(name, lambda ev, *args, **kwargs: None)
