@@ -503,3 +503,33 @@ def test_iterators_are_unknowns_that_say_so():
     """)
     assert any("iter(): iterators are not modelled" in d.message for d in report.diagnostics if d.code == "AL301")
     assert "model" in models(report) and not models(report)["model"].complete
+
+
+def test_tf_depth_to_space_rearranges_channels_into_pixels():
+    from archlint.evaluate.tensor_ops import OPS
+    import numpy as np
+
+    op = OPS["tf.nn.depth_to_space"]
+    # TensorFlow's documented example: one pixel of 4 channels becomes a 2x2 block of 1 channel.
+    x = np.arange(4, dtype=np.float32).reshape(1, 1, 1, 4)
+    assert op.forward(x, block_size=2).tolist() == [[[[0.0], [1.0]], [[2.0], [3.0]]]]
+    # Each of a 2x1 image's pixels of 8 channels becomes its own 2x2 block of 2 channels.
+    x = np.arange(16, dtype=np.float32).reshape(1, 2, 1, 8)
+    assert op.forward(x, block_size=2)[0, :, :, 1].tolist() == [[1, 3], [5, 7], [9, 11], [13, 15]]
+
+    report = analyse("""
+        import tensorflow as tf
+        from tensorflow import keras
+        from tensorflow.keras import layers
+
+        inputs = keras.Input(shape=(None, None, 3))
+        x = layers.Conv2D(3 * 9, 3, padding="same")(inputs)
+        x = tf.nn.depth_to_space(x, 3)
+        model = keras.Model(inputs, layers.Conv2D(4, 1)(x))
+        odd = keras.Model(inputs, tf.nn.depth_to_space(layers.Conv2D(6, 1)(inputs), block_size=2))
+    """)
+    found = models(report)
+    assert found["model"].layers[-1].output_shape == (None, None, None, 4) and found["model"].complete
+    # 6 channels do not make blocks of 2x2: TensorFlow would refuse, which only TensorFlow can confirm.
+    assert any("6 channels do not split into blocks of 4" in d.message for d in report.diagnostics if d.code == "AL301")
+    assert not [d for d in report.diagnostics if d.severity == "error"]

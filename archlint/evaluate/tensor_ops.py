@@ -157,6 +157,27 @@ def _range_length(start, stop, step) -> Dim:
     if step == 0:
         raise InvalidArgument("arange: step must not be zero")
     return max(0, math.ceil((stop - start) / step))
+def _depth_to_space_shape(shape, block_size=None, data_format="NHWC"):
+    """tf.nn.depth_to_space: channels regrouped into block_size x block_size blocks of pixels."""
+    if data_format != "NHWC" or len(shape) != 4:
+        raise Unresolved("depth_to_space() other than on NHWC images of rank 4 is not modelled")
+    if not isinstance(block_size, int) or isinstance(block_size, bool) or block_size < 2:
+        raise Unresolved(f"depth_to_space() block_size={block_size!r} is not modelled")
+    batch, height, width, channels = shape
+    cells = block_size * block_size
+    if channels is not None and channels % cells:
+        raise Unresolved(f"depth_to_space(): {channels} channels do not split into blocks of {cells}")
+    scale = lambda d: None if d is None else d * block_size  # noqa: E731
+    return batch, scale(height), scale(width), None if channels is None else channels // cells
+
+
+def _depth_to_space(x, block_size=None, data_format="NHWC"):
+    batch, height, width, channels = x.shape
+    blocks = x.reshape(batch, height, width, block_size, block_size, channels // block_size ** 2)
+    # TensorFlow's order: the channel index is (row in block, column in block, output channel).
+    return blocks.transpose(0, 1, 3, 2, 4, 5).reshape(batch, height * block_size, width * block_size, -1)
+
+
 
 
 def _index_shape(shape, key=None):
@@ -332,6 +353,8 @@ OPS["arange"] = Op("arange", lambda shapes, start=0, stop=None, step=1: (_range_
 OPS["linspace"] = Op("linspace", lambda shapes, start=0.0, stop=1.0, num=50: (num,),
                      lambda xs, start=0.0, stop=1.0, num=50: np.linspace(start, stop, num), tensor_args=0,
                      options=("start", "stop", "num"))
+OPS["tf.nn.depth_to_space"] = Op("depth_to_space", _depth_to_space_shape, _depth_to_space,
+                                 options=("block_size", "data_format"))
 OPS["get_item"] = Op("get_item", _index_shape, lambda x, key=None: x[key], options=("key",))
 _PATCH_OPTIONS = ("size", "strides", "dilation_rate", "padding", "data_format")
 OPS["image.extract_patches"] = Op("extract_patches", _extract_patches_shape, _extract_patches, options=_PATCH_OPTIONS)
@@ -364,6 +387,7 @@ _TF_NAMES = {
     "math.logical_not": "logical_not", "math.sin": "sin", "math.cos": "cos", "math.tan": "tan",
     "math.log": "log", "math.log1p": "log1p", "math.expm1": "expm1", "math.reciprocal": "reciprocal",
     "image.extract_patches": "tf.image.extract_patches", "image.resize": "tf.image.resize",
+    "nn.depth_to_space": "tf.nn.depth_to_space",
 }
 _TF_ARGUMENTS = {"shape": "newshape", "perm": "axes", "keepdims": "keepdims", "values": None}
 
@@ -417,7 +441,7 @@ def bind(op: Op, args, kwargs):
     else:
         tensors = list(args[:op.tensor_args])
         rest = list(args[op.tensor_args:])
-        for name in ("x", "x1", "x2", "a", "b", "images"):
+        for name in ("x", "x1", "x2", "a", "b", "images", "input"):
             if len(tensors) < op.tensor_args and name in kwargs:
                 tensors.append(kwargs.pop(name))
     options = dict(zip(op.options, rest))
