@@ -10,6 +10,8 @@ from archlint.layers.base import Layer, data_format_arg, int_arg, register
 
 
 class _RandomAugmentation(Layer):
+    weightless = True
+
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
         self.data_format = data_format_arg(data_format)
