@@ -1,9 +1,11 @@
 """AL201: Dense applied position by position to a feature map."""
 
 from archlint.dims import format_shape
+from archlint.evaluate.tensor_ops import TensorFunction
 from archlint.layers.attention import MultiHeadAttention
 from archlint.layers.conv import WindowedConv
-from archlint.layers.core import Dense
+from archlint.layers.core import Dense, Softmax
+from archlint.layers.merge import Concatenate, ElementwiseMerge
 from archlint.layers.normalization import LayerNormalization
 from archlint.layers.pooling import BasePooling
 from archlint.layers.reshaping import Permute, Reshape
@@ -23,21 +25,41 @@ def check(report, settings):
                       where(node), symbol, node.layer)
 
 
-# Layers that make token axes, not image axes: a tensor reshaped into groups of tokens (MobileViT's
-# (patch, token, channel) blocks) and the attention and LayerNormalization of a transformer run on it.
+# Layers that make token axes, not image axes: a tensor reshaped or transposed into groups of tokens
+# (MobileViT's (patch, token, channel) blocks, external attention's heads) and the attention and
+# LayerNormalization of a transformer run on it.
 TOKEN_SOURCES = (Reshape, Permute, MultiHeadAttention, LayerNormalization)
+TOKEN_FUNCTIONS = ("reshape", "transpose")
+# What keeps its input's axes as they are: followed back, through its first input, to what made them.
+AXIS_KEEPING = (*ELEMENTWISE, Softmax, ElementwiseMerge, Concatenate)
 
 
 def _spatial(node, shape) -> bool:
     """Rank 4 or more (unless its axes were made as tokens), or rank 3 made by a 1D convolution or
     pooling, whose middle axis is space."""
-    source = upstream(node, ELEMENTWISE)
     if len(shape) >= 4:
-        if source is not None and isinstance(source.layer, Dense):  # a second Dense of the same head or MLP
+        source = _axes_maker(node)
+        if source is None:
+            return True
+        if isinstance(source.layer, Dense):  # a second Dense of the same head or MLP
             before = input_shape(source)
             return before is not None and _spatial(source, before)
-        return source is None or not isinstance(source.layer, TOKEN_SOURCES)
+        if isinstance(source.layer, TensorFunction):
+            return source.layer.op.name not in TOKEN_FUNCTIONS
+        return not isinstance(source.layer, TOKEN_SOURCES)
+    source = upstream(node, ELEMENTWISE)
     return len(shape) == 3 and source is not None and isinstance(source.layer, (WindowedConv, BasePooling))
+
+
+def _axes_maker(node):
+    """The node that gave this node's first input its axes, looking through layers and tensor functions
+    that keep them (activations, merges, `x / y`)."""
+    source = node.inputs[0].node if node.inputs else None
+    while source is not None and source.inputs and (
+            isinstance(source.layer, AXIS_KEEPING)
+            or isinstance(source.layer, TensorFunction) and source.layer.op.name not in TOKEN_FUNCTIONS):
+        source = source.inputs[0].node
+    return source
 
 
 RULE = Rule(
@@ -52,9 +74,9 @@ RULE = Rule(
         normalization and dropout layers in between do not count). Dense on a
         (batch, time, features) sequence from an Input, an Embedding or a recurrent layer is
         normal and is not flagged, nor is Dense on a rank-4 tensor of tokens: one made by
-        Reshape or Permute, or coming from a transformer's MultiHeadAttention or
-        LayerNormalization (MobileViT's (patch, token, channel) blocks), or from a Dense that
-        was itself applied to such tokens.
+        Reshape or Permute (or reshape and transpose functions), or coming from a transformer's
+        MultiHeadAttention or LayerNormalization (MobileViT's (patch, token, channel) blocks,
+        external attention's heads), or from a Dense that was itself applied to such tokens.
         """,
     why="""
         Dense multiplies only the last axis. On a feature map it acts as a 1x1 convolution:
@@ -115,6 +137,15 @@ RULE = Rule(
         x = layers.LayerNormalization()(layers.Add()([x, tokens]))
         x = layers.Dense(64, activation="gelu")(x)
         model = keras.Model(inputs, layers.Dense(32)(x))
+        """, """
+        import keras
+        from keras import layers, ops
+
+        tokens = keras.Input(shape=(64, 32))
+        heads = ops.transpose(ops.reshape(layers.Dense(128)(tokens), (-1, 64, 8, 16)), (0, 2, 1, 3))
+        attention = layers.Softmax(axis=2)(layers.Dense(8)(heads))  # external attention per head
+        memory = layers.Dense(16)(attention / ops.sum(attention, axis=-1, keepdims=True))
+        model = keras.Model(tokens, memory)
         """, """
         import tensorflow as tf
 
