@@ -533,3 +533,23 @@ def test_tf_depth_to_space_rearranges_channels_into_pixels():
     # 6 channels do not make blocks of 2x2: TensorFlow would refuse, which only TensorFlow can confirm.
     assert any("6 channels do not split into blocks of 4" in d.message for d in report.diagnostics if d.code == "AL301")
     assert not [d for d in report.diagnostics if d.severity == "error"]
+
+
+def test_tensorflow_shape_reads_and_activation_functions_on_tensors():
+    report = analyse("""
+        import tensorflow as tf
+        from tensorflow import keras
+        from tensorflow.keras import layers
+
+        class Heads(layers.Layer):
+            def call(self, x):
+                _, tokens, channels = x.get_shape().as_list()
+                heads = tf.reshape(x, (-1, tokens, 4, channels // 4))
+                return keras.activations.softmax(heads, axis=-1)
+
+        inputs = keras.Input((10, 16))
+        width = inputs.shape.as_list()[-1]
+        model = keras.Model(inputs, layers.Dense(width)(Heads()(inputs)))
+    """)
+    row = models(report)["model"].layers[-1]
+    assert (row.output_shape, row.params) == ((None, 10, 4, 16), 4 * 16 + 16)

@@ -51,6 +51,10 @@ STR_METHODS = {"format", "join", "upper", "lower", "replace", "split", "rsplit",
                "isdigit", "isalpha", "removeprefix", "removesuffix"}
 
 
+class StaticShape(tuple):
+    """A tensor's shape, which TensorFlow code also reads as a TensorShape: `x.get_shape().as_list()`."""
+
+
 class OpaqueLayer(Layer):
     """A layer archlint does not model (Lambda, a custom class, an unmodelled Keras layer); its parameters are
     unknown too, unless it can hold none (`weightless`, as a Lambda)."""
@@ -427,6 +431,8 @@ class KerasApi:
         if isinstance(obj, Tensor):
             if name == "shape":
                 return self.shape_of(obj, node)
+            if name == "get_shape":
+                return Method(obj, name)
             if name == "ndim":
                 return len(obj.shape) if obj.shape is not None else self.ev.unknown("rank unknown", node)
             if name == "dtype":
@@ -446,6 +452,8 @@ class KerasApi:
                 return Method(obj, name)
             if name in ("output", "input") and not isinstance(obj, Model):
                 return self.layer_tensors(obj, name, node)
+        if isinstance(obj, StaticShape) and name == "as_list":
+            return Method(obj, name)
         if isinstance(obj, list) and name in LIST_METHODS or isinstance(obj, dict) and name in DICT_METHODS \
                 or isinstance(obj, str) and name in STR_METHODS:
             return Method(obj, name)
@@ -492,6 +500,10 @@ class KerasApi:
 
     def call_method(self, method: Method, args, kwargs, node):
         owner, name = method.owner, method.name
+        if isinstance(owner, Tensor) and name == "get_shape":
+            return self.shape_of(owner, node)
+        if isinstance(owner, StaticShape) and name == "as_list":
+            return list(owner)
         if isinstance(owner, SequentialModel) and name == "add":
             if args:
                 self.sequential_add(owner, args[0], node)
@@ -540,7 +552,7 @@ class KerasApi:
 
     def shape_of(self, tensor, node):
         if isinstance(tensor, Tensor) and tensor.shape is not None:
-            return tuple(tensor.shape)
+            return StaticShape(tensor.shape)
         return self.ev.unknown("shape of a tensor not known statically", node)
 
     def concrete_tensor(self, name: str, args, kwargs, node):

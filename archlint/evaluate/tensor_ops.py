@@ -394,7 +394,7 @@ _TF_ARGUMENTS = {"shape": "newshape", "perm": "axes", "keepdims": "keepdims", "v
 
 def lookup(qualname: str) -> Op | None:
     """The tensor function a canonical name refers to: keras.ops.X, keras.ops.nn.X, tensorflow.X, ..."""
-    for prefix in ("keras.ops.nn.", "keras.ops.numpy.", "keras.ops.math.", "keras.ops."):
+    for prefix in ("keras.ops.nn.", "keras.ops.numpy.", "keras.ops.math.", "keras.ops.", "keras.activations."):
         if qualname.startswith(prefix):
             return OPS.get(qualname[len(prefix):])
     if qualname.startswith("tensorflow."):
