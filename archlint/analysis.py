@@ -227,7 +227,10 @@ def _tabulate(symbol: str, model, graph) -> ModelReport:
     if isinstance(model, UserLayer):  # a subclassed model lists the layers it holds
         rows = [_row(layer, graph.nodes_of(layer)) for layer in model.held_layers()]
         line = model.origin.line if model.origin else None
-        return _report(symbol, model.name, "subclassed", line, [], rows, model.held_layers(), model)
+        report = _report(symbol, model.name, "subclassed", line, [], rows, model.held_layers(), model)
+        # Keras creates a subclassed model's weights when it is first called or built.
+        report.complete = report.complete and model.built
+        return report
     rows = [_row(layer, nodes) for layer, nodes in model.rows()]
     if isinstance(model, FunctionalModel):
         inputs = [(t.node.layer.name, t.shape) for t in model.inputs if t.node is not None]
@@ -276,6 +279,12 @@ def _diagnostics(events: list[Event], models: list[ModelReport]) -> list[Diagnos
                                  layer=event.layer.name if event.layer is not None else None,
                                  chain=where.chain if where else ()))
     for report in models:
+        if report.kind == "subclassed" and not report.model.built and report.model.origin is not None:
+            where = report.model.origin
+            found.append(_diagnostic("AL301", f"subclassed model `{report.symbol}` is never called on an input nor "
+                                              "built with a shape: Keras has not created its weights, so its "
+                                              "parameters are unknown", where.line, where.column, where.end_line,
+                                     where.end_column, symbol=report.symbol))
         if report.kind == "sequential" and not report.inputs and report.layers:
             model = report.model
             where = model.origin

@@ -553,3 +553,25 @@ def test_tensorflow_shape_reads_and_activation_functions_on_tensors():
     """)
     row = models(report)["model"].layers[-1]
     assert (row.output_shape, row.params) == ((None, 10, 4, 16), 4 * 16 + 16)
+
+
+def test_a_subclassed_model_never_called_is_not_reported_complete():
+    report = analyse("""
+        import keras
+        from keras import layers
+
+        class Lazy(keras.Model):
+            def build(self, input_shape):
+                self.head = layers.Dense(3)
+
+            def call(self, x):
+                return self.head(x)
+
+        lazy = Lazy()
+        used = Lazy()
+        used(keras.Input((4,)))
+    """)
+    found = models(report)
+    # Keras's count_params() refuses a model that is not built: its weights do not exist yet.
+    assert not found["lazy"].complete and found["used"].complete and found["used"].total_params == 4 * 3 + 3
+    assert [(d.code, d.line) for d in report.diagnostics] == [("AL301", 12)]
