@@ -6,6 +6,7 @@ function would return for them (weights are never loaded: files and downloads ar
 
 from __future__ import annotations
 
+from archlint.evaluate import tensor_ops
 from archlint.graph import Tensor
 from archlint.values import Unknown
 
@@ -60,13 +61,24 @@ def correct_pad(api, args, kwargs, node):
 
 
 def preprocess_input(api, args, kwargs, node):
-    """keras.applications.imagenet_utils.preprocess_input in mode "tf": `x /= 127.5; x -= 1.0`, two tensor ops."""
+    """keras.applications.imagenet_utils.preprocess_input on a channels_last tensor, op for op as Keras does it:
+    "tf" scales to [-1, 1]; "caffe" reorders RGB to BGR and adds the negated ImageNet means; "torch" scales to
+    [0, 1], adds the negated means and divides by the standard deviations."""
     a = _bind(["x", "data_format", "mode"], {"mode": "caffe"}, args, kwargs)
-    if a["mode"] != "tf":
-        # "caffe" and "torch" subtract per-channel ImageNet means held in constant tensors.
-        return api.ev.unknown(f"preprocess_input(mode={a['mode']!r}) is not modelled", node)
-    scaled = api.tensor_binary("Divide", a["x"], 127.5, node)
-    return api.tensor_binary("Subtract", scaled, 1.0, node)
+    x, mode = a["x"], a["mode"]
+    if a["data_format"] not in (None, "channels_last") or mode not in ("tf", "caffe", "torch") \
+            or not isinstance(x, Tensor) or x.shape is None:
+        return api.ev.unknown(f"preprocess_input(mode={mode!r}) of this input is not modelled", node)
+    if mode == "tf":
+        return api.tensor_binary("Subtract", api.tensor_binary("Divide", x, 127.5, node), 1.0, node)
+    if mode == "torch":
+        x = api.tensor_binary("Divide", x, 255.0, node)
+    else:
+        bgr = [api.tensor_subscript(x, (Ellipsis, channel), node) for channel in (2, 1, 0)]
+        x = api.apply_tensor_function(tensor_ops.OPS["stack"], [bgr], {"axis": -1}, node)
+    # The statistics are constants of the graph, shaped to broadcast over the channel axis.
+    x = api.tensor_binary("Add", x, Tensor((1,) * (len(x.shape) - 1) + (3,), eager=True), node)
+    return api.tensor_binary("Divide", x, Tensor((3,), eager=True), node) if mode == "torch" else x
 
 
 def get_source_inputs(api, args, kwargs, node):
