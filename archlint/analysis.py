@@ -220,7 +220,7 @@ def _tabulate(symbol: str, model, graph) -> ModelReport:
         layers = unique_layers(row.layer for row in rows)
         line = rows[0].line if rows else None
         return _report(symbol, symbol, "eager", line, [], rows, layers, None)
-    if isinstance(model, UserLayer) and model.functional is not None:  # a functional model of a Model subclass
+    if isinstance(model, UserLayer) and isinstance(model.functional, Model):  # a functional model of a Model subclass
         report = _tabulate(symbol, model.functional, graph)
         report.name = model.name
         return report
@@ -279,7 +279,9 @@ def _diagnostics(events: list[Event], models: list[ModelReport]) -> list[Diagnos
                                  layer=event.layer.name if event.layer is not None else None,
                                  chain=where.chain if where else ()))
     for report in models:
-        if report.kind == "subclassed" and not report.model.built and report.model.origin is not None:
+        # (A Model subclass given inputs and outputs not known statically has its own AL301 already.)
+        if report.kind == "subclassed" and not report.model.built and report.model.origin is not None \
+                and report.model.functional is None:
             where = report.model.origin
             found.append(_diagnostic("AL301", f"subclassed model `{report.symbol}` is never called on an input nor "
                                               "built with a shape: Keras has not created its weights, so its "

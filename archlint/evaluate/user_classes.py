@@ -73,7 +73,8 @@ class UserLayer(Layer):
         self.attrs: dict = {}
         self.classes = classes  # the UserClasses machinery, to run methods
         self.compile_args: dict = {}
-        # A Model subclass initialized with inputs and outputs is a functional model of that class.
+        # A Model subclass initialized with inputs and outputs is a functional model of that class
+        # (Unknown when they are not known statically).
         self.functional = None
 
     @property
@@ -103,7 +104,7 @@ class UserLayer(Layer):
         return list(found.values())
 
     def all_weights(self):
-        if self.functional is not None:
+        if isinstance(self.functional, Layer):
             return self.functional.all_weights()
         found = [(self, w) for w in self.weights]
         for layer in self.held_layers():
@@ -113,9 +114,11 @@ class UserLayer(Layer):
     def build(self, *shapes, **kwargs):
         if self.functional is None:
             self.classes.run_build(self, shapes)
+        elif isinstance(self.functional, Unknown):
+            raise Unresolved(f"{self.cls.name}'s graph is not known statically ({self.functional.reason})")
 
     def compute_output_shape(self, *shapes, **kwargs):
-        if self.functional is not None:
+        if isinstance(self.functional, Layer):
             return self.functional.compute_output_shape(*shapes, **kwargs)
         return self.classes.output_shape(self, shapes, kwargs)
 
@@ -201,10 +204,9 @@ class UserClasses:
             layer.trainable = kwargs["trainable"]
         if layer.is_model and (len(args) >= 2 or "inputs" in kwargs and "outputs" in kwargs):
             functional = self.api.make_functional(list(args), {**kwargs, "name": layer.name}, node)
-            if isinstance(functional, Unknown):
-                raise Unresolved(f"{layer.cls.name}: {functional.reason}")
+            # A graph that is not known (its AL301 is reported) leaves the model incomplete, not empty.
             layer.functional = functional
-            layer.built = True
+            layer.built = not isinstance(functional, Unknown)
 
     def call_method(self, owner, cls: UserClass, function, args, kwargs, node):
         self.ev.method_classes.append((cls, owner))
