@@ -575,3 +575,32 @@ def test_a_subclassed_model_never_called_is_not_reported_complete():
     # Keras's count_params() refuses a model that is not built: its weights do not exist yet.
     assert not found["lazy"].complete and found["used"].complete and found["used"].total_params == 4 * 3 + 3
     assert [(d.code, d.line) for d in report.diagnostics] == [("AL301", 12)]
+
+
+def test_l2_normalized_embeddings_and_a_model_subclass_with_an_unknown_graph():
+    from archlint.evaluate.tensor_ops import OPS
+    import numpy as np
+
+    # A (3, 4) vector has norm 5; a zero vector stays zero.
+    x = np.array([[3.0, 4.0], [0.0, 0.0]], dtype=np.float32)
+    np.testing.assert_allclose(OPS["tf.nn.l2_normalize"].forward(x, axis=-1), [[0.6, 0.8], [0.0, 0.0]])
+    np.testing.assert_allclose(OPS["normalize"].forward(x), [[0.6, 0.8], [0.0, 0.0]])
+    report = analyse("""
+        import tensorflow as tf
+        from tensorflow import keras
+        from tensorflow.keras import layers
+
+        class Embedder(keras.Model):
+            def __init__(self, inputs, outputs):
+                super().__init__(inputs, outputs)
+                self.temperature = 0.2
+
+        inputs = layers.Input(shape=(8,))
+        embeddings = tf.nn.l2_normalize(layers.Dense(4)(inputs), axis=-1)
+        model = Embedder(inputs, embeddings)
+        unknown = Embedder(inputs, tf.some_future_op(embeddings))
+    """)
+    found = models(report)
+    assert found["model"].complete and found["model"].total_params == 8 * 4 + 4
+    # Keras builds it; archlint cannot know its outputs: incomplete, not an internal error.
+    assert not found["unknown"].complete and ("AL301", 14) in codes(report)

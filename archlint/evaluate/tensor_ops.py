@@ -178,6 +178,19 @@ def _depth_to_space(x, block_size=None, data_format="NHWC"):
     return blocks.transpose(0, 1, 3, 2, 4, 5).reshape(batch, height * block_size, width * block_size, -1)
 
 
+def _l2_only(shape, order):
+    if order != 2:
+        raise Unresolved(f"normalize(order={order!r}) is not modelled")
+    return shape
+
+
+def _l2_normalize(x, axis=-1, order=2, epsilon=None):
+    """keras.ops.normalize's L2 case: x times the reciprocal norm, that reciprocal capped at 1 / epsilon."""
+    with np.errstate(divide="ignore"):
+        inverse_norm = 1 / np.sqrt(np.sum(np.square(x), axis=axis, keepdims=True))
+    return x * np.minimum(inverse_norm, 1 / (epsilon or 1e-7))
+
+
 
 
 def _index_shape(shape, key=None):
@@ -353,6 +366,10 @@ OPS["arange"] = Op("arange", lambda shapes, start=0, stop=None, step=1: (_range_
 OPS["linspace"] = Op("linspace", lambda shapes, start=0.0, stop=1.0, num=50: (num,),
                      lambda xs, start=0.0, stop=1.0, num=50: np.linspace(start, stop, num), tensor_args=0,
                      options=("start", "stop", "num"))
+OPS["normalize"] = Op("normalize", lambda shape, axis=-1, order=2, epsilon=None: _l2_only(shape, order),
+                      _l2_normalize, options=("axis", "order", "epsilon"))
+OPS["tf.nn.l2_normalize"] = Op("l2_normalize", _same, lambda x, axis=None, epsilon=1e-12: x / np.sqrt(
+    np.maximum(np.sum(np.square(x), axis=axis, keepdims=True), epsilon)), options=("axis", "epsilon"))
 OPS["tf.nn.depth_to_space"] = Op("depth_to_space", _depth_to_space_shape, _depth_to_space,
                                  options=("block_size", "data_format"))
 OPS["get_item"] = Op("get_item", _index_shape, lambda x, key=None: x[key], options=("key",))
@@ -388,6 +405,7 @@ _TF_NAMES = {
     "math.log": "log", "math.log1p": "log1p", "math.expm1": "expm1", "math.reciprocal": "reciprocal",
     "image.extract_patches": "tf.image.extract_patches", "image.resize": "tf.image.resize",
     "nn.depth_to_space": "tf.nn.depth_to_space",
+    "nn.l2_normalize": "tf.nn.l2_normalize", "math.l2_normalize": "tf.nn.l2_normalize",
 }
 _TF_ARGUMENTS = {"shape": "newshape", "perm": "axes", "keepdims": "keepdims", "values": None}
 
