@@ -104,14 +104,16 @@ ELEMENTWISE = (Activation, ReLU, LeakyReLU, ELU, PReLU, BatchNormalization, *DRO
 def applications(report: FileReport) -> Iterator[tuple[str, Node]]:
     """Every layer application of the file's models, with the symbol of the first model listing it.
 
-    A model used as a layer is one row of its parent: its own layers are visited through it.
+    A model used as a layer is one row of its parent: its own layers are visited through it. Layers
+    that Keras's own code made (inside a keras.applications model) are left out: the checked code
+    cannot change them.
     """
     seen: set[int] = set()
 
     def walk(symbol, rows):
         for layer, nodes in rows:
             for node in nodes:
-                if id(node) not in seen:
+                if id(node) not in seen and not layer.library_made:
                     seen.add(id(node))
                     yield symbol, node
             if isinstance(layer, Model):

@@ -179,3 +179,18 @@ outputs = keras.Sequential([layers.Conv2D(8, 3), layers.Dense(4)])(inputs)  # AL
 model = keras.Model(inputs, outputs)
 """
     assert found_codes(source) == marked(source)
+
+
+def test_graph_rules_leave_keras_application_internals_alone():
+    """ResNet50's own convolutions add a bias before BatchNormalization (AL205) and its shortcut
+    projections stride past a 1x1 kernel (AL206): the checked code cannot change Keras's source."""
+    source = """
+import keras
+from keras import layers
+
+backbone = keras.applications.ResNet50(include_top=False, weights=None, input_shape=(64, 64, 3))
+x = layers.Conv2D(8, 3, padding="same")(backbone.output)  # AL205
+x = layers.BatchNormalization()(x)
+model = keras.Model(backbone.input, x)
+"""
+    assert findings(source) == marked(source)

@@ -52,6 +52,12 @@ def installed_keras() -> str | None:
     return locations[0] if locations else None
 
 
+def is_installed_keras(path: str) -> bool:
+    """Whether `path` is a file of the installed Keras (whose model definitions archlint reads)."""
+    root = installed_keras()
+    return root is not None and os.path.realpath(path).startswith(os.path.realpath(root) + os.sep)
+
+
 def public_index(dotted: str) -> dict[str, tuple[str, str]] | None:
     """For a public Keras applications module (`keras.applications`, `tf.keras.applications.resnet50`),
     where each of its names comes from: {name: (source module, source name)}. None otherwise."""

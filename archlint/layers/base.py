@@ -70,6 +70,8 @@ class Layer:
     aliases: ClassVar[tuple[str, ...]] = ()
     # No weights whatever the input: 0 parameters, even where the input's shape is unknown.
     weightless: ClassVar[bool] = False
+    # Made by Keras's own code (a keras.applications model), which the checked code cannot change.
+    library_made: bool = False
 
     def __init__(self, *, name=None, trainable=True, dtype=None, autocast=True,
                  activity_regularizer=None, input_shape=None, input_dim=None, **kwargs):
