@@ -750,8 +750,9 @@ class Evaluator:
 
     def get_attribute(self, obj, name: str, node):
         if isinstance(obj, Ref):
-            self.check_keras_name(obj.attr(name).qualname, node)
-            return _library_value(obj.attr(name))
+            ref = obj.attr(name)
+            self.check_keras_name(ref.qualname, node)
+            return _library_value(ref)
         if _is_unknown(obj):
             return obj
         if isinstance(obj, PublicModule):
