@@ -604,3 +604,16 @@ def test_l2_normalized_embeddings_and_a_model_subclass_with_an_unknown_graph():
     assert found["model"].complete and found["model"].total_params == 8 * 4 + 4
     # Keras builds it; archlint cannot know its outputs: incomplete, not an internal error.
     assert not found["unknown"].complete and ("AL301", 14) in codes(report)
+
+
+def test_al107_wherever_the_missing_name_is_reached():
+    """`correct_pad` is Keras-internal: Keras 3 exports imagenet_utils without it (keras_truth: ImportError)."""
+    report = analyse("""
+        import keras
+        from keras.applications import imagenet_utils
+        from keras.applications.imagenet_utils import correct_pad
+        x = keras.Input((32, 32, 3))
+        p = imagenet_utils.correct_pad(x, 3)
+        q = keras.applications.imagenet_utils.correct_pad(x, 3)
+    """)
+    assert [(d.code, d.line) for d in report.diagnostics if d.code == "AL107"] == [("AL107", 4), ("AL107", 6), ("AL107", 7)]

@@ -757,6 +757,7 @@ class Evaluator:
             return obj
         if isinstance(obj, PublicModule):
             if name not in obj.index:
+                self.check_keras_name(f"{obj.name}.{name}", node)
                 return Ref(f"{obj.name}.{name}")
             source, original = obj.index[name]
             if source == obj.name:
