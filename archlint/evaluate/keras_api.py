@@ -233,7 +233,8 @@ class KerasApi:
             layer = OpaqueLayer(cls.__name__, f"{cls.__name__} has invalid arguments")
         if layer.unknown_params_reason:
             self.ev.report("AL301", f"{cls.__name__}: {layer.unknown_params_reason}; its parameters are unknown", node)
-        layer.library_made = project_modules.is_installed_keras(self.ev.current_path)
+        # Checking a file of Keras itself, its layers are the checked code's own.
+        layer.library_made = self.ev.current_path != self.ev.path and project_modules.is_installed_keras(self.ev.current_path)
         return self.name_layer(layer, node)
 
     def apply_layer(self, layer: Layer, args, kwargs, node):
