@@ -181,6 +181,18 @@ model = keras.Model(inputs, outputs)
     assert found_codes(source) == marked(source)
 
 
+def test_a_keras_source_file_checked_directly_is_the_checked_code():
+    """Left alone inside a model built from it, Keras's resnet.py checked as itself gets its own findings."""
+    from archlint.evaluate.project_modules import installed_keras
+    from archlint.lint import lint_file
+
+    root = installed_keras()
+    if root is None:
+        pytest.skip("needs the installed Keras's source")
+    report = lint_file(os.path.join(root, "src", "applications", "resnet.py"), Settings())
+    assert {"AL205", "AL206"} <= {d.code for d in report.diagnostics}
+
+
 def test_graph_rules_leave_keras_application_internals_alone():
     """ResNet50's own convolutions add a bias before BatchNormalization (AL205) and its shortcut
     projections stride past a 1x1 kernel (AL206): the checked code cannot change Keras's source."""
