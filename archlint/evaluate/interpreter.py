@@ -159,7 +159,8 @@ class Evaluator:
         self.deadline = time.monotonic() + MAX_SECONDS
         self.chain: list[str] = []
         self.entries: list[Position | None] = []  # where the checked file calls into other files' code
-        self.keras3_checked: set[int] = set()  # the nodes AL107 was reported at, once each
+        self.keras3_checked: set[int] = set()
+        self.changes_read: dict[int, _ChangedNames] = {}  # by syntax node: the tree outlives the evaluation  # the nodes AL107 was reported at, once each
         self.line_name = default_line_name  # a notebook names its lines by cell
         self.functions: list[str] = []  # names of the user functions being evaluated, innermost last
         self.method_classes: list = []  # (class, instance) of the methods being evaluated, for super()
@@ -404,13 +405,13 @@ class Evaluator:
         return value
 
     def exec_If(self, node: cst.If, frame: Frame) -> None:
-        changes = _ChangedNames()
-        node.visit(changes)
-        test = self.truth(self.eval(node.test, frame), node.test,
-                          consequence="it may end the loop, which is not analysed past it" if changes.leaves_loop else
-                          "this branch is not analysed")
+        value = self.eval(node.test, frame)
+        test = self.truth(value, node.test, report=False)
         if test is None:
-            self.forget_changes(node, frame, f"the branch at {self.label_of(node)} that is not analysed", changes)
+            changes = self.changes_in(node)
+            self.truth(value, node.test, consequence="it may end the loop, which is not analysed past it"
+                       if changes.leaves_loop else "this branch is not analysed")
+            self.forget_changes(node, frame, f"the branch at {self.label_of(node)} that is not analysed")
             return
         if test:
             self.exec_block(node.body, frame)
@@ -525,14 +526,20 @@ class Evaluator:
             return self.call(decorator, [function], {}, node)
         return function
 
-    def forget_changes(self, node, frame: Frame, where: str, changes: "_ChangedNames | None" = None) -> None:
+    def changes_in(self, node) -> "_ChangedNames":
+        """What a block may change, read once per block: a loop may skip the same block many times."""
+        if id(node) not in self.changes_read:
+            changes = _ChangedNames()
+            node.visit(changes)
+            self.changes_read[id(node)] = changes
+        return self.changes_read[id(node)]
+
+    def forget_changes(self, node, frame: Frame, where: str) -> None:
         """A block that is skipped may change names and containers: they become unknown, never stale.
 
         A `return` in it makes the function's result unknown too; a `break` or `continue`, the loop's.
         """
-        if changes is None:
-            changes = _ChangedNames()
-            node.visit(changes)
+        changes = self.changes_in(node)
         for name in sorted(changes.names):
             reason = f"`{name}` may be changed in {where}"
             scope = self.scope_of(name, frame)

@@ -8,9 +8,8 @@ shape and records one node in the layer graph.
 from __future__ import annotations
 
 import collections
+import functools
 import inspect
-
-import numpy as np
 
 from archlint import dims
 from archlint.errors import LayerError, Unresolved
@@ -26,7 +25,7 @@ from archlint.layers import REGISTRY
 from archlint.evaluate.user_classes import (
     BoundMethod, Super, TracedLambda, UserClass, UserClasses, UserLayer, UserObject,
 )
-from archlint.layers.base import Layer, Weight, known, snake_case
+from archlint.layers.base import Layer, Weight, known, np, snake_case  # np: numpy, imported when first used
 from archlint.models import FunctionalModel, Model, SequentialModel
 from archlint.values import LossObject, Ref, Unknown
 
@@ -268,8 +267,8 @@ class KerasApi:
         if isinstance(layer, SequentialModel) and layer.output_tensor is None and shape_args:
             self.build_sequential(layer, shape_args[0], position)
         try:
-            for method in ([] if layer.built else [layer.build]) + [layer.compute_output_shape]:
-                inspect.signature(method).bind(*shape_args, **shape_kwargs)
+            for method in ([] if layer.built else ["build"]) + ["compute_output_shape"]:
+                _signature(type(layer), method).bind(layer, *shape_args, **shape_kwargs)
         except TypeError as exc:  # Keras raises TypeError too: `MultiHeadAttention(...)(query)` without a value
             self.ev.report("AL106", f"{layer.name} ({layer.type_name}) is called with arguments it does not take: "
                                     f"{exc}", position, layer)
@@ -674,11 +673,19 @@ class KerasApi:
         return None
 
 
+@functools.lru_cache(maxsize=1024)
+def _signature(cls: type, method: str) -> inspect.Signature:
+    """A layer method's signature, self included: read once per class, not once per layer call."""
+    return inspect.signature(getattr(cls, method))
+
+
 def _shape_parameter_names(layer: Layer, shape_kwargs: dict) -> dict:
     """Keras builds a layer called as `mha(query=q, value=v)` with `query_shape` and `value_shape`."""
+    if not shape_kwargs:
+        return shape_kwargs
     accepted = set()
-    for method in (layer.build, layer.compute_output_shape):
-        accepted.update(inspect.signature(method).parameters)
+    for method in ("build", "compute_output_shape"):
+        accepted.update(_signature(type(layer), method).parameters)
     return {f"{name}_shape" if name not in accepted and f"{name}_shape" in accepted else name: value
             for name, value in shape_kwargs.items()}
 
