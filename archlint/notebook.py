@@ -9,6 +9,7 @@ except under the magics that run Python (`%%time`, `%%capture`, ...).
 
 from __future__ import annotations
 
+import ast
 import bisect
 import json
 import re
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 
 # Cell magics whose body is Python, run as is.
 PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug"}
-LINE_MAGIC = re.compile(r"^(\s*(?:[\w.]+\s*=\s*)?)[%!]")  # `x = !ls` keeps `x = `: x is bound, its value unknown
+LINE_MAGIC = re.compile(r"^(\s*(?:[\w.]+\s*=\s*)?)[%!](?!=)")  # `x = !ls` keeps `x = `: x is bound, its value unknown
 HELP = re.compile(r"^(\s*)[\w.]+\?\??\s*$")
 
 
@@ -82,8 +83,18 @@ def _python_text(text: str) -> str | None:
         if not magic or magic[0] not in PYTHON_CELL_MAGICS:
             return None
         lines[0] = ""
+    if _is_python("\n".join(lines)):
+        return "\n".join(lines)  # a continued `% x` or `!= y` line is Python's, not a magic
     for index, line in enumerate(lines):
         inert = LINE_MAGIC.match(line) or HELP.match(line)
         if inert:
             lines[index] = inert.group(1) + "..."
     return "\n".join(lines)
+
+
+def _is_python(text: str) -> bool:
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True

@@ -117,3 +117,15 @@ def test_text_report_names_the_cell(tmp_path):
     ])))
     result = CliRunner().invoke(main, ["check", "-q", str(path)])
     assert f"{path}:cell 2:2:5: AL101 " in result.stdout
+
+
+def test_a_continued_line_starting_with_an_operator_is_python_not_a_magic(tmp_path):
+    path = tmp_path / "ops.ipynb"
+    path.write_text(json.dumps(notebook([
+        ["import keras\n", "units = (64\n", "         % 10)\n", "wide = (units\n", "        != 5)\n"],
+        ["!nvidia-smi\n", "gap = (8\n", "       != 3)\n",
+         "model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(units if wide and gap else 1)])\n"],
+    ])))
+    report = lint_file(str(path), Settings())
+    assert report.diagnostics == []
+    assert report.models[0].total_params == 5 * 4 + 4  # 64 % 10 units
