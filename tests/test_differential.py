@@ -15,6 +15,7 @@ import pytest
 
 from archlint.analysis import analyze_file
 from tests.fixture_compare import mismatches
+from tests.keras_oracle import keras_or_skip
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 TRUTH = pathlib.Path(os.environ.get("ARCHLINT_KERAS_TRUTH", REPO.parent / "shared" / "tools" / "keras_truth.py"))
@@ -23,7 +24,7 @@ FILES = sorted((REPO / "fixtures" / "models").glob("*.py")) + sorted((REPO / "fi
 
 @pytest.fixture(scope="module")
 def keras_results():
-    pytest.importorskip("keras")
+    keras_or_skip()  # with the JAX backend, as the oracle runs: alone, this module would skip on TensorFlow's absence
     if not TRUTH.exists():
         pytest.skip(f"{TRUTH} not found")
     proc = subprocess.run([sys.executable, str(TRUTH), "--factories", *map(str, FILES)],

@@ -617,3 +617,24 @@ def test_al107_wherever_the_missing_name_is_reached():
         q = keras.applications.imagenet_utils.correct_pad(x, 3)
     """)
     assert [(d.code, d.line) for d in report.diagnostics if d.code == "AL107"] == [("AL107", 4), ("AL107", 6), ("AL107", 7)]
+
+
+def test_a_subclass_of_a_keras_layer_that_overrides_its_call_is_one_unknown_layer():
+    """Keras would run the overriding call(); archlint does not guess what it does to shapes."""
+    report = analyse("""
+        import keras
+        from keras import layers
+
+        class ScaledDense(layers.Dense):
+            def call(self, inputs):
+                return super().call(inputs) * 2.0
+
+        inputs = keras.Input(shape=(10, 16))
+        model = keras.Model(inputs, layers.Dense(3)(ScaledDense(32)(inputs)))
+    """)
+    model = models(report)["model"]
+    assert [(row.name, row.type, row.params) for row in model.layers] == \
+        [("input_layer", "InputLayer", 0), ("scaled_dense", "ScaledDense", None), ("dense", "Dense", None)]
+    assert not model.complete
+    (finding,) = report.diagnostics
+    assert finding.code == "AL301" and "ScaledDense subclasses keras.layers.Dense and overrides its call" in finding.message

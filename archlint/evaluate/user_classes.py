@@ -8,20 +8,26 @@ symbolic tracing does.
 
 from __future__ import annotations
 
+import functools
+
 from archlint.errors import Unresolved
 from archlint.graph import Tensor
 from archlint.layers.base import Layer, snake_case
 from archlint.values import Unknown
 
 KERAS_BASES = ("Layer", "Model")
+# What a subclass of a concrete Keras layer may change that archlint would then have to follow.
+LAYER_METHODS = ("__init__", "build", "call", "compute_output_shape")
 
 
 class UserClass:
-    def __init__(self, name: str, bases: list, namespace: dict, keras_base: str | None):
+    def __init__(self, name: str, bases: list, namespace: dict, keras_base: str | None,
+                 layer_base: str | None = None):
         self.name = name
         self.bases = bases
         self.namespace = namespace
         self.keras_base = keras_base
+        self.layer_base = layer_base  # a concrete Keras layer it subclasses (`Dense`), if any
 
     def mro(self) -> list["UserClass"]:
         order = [self]
@@ -165,17 +171,36 @@ class UserClasses:
         self.ev = api.ev
 
     def make(self, name: str, bases: list, namespace: dict) -> UserClass:
-        from archlint.keras_names import is_keras
+        from archlint.keras_names import is_keras, is_keras_layer_name
         from archlint.values import Ref
-        keras_base = None
+        keras_base = layer_base = None
         for base in bases:
             if isinstance(base, Ref) and is_keras(base.qualname) and base.leaf in KERAS_BASES:
                 keras_base = base.leaf
-            elif isinstance(base, UserClass) and base.keras_base:
-                keras_base = base.keras_base
-        return UserClass(name, bases, namespace, keras_base)
+            elif isinstance(base, Ref) and is_keras_layer_name(base.qualname):
+                layer_base = base.leaf
+            elif isinstance(base, UserClass) and (base.keras_base or base.layer_base):
+                keras_base, layer_base = base.keras_base, base.layer_base
+        return UserClass(name, bases, namespace, keras_base, layer_base)
+
+    def layer_subclass(self, cls: UserClass, args, kwargs, node) -> Layer:
+        """An instance of a subclass of a concrete Keras layer: that layer itself under the subclass's name
+        when the subclass changes none of its methods, else one layer of unknown shape and parameters."""
+        from archlint.evaluate.keras_api import OpaqueLayer
+        from archlint.keras_names import layer_class
+
+        changed = [name for name in LAYER_METHODS if cls.find(name)[1] is not None]
+        modelled = layer_class(f"keras.layers.{cls.layer_base}")
+        if changed or modelled is None:
+            why = f"overrides its {', '.join(changed)}" if changed else "archlint does not model that layer"
+            layer = OpaqueLayer(cls.name, f"{cls.name} subclasses keras.layers.{cls.layer_base} and {why}")
+            self.ev.report("AL301", f"{layer.reason}: its output shape and parameters are unknown", node)
+            return self.api.name_layer(layer, node)
+        return self.api.construct_layer(_renamed(modelled, cls.name), args, kwargs, node)
 
     def instantiate(self, cls: UserClass, args, kwargs, node):
+        if cls.layer_base and not cls.keras_base:
+            return self.layer_subclass(cls, args, kwargs, node)
         owner_cls, init = cls.find("__init__")
         if cls.keras_base == "Model" and init is None and _functional_arguments(args, kwargs):
             # Keras's Model.__new__ makes `MyModel(inputs, outputs)` a functional model of that graph.
@@ -362,3 +387,8 @@ def _as_shape(result, layer):
         return result
     raise Unresolved(f"{layer.cls.name}.compute_output_shape() gives {result!r}")
 
+
+@functools.lru_cache(maxsize=256)
+def _renamed(layer_class: type, name: str) -> type:
+    """The modelled Keras layer class under a subclass's name, which Keras shows as the layer's type."""
+    return type(name, (layer_class,), {})
