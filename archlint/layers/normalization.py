@@ -164,6 +164,8 @@ class GroupNormalization(Layer):
         (channels,) = known_dims(self, input_shape, [axis])
         if self.groups == -1:
             self.groups = channels
+        if self.groups == 0:  # -1 on an axis of size 0: Keras divides by it (ZeroDivisionError)
+            raise InvalidArgument("GroupNormalization with groups=-1 needs at least one channel, the input has none")
         if channels < self.groups:
             raise InvalidArgument(f"GroupNormalization has more groups ({self.groups}) than channels ({channels})")
         if channels % self.groups:
