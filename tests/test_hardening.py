@@ -492,6 +492,9 @@ def test_a_report_writer_failure_loses_only_that_file(tmp_path, monkeypatch, out
     ("i = keras.Input(shape=(16, 16, 4))\nmodel = keras.Model(i, keras.layers.PReLU(shared_axes=[1, -3])(i))", "AL106"),
     # Keras binds the call's arguments and raises TypeError for a missing one (MultiHeadAttention's value).
     ("q = keras.Input(shape=(10, 16))\nmodel = keras.Model(q, keras.layers.MultiHeadAttention(2, 8)(q))", "AL106"),
+    # "caffe" preprocessing reorders 3 channels; with none, Keras's indexing fails.
+    ("from keras.applications import resnet\ni = keras.Input(shape=(8, 8, 0))\n"
+     "model = keras.Model(i, keras.layers.Conv2D(2, 3)(resnet.preprocess_input(i)))", "AL106"),
     # groups=-1 on an axis of size 0: Keras divides by the channel count and raises ZeroDivisionError.
     ("i = keras.Input(shape=(0,))\nmodel = keras.Model(i, keras.layers.GroupNormalization(groups=-1)(i))", "AL106"),
     # A layer taking one tensor, called on a list: Keras says it "expects 1 input(s), but it received 2".

@@ -76,6 +76,8 @@ def preprocess_input(api, args, kwargs, node):
     else:
         bgr = [api.tensor_subscript(x, (Ellipsis, channel), node) for channel in (2, 1, 0)]
         x = api.apply_tensor_function(tensor_ops.OPS["stack"], [bgr], {"axis": -1}, node)
+    if not isinstance(x, Tensor) or x.shape is None:
+        return x  # the channel reordering failed (fewer than 3 channels), as reported: the result is unknown
     # The statistics are constants of the graph, shaped to broadcast over the channel axis.
     x = api.tensor_binary("Add", x, Tensor((1,) * (len(x.shape) - 1) + (3,), eager=True), node)
     return api.tensor_binary("Divide", x, Tensor((3,), eager=True), node) if mode == "torch" else x
