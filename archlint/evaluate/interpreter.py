@@ -159,8 +159,8 @@ class Evaluator:
         self.deadline = time.monotonic() + MAX_SECONDS
         self.chain: list[str] = []
         self.entries: list[Position | None] = []  # where the checked file calls into other files' code
-        self.keras3_checked: set[int] = set()
-        self.changes_read: dict[int, _ChangedNames] = {}  # by syntax node: the tree outlives the evaluation  # the nodes AL107 was reported at, once each
+        self.keras3_checked: set[int] = set()  # the nodes AL107 was reported at, once each
+        self.changes_read: dict[int, _ChangedNames] = {}  # by syntax node: the tree outlives the evaluation
         self.line_name = default_line_name  # a notebook names its lines by cell
         self.functions: list[str] = []  # names of the user functions being evaluated, innermost last
         self.method_classes: list = []  # (class, instance) of the methods being evaluated, for super()
@@ -248,8 +248,9 @@ class Evaluator:
         """A finding, once per place and message: a loop or a helper called many times repeats none."""
         position = node if isinstance(node, Position) or node is None else self.position(node)
         event = Event(code, message, position, layer, self.functions[-1] if self.functions else None)
-        if _event_key(event) not in self.reported:
-            self.reported.add(_event_key(event))
+        key = _event_key(event)
+        if key not in self.reported:
+            self.reported.add(key)
             self.events.append(event)
 
     def forget_events(self, since: int) -> None:
