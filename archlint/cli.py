@@ -19,7 +19,8 @@ FORMATS = ("text", *REPORTERS)
 
 
 def _source_files(paths, settings, force_exclude: bool) -> list[str]:
-    """The files named, and the `*.py` and `*.ipynb` files under the directories named, less what `exclude` matches."""
+    """The files named, and the `*.py` and `*.ipynb` files (and what `extend-include` adds) under the directories
+    named, less what `exclude` matches."""
     found = []
     for path in paths:
         if os.path.isdir(path):
@@ -27,7 +28,7 @@ def _source_files(paths, settings, force_exclude: bool) -> list[str]:
                 dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in ("__pycache__", "node_modules")
                                  and not settings.excluded(os.path.join(root, d)))
                 found += [os.path.join(root, f) for f in sorted(files)
-                          if f.endswith((".py", ".ipynb")) and not settings.excluded(os.path.join(root, f))]
+                          if settings.included(os.path.join(root, f)) and not settings.excluded(os.path.join(root, f))]
         elif not (force_exclude and settings.excluded(path)):
             found.append(path)
     return found

@@ -6,6 +6,7 @@
     per-file-ignores = { "tests/*" = ["AL302"] }
     fail-on = "error"                        # error, warning, info or never
     exclude = ["build", "legacy/*.py"]
+    extend-include = ["*.md"]                # also search directories for these (besides *.py and *.ipynb)
     severity = { AL205 = "warning" }         # default severities overridden
     max-layer-param-share = 0.5              # AL202
     max-params = 10_000_000                  # AL202, off unless set
@@ -44,6 +45,7 @@ class Settings:
     per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
     fail_on: str = "warning"
     exclude: tuple[str, ...] = ()
+    extend_include: tuple[str, ...] = ()
     severity: dict[str, str] = field(default_factory=dict)
     max_layer_param_share: float = 0.5
     max_params: int | None = None
@@ -64,6 +66,10 @@ class Settings:
 
     def excluded(self, path: str) -> bool:
         return any(self.matches(path, pattern) for pattern in self.exclude)
+
+    def included(self, path: str) -> bool:
+        """Whether a directory search takes this file: Python files, notebooks, and what `extend-include` adds."""
+        return path.endswith((".py", ".ipynb")) or any(self.matches(path, pattern) for pattern in self.extend_include)
 
     def matches(self, path: str, pattern: str) -> bool:
         relative = os.path.relpath(os.path.abspath(path), os.path.abspath(self.root)).replace(os.sep, "/")
@@ -200,6 +206,7 @@ READERS = {
     "per-file-ignores": _per_file_ignores,
     "fail-on": _choice(FAIL_ON),
     "exclude": lambda value: tuple(str(pattern) for pattern in _list(value)),
+    "extend-include": lambda value: tuple(str(pattern) for pattern in _list(value)),
     "severity": _severities,
     "max-layer-param-share": _share,
     "max-params": _count,

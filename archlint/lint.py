@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from archlint.analysis import Diagnostic, FileReport, analyze_source, default_line_name
 from archlint.config import Settings
+from archlint.markdown import MarkdownError, is_markdown, read_markdown
 from archlint.notebook import Notebook, NotebookError, is_notebook, read_notebook
 from archlint.rules import all_rules, resolve
 from archlint.rules.al901_unused_suppression import unused_suppressions
@@ -24,6 +25,8 @@ def lint_file(path: str, settings: Settings, display_path: str | None = None) ->
         source = handle.read()
     if is_notebook(path):
         return lint_notebook(source, path, settings, display_path)
+    if is_markdown(path):
+        return lint_markdown(source, path, settings, display_path)
     return lint_source(source, path, settings, display_path)
 
 
@@ -32,12 +35,34 @@ def lint_notebook(data: bytes, path: str, settings: Settings, display_path: str 
     try:
         notebook = read_notebook(data)
     except NotebookError as exc:
-        report = FileReport(display_path or path)
-        if settings.selected("AL001", path):
-            report.diagnostics.append(Diagnostic("AL001", settings.severity_of("AL001", "error"),
-                                                 f"cannot read the notebook: {exc}", 1, 1, 1, 1))
-        return report
+        return _unreadable(f"cannot read the notebook: {exc}", path, settings, display_path)
     return _by_cell(lint_source(notebook.source, path, settings, display_path, notebook.line_name), notebook)
+
+
+def lint_markdown(data: bytes, path: str, settings: Settings, display_path: str | None = None) -> FileReport:
+    """A Markdown file's Python blocks as one file, at the Markdown's own lines and columns."""
+    try:
+        markdown = read_markdown(data)
+    except MarkdownError as exc:
+        return _unreadable(f"cannot read the Markdown file: {exc}", path, settings, display_path)
+    report = lint_source(markdown.source, path, settings, display_path)
+    report.diagnostics = [replace(d, column=markdown.column(d.line, d.column),
+                                  end_column=markdown.column(d.end_line, d.end_column)) for d in report.diagnostics]
+    if settings.selected("AL001", path):
+        report.diagnostics += [
+            Diagnostic("AL001", settings.severity_of("AL001", "error"),
+                       f"this Python block is not Python on its own ({block.reason}): it is left out",
+                       block.line, block.column, block.line, block.column + 1)
+            for block in markdown.left_out]
+        report.diagnostics.sort(key=lambda d: (d.line, d.column, d.code))
+    return report
+
+
+def _unreadable(message: str, path: str, settings: Settings, display_path: str | None) -> FileReport:
+    report = FileReport(display_path or path)
+    if settings.selected("AL001", path):
+        report.diagnostics.append(Diagnostic("AL001", settings.severity_of("AL001", "error"), message, 1, 1, 1, 1))
+    return report
 
 
 def _by_cell(report: FileReport, notebook: Notebook) -> FileReport:

@@ -57,7 +57,7 @@ def read_notebook(data: bytes) -> Notebook:
     line = 1
     code_cells = (cell for cell in cells if isinstance(cell, dict) and cell.get("cell_type") == "code")
     for number, cell in enumerate(code_cells, start=1):
-        text = _python_text(_cell_text(cell.get("source", "")))
+        text = python_text(_cell_text(cell.get("source", "")))
         if text is None:
             continue
         if not text.endswith("\n"):
@@ -75,7 +75,7 @@ def _cell_text(source) -> str:
     return source if isinstance(source, str) else ""
 
 
-def _python_text(text: str) -> str | None:
+def python_text(text: str) -> str | None:
     """The cell as Python, IPython syntax made inert; None for a cell in another language."""
     lines = text.split("\n")
     if lines[0].lstrip().startswith("%%"):
