@@ -30,6 +30,8 @@ class LayerRow:
     layer: Layer = field(repr=False)
     nodes: list[Node] = field(repr=False)
     cell: int | None = None  # in a notebook, the code cell `line` counts in
+    via: tuple[str, ...] = ()  # the helper calls and loop iterations that led to the layer's creation
+    call_ids: tuple[int | None, ...] = ()  # per `via` step: Position.call_ids
 
 
 @dataclass
@@ -210,8 +212,10 @@ def _row(layer: Layer, nodes: list[Node]) -> LayerRow:
         for tensor in nodes[0].inputs:
             if tensor.node is not None:
                 inbound.append(tensor.node.layer.name)
-    line = layer.origin.line if getattr(layer, "origin", None) else None
-    return LayerRow(layer.name, layer.type_name, line, shape, params, trainable, inbound, layer, nodes)
+    origin = getattr(layer, "origin", None)
+    line = origin.line if origin else None
+    return LayerRow(layer.name, layer.type_name, line, shape, params, trainable, inbound, layer, nodes,
+                    via=origin.chain if origin else (), call_ids=origin.call_ids if origin else ())
 
 
 def _tabulate(symbol: str, model, graph) -> ModelReport:

@@ -33,6 +33,9 @@ class Position:
     end_line: int
     end_column: int
     chain: tuple[str, ...] = ()  # helper calls and loop iterations that led here
+    # Per chain step: a number distinct for each function call of the analysis (None for a loop iteration),
+    # so that the layers one call built can be told from those a call at the same line built.
+    call_ids: tuple[int | None, ...] = ()
 
 
 @dataclass(eq=False)

@@ -68,6 +68,7 @@ def test_json_report_fields(write):
         "trainable_params": 630, "non_trainable_params": 0, "inbound": [],
         # beyond the spec: the concrete batch of 64 rows of 10 meets the 20 x 30 kernel; 64 * 10 * 30 floats out
         "macs": 64 * 10 * 20 * 30, "activation_bytes": 64 * 10 * 30 * 4,
+        "via": [], "call_ids": [],  # made at the top level: no call led there
     }
     assert (model["total_params"], model["complete"], model["verified"]) == (630, True, None)
 

@@ -158,6 +158,8 @@ class Evaluator:
         self.max_steps = MAX_STEPS
         self.deadline = time.monotonic() + MAX_SECONDS
         self.chain: list[str] = []
+        self.call_ids: list[int | None] = []  # beside each chain step: Position.call_ids
+        self.calls_made = 0
         self.entries: list[Position | None] = []  # where the checked file calls into other files' code
         self.keras3_checked: set[int] = set()  # the nodes AL107 was reported at, once each
         self.changes_read: dict[int, _ChangedNames] = {}  # by syntax node: the tree outlives the evaluation
@@ -219,11 +221,13 @@ class Evaluator:
         application), where the checked file called into it, the rest of the way in the chain."""
         if self.current_path != self.path:
             entry = self.entries[-1] if self.entries else None
-            return entry and Position(entry.line, entry.column, entry.end_line, entry.end_column, tuple(self.chain))
+            return entry and Position(entry.line, entry.column, entry.end_line, entry.end_column, tuple(self.chain),
+                                      tuple(self.call_ids))
         where = None if node is None else self.code_range(node)
         if where is None:
             return None
-        return Position(where.start.line, where.start.column + 1, where.end.line, where.end.column + 1, tuple(self.chain))
+        return Position(where.start.line, where.start.column + 1, where.end.line, where.end.column + 1, tuple(self.chain),
+                        tuple(self.call_ids))
 
     def line_label(self, line: int) -> str:
         """A line of the code being evaluated, named for messages: in another file, with that file's name."""
@@ -433,6 +437,7 @@ class Evaluator:
             self.tick(node)
             self.assign(node.target, item, frame)
             self.chain.append(f"iteration {index} of the loop at {self.line_label(loop_line)}")
+            self.call_ids.append(None)
             try:
                 self.exec_block(node.body, frame)
             except _Break:
@@ -445,6 +450,7 @@ class Evaluator:
                 return
             finally:
                 self.chain.pop()
+                self.call_ids.pop()
         if not broke and node.orelse is not None:
             self.exec_block(node.orelse.body, frame)
 
@@ -1004,6 +1010,8 @@ class Evaluator:
             frame.names[params.star_kwarg.name.value] = kwargs
         call_line = self.line_of(node) if node is not None else None
         self.chain.append(f"{function.name}() called at {self.line_label(call_line)}" if call_line else f"{function.name}()")
+        self.calls_made += 1
+        self.call_ids.append(self.calls_made)
         self.functions.append(function.name)
         entered = self.entering(function.path, node)
         outer_path, self.current_path = self.current_path, function.path
@@ -1018,6 +1026,7 @@ class Evaluator:
             if entered:
                 self.entries.pop()
             self.chain.pop()
+            self.call_ids.pop()
             self.functions.pop()
         return None
 

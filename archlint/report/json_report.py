@@ -39,6 +39,8 @@ def model_json(model) -> dict:
             "inbound": row.inbound,
             "macs": row_macs(row),  # beyond the spec: null when unknown
             "activation_bytes": row_activation_bytes(row),
+            "via": list(row.via),  # the helper calls and loop iterations that created the layer
+            "call_ids": list(row.call_ids),
         } for row in model.layers],
         "total_params": model.total_params,
         "trainable_params": model.trainable_params,

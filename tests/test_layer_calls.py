@@ -1,0 +1,38 @@
+"""Which helper call created each layer: the `via` and `call_ids` of the JSON report's layer rows."""
+
+import json
+
+from archlint.analysis import analyze_source
+from archlint.report.json_report import model_json
+
+SOURCE = """\
+import keras
+from keras import layers
+
+def block(x, filters):
+    x = layers.Conv2D(filters, 3)(x)
+    return layers.ReLU()(x)
+
+inputs = keras.Input((32, 32, 3))
+x = inputs
+for i in range(2):
+    x = block(x, 8)
+heads = [block(x, 4) for _ in range(2)]
+model = keras.Model(inputs, heads)
+"""
+
+
+def test_each_call_of_a_helper_has_its_own_id():
+    report = analyze_source(SOURCE, "blocks.py")
+    rows = {row["name"]: row for row in json.loads(json.dumps(model_json(report.models[0])))["layers"]}
+    assert (rows["input_layer"]["via"], rows["input_layer"]["call_ids"]) == ([], [])
+    assert rows["conv2d"]["via"] == ["iteration 0 of the loop at line 10", "block() called at line 11"]
+    assert rows["conv2d_1"]["via"] == ["iteration 1 of the loop at line 10", "block() called at line 11"]
+    # a loop iteration is no call; the two calls of the loop differ, and each call's two layers share one
+    assert rows["conv2d"]["call_ids"][0] is None
+    assert rows["conv2d"]["call_ids"] == rows["re_lu"]["call_ids"]
+    assert rows["conv2d"]["call_ids"][1] != rows["conv2d_1"]["call_ids"][1]
+    # the comprehension's two calls are made at the same line: the same `via`, different calls
+    assert rows["conv2d_2"]["via"] == rows["conv2d_3"]["via"] == ["block() called at line 12"]
+    assert rows["conv2d_2"]["call_ids"] != rows["conv2d_3"]["call_ids"]
+    assert rows["conv2d_2"]["call_ids"] == rows["re_lu_2"]["call_ids"]
