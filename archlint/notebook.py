@@ -50,6 +50,8 @@ def read_notebook(data: bytes) -> Notebook:
         document = json.loads(data)
     except (UnicodeDecodeError, ValueError) as exc:
         raise NotebookError(f"not a notebook: {exc}") from None
+    except RecursionError:
+        raise NotebookError("not a notebook: JSON nested too deeply") from None
     cells = document.get("cells") if isinstance(document, dict) else None
     if not isinstance(cells, list):
         raise NotebookError("not a notebook in nbformat 4: no list of cells")

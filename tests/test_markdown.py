@@ -215,3 +215,15 @@ def test_a_markdown_file_named_is_checked_without_configuration(tmp_path):
     assert result.exit_code == 0, result.output
     (model,) = json.loads(result.stdout)["files"][0]["models"]
     assert model["total_params"] == 20 * 30 + 30 + 3 * (5 * 5 * 3 + 1) * 16
+
+
+def test_sarif_of_markdown_uses_the_markdown_line():
+    from tests.test_reports import sarif_schema_validator
+
+    path = FIXTURES / "al101_tutorial_kernel_too_big.md"
+    truth = json.loads(path.with_suffix(".keras.json").read_text())
+    document = json.loads(CliRunner().invoke(main, ["check", "--format", "sarif", str(path)]).stdout)
+    assert not list(sarif_schema_validator().iter_errors(document))
+    (result,) = document["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == truth["error"]["line"]
+    assert "logicalLocations" not in result["locations"][0]

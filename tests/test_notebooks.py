@@ -129,3 +129,40 @@ def test_a_continued_line_starting_with_an_operator_is_python_not_a_magic(tmp_pa
     report = lint_file(str(path), Settings())
     assert report.diagnostics == []
     assert report.models[0].total_params == 5 * 4 + 4  # 64 % 10 units
+
+
+def sarif_results(path) -> list[dict]:
+    from tests.test_reports import sarif_schema_validator
+
+    document = json.loads(CliRunner().invoke(main, ["check", "--format", "sarif", str(path)]).stdout)
+    assert not list(sarif_schema_validator().iter_errors(document))
+    return document["runs"][0]["results"]
+
+
+@pytest.mark.parametrize("one_string", [False, True], ids=["line-per-string", "cell-as-one-string"])
+def test_sarif_points_at_the_notebook_text_where_the_code_is_written(tmp_path, one_string):
+    cells = [
+        ["import keras\n"],
+        ["# caf\u00e9 \"quoted\" \\ text\n", "x = keras.Input((3, 3, 1))\n", "y = keras.layers.Conv2D(2, 5)(x)\n"],
+    ]
+    document = notebook(["".join(cell) for cell in cells] if one_string else cells)
+    path = tmp_path / "small.ipynb"
+    path.write_text(json.dumps(document, indent=1))  # Jupyter's layout; é is written \u00e9
+    (result,) = sarif_results(path)
+    region = result["locations"][0]["physicalLocation"]["region"]
+    file_line = path.read_text().split("\n")[region["startLine"] - 1]
+    code = "keras.layers.Conv2D(2, 5)(x)"
+    assert file_line[region["startColumn"] - 1:].startswith(code)
+    assert region["endLine"] == region["startLine"]
+    assert file_line[region["startColumn"] - 1:region["endColumn"] - 1] == code
+    assert result["locations"][0]["logicalLocations"] == [{"name": "cell 2"}]
+    assert result["message"]["text"].startswith("cell 2, line 3: ")
+    (annotation,) = CliRunner().invoke(main, ["check", "--format", "github", str(path)]).stdout.splitlines()
+    assert f"line={region['startLine']},col={region['startColumn']}," in annotation
+    assert f"endColumn={region['endColumn']}," in annotation and "::cell 2, line 3: " in annotation
+
+
+def test_json_nested_too_deeply_is_a_finding(tmp_path):
+    path = tmp_path / "deep.ipynb"
+    path.write_text("[" * 100_000)
+    assert [d.code for d in lint_file(str(path), Settings()).diagnostics] == ["AL001"]

@@ -1,4 +1,9 @@
-"""`--output-format sarif`: SARIF 2.1.0 as GitHub code scanning reads it."""
+"""`--output-format sarif`: SARIF 2.1.0 as GitHub code scanning reads it.
+
+Code scanning shows a finding on the file's own text and fingerprints the line it names, so a
+notebook's finding points at the .ipynb text where its code is written (the JSON string of that
+line), with the cell in a logical location and in the message.
+"""
 
 import json
 import os
@@ -7,6 +12,7 @@ import urllib.parse
 
 from archlint import __version__
 from archlint.report import workspace_path
+from archlint.report.notebook_text import NotebookText, file_span, read_notebook_text
 
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -37,12 +43,27 @@ def _location(path: str) -> dict:
     return {"uri": urllib.parse.quote(workspace), "uriBaseId": ROOT}
 
 
-def _region(d) -> dict:
+def _region(start: tuple[int, int], end: tuple[int, int]) -> dict:
     """SARIF regions are 1-based with an exclusive end column, as archlint's positions are."""
-    start_line, start_column = max(d.line, 1), max(d.column, 1)
-    end_line = max(d.end_line, start_line)
-    end_column = max(d.end_column, start_column if end_line == start_line else 1)
+    start_line, start_column = max(start[0], 1), max(start[1], 1)
+    end_line = max(end[0], start_line)
+    end_column = max(end[1], start_column if end_line == start_line else 1)
     return {"startLine": start_line, "startColumn": start_column, "endLine": end_line, "endColumn": end_column}
+
+
+def _result(d, location: dict, notebook: NotebookText | None, index: dict) -> dict:
+    """A finding; in a notebook, at the .ipynb text where its code is written, naming its cell."""
+    result = {"ruleId": d.code, "ruleIndex": index[d.code], "level": LEVELS[d.severity],
+              "message": {"text": d.message}}
+    start, end = (d.line, d.column), (d.end_line, d.end_column)
+    if d.cell is not None:
+        result["message"]["text"] = f"cell {d.cell}, line {d.line}: {d.message}"
+        start, end = file_span(notebook, d)
+    place = {"physicalLocation": {"artifactLocation": location, "region": _region(start, end)}}
+    if d.cell is not None:
+        place["logicalLocations"] = [{"name": f"cell {d.cell}"}]
+    result["locations"] = [place]
+    return result
 
 
 def render(files) -> str:
@@ -53,14 +74,8 @@ def render(files) -> str:
     results = []
     for f in files:
         location = _location(f.path)
-        for d in f.diagnostics:
-            results.append({
-                "ruleId": d.code,
-                "ruleIndex": index[d.code],
-                "level": LEVELS[d.severity],
-                "message": {"text": d.message if d.cell is None else f"cell {d.cell}: {d.message}"},
-                "locations": [{"physicalLocation": {"artifactLocation": location, "region": _region(d)}}],
-            })
+        notebook = read_notebook_text(f.path) if any(d.cell is not None for d in f.diagnostics) else None
+        results += [_result(d, location, notebook, index) for d in f.diagnostics]
     document = {
         "$schema": SCHEMA,
         "version": "2.1.0",
