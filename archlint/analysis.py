@@ -49,6 +49,8 @@ class ModelReport:
     model: Model | None = field(default=None, repr=False)
     factory: str | None = None  # the top-level function whose call built it, if any
     cell: int | None = None
+    # A functional model's tensor operators, which `layers` leaves out as Keras does but `inbound` may name.
+    operations: list[LayerRow] = field(default_factory=list)
 
     @property
     def non_trainable_params(self) -> int:
@@ -236,14 +238,18 @@ def _tabulate(symbol: str, model, graph) -> ModelReport:
         report.complete = report.complete and model.built
         return report
     rows = [_row(layer, nodes) for layer, nodes in model.rows()]
+    operations = []
     if isinstance(model, FunctionalModel):
         inputs = [(t.node.layer.name, t.shape) for t in model.inputs if t.node is not None]
         kind = "functional"
+        operations = [_row(layer, nodes) for layer, nodes in model.operations()]
     else:
         inputs = [] if model.input_tensor is None else [(model.input_tensor.node.layer.name, model.input_tensor.shape)]
         kind = "sequential"
     line = model.origin.line if model.origin else None
-    return _report(symbol, model.name, kind, line, inputs, rows, unique_layers(model.listed_layers()), model)
+    report = _report(symbol, model.name, kind, line, inputs, rows, unique_layers(model.listed_layers()), model)
+    report.operations = operations
+    return report
 
 
 def _report(symbol, name, kind, line, inputs, rows, layers, model) -> ModelReport:

@@ -91,6 +91,10 @@ class FunctionalModel(Model):
     def rows(self):
         return [(layer, nodes) for layer, nodes in self._rows if nodes and nodes[0].listed]
 
+    def operations(self) -> list[tuple[Layer, list[Node]]]:
+        """The tensor operators between the listed layers (`x + y`, `ops.relu(x)`), which Keras does not list."""
+        return [(layer, nodes) for layer, nodes in self._rows if nodes and not nodes[0].listed]
+
     def compute_output_shape(self, *input_shapes, **kwargs):
         shapes = [t.shape for t in self.outputs]
         return shapes[0] if self.single_output else shapes

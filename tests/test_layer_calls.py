@@ -1,4 +1,5 @@
-"""Which helper call created each layer: the `via` and `call_ids` of the JSON report's layer rows."""
+"""What a diagram of a model needs from the JSON report: which helper call created each layer (`via`, `call_ids`)
+and the tensor operators between the layers (`operations`)."""
 
 import json
 
@@ -36,3 +37,27 @@ def test_each_call_of_a_helper_has_its_own_id():
     assert rows["conv2d_2"]["via"] == rows["conv2d_3"]["via"] == ["block() called at line 12"]
     assert rows["conv2d_2"]["call_ids"] != rows["conv2d_3"]["call_ids"]
     assert rows["conv2d_2"]["call_ids"] == rows["re_lu_2"]["call_ids"]
+
+
+OPERATORS = """\
+import keras
+from keras import layers
+
+inputs = keras.Input((8,))
+a = layers.Dense(4)(inputs)
+b = layers.Dense(4)(inputs)
+c = layers.Dense(4)(a + b)
+outputs = layers.Dense(2)(keras.ops.relu(c) * 2)
+model = keras.Model(inputs, outputs)
+"""
+
+
+def test_tensor_operators_are_listed_apart_with_their_inputs():
+    """Keras's summary leaves out `a + b` but names it in "Connected to": the operations say what it takes."""
+    document = model_json(analyze_source(OPERATORS, "ops.py").models[0])
+    assert [row["name"] for row in document["layers"]] == ["input_layer", "dense", "dense_1", "dense_2", "dense_3"]
+    assert document["layers"][3]["inbound"] == ["add"]
+    assert document["layers"][4]["inbound"] == ["multiply"]
+    assert [(op["name"], op["inbound"], op["output_shape"]) for op in document["operations"]] == [
+        ("add", ["dense", "dense_1"], [None, 4]), ("relu", ["dense_2"], [None, 4]),
+        ("multiply", ["relu"], [None, 4])]

@@ -42,6 +42,8 @@ def model_json(model) -> dict:
             "via": list(row.via),  # the helper calls and loop iterations that created the layer
             "call_ids": list(row.call_ids),
         } for row in model.layers],
+        "operations": [{"name": row.name, "type": row.type, "output_shape": shape_json(row.output_shape),
+                        "inbound": row.inbound} for row in model.operations],
         "total_params": model.total_params,
         "trainable_params": model.trainable_params,
         "non_trainable_params": model.non_trainable_params,
