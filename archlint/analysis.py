@@ -257,7 +257,9 @@ def _report(symbol, name, kind, line, inputs, rows, layers, model) -> ModelRepor
     if model is not None and not model.trainable:
         trainable = 0
     else:
-        trainable = sum(layer.count_trainable() for layer in layers if layer.built)
+        # Keras asks each weight, not the models between: a layer unfrozen inside a frozen nested model counts.
+        trainable = sum(weight.size for layer in layers if layer.built
+                        for owner, weight in layer.all_weights() if owner.trainable and weight.trainable)
     complete = all(row.params is not None and _known(row.output_shape) for row in rows) and \
         (kind != "sequential" or bool(inputs))
     return ModelReport(symbol, name, kind, line, inputs, rows, total, trainable, complete, model=model)

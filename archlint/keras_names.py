@@ -95,6 +95,21 @@ def missing_from_keras3(qualname: str) -> str | None:
     return None
 
 
+def star_import_has(module: str, name: str) -> bool | None:
+    """Whether `from module import *` binds `name`, for a public Keras module; None for any other module."""
+    from archlint import keras3_names as api
+
+    spelt = next((prefix for prefix in _CHECKED_PREFIXES if module == prefix or module.startswith(prefix + ".")), None)
+    if spelt is None:
+        return None
+    path = "keras" + module[len(spelt):] + "." + name
+    modules, names = (api.MODULES, api.NAMES) if spelt == "keras" else \
+        (api.MODULES | api.TF_KERAS_MODULES, api.NAMES | api.TF_KERAS_NAMES)
+    if "keras" + module[len(spelt):] not in modules:
+        return None
+    return path in names or path in modules
+
+
 def _missing_message(shown: str, parts: list[str], modules, names) -> str:
     parent, leaf = ".".join(parts[:-1]), parts[-1]
     message = f"`{shown}` does not exist in Keras {_version()}"

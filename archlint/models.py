@@ -33,6 +33,9 @@ class Model(Layer):
     def is_trainable(self, owner, weight) -> bool:
         return self.trainable and owner.trainable and weight.trainable
 
+    def inner_layers(self):
+        return list(self.listed_layers())
+
     def rows(self) -> list[tuple[Layer, list[Node]]]:
         """What Keras's model.summary() lists, each layer with the nodes that applied it here."""
         raise NotImplementedError

@@ -22,7 +22,7 @@ from archlint.evaluate import project_modules
 from archlint.evaluate.keras_api import KerasApi
 from archlint.evaluate.source import Refused, parse
 from archlint.graph import Position, Tensor
-from archlint.keras_names import missing_from_keras3
+from archlint.keras_names import missing_from_keras3, star_import_has
 from archlint.layers.base import Layer, Weight
 from archlint.values import Ref, Unknown
 
@@ -590,8 +590,11 @@ class Evaluator:
         while scope is not None:
             if name in scope.names:
                 return scope.names[name]
-            if scope.parent is None and scope.star_imports:
-                return scope.star_imports[-1].attr(name)
+            if scope.parent is None:
+                # Each `from module import *` binds its own names, the latest first; a name no Keras module has is undefined.
+                for ref in reversed(scope.star_imports):
+                    if star_import_has(ref.qualname, name) is not False:
+                        return ref.attr(name)
             scope = scope.parent
         if name in builtin_values.EXCEPTIONS:
             return builtin_values.EXCEPTIONS[name]

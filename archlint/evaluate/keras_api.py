@@ -467,7 +467,7 @@ class KerasApi:
             self.classes.set_attribute(obj, name, value)
             return
         if isinstance(obj, Layer) and name == "trainable" and isinstance(value, bool):
-            obj.trainable = value
+            obj.set_trainable(value)
 
     def get_layer(self, model: Model, args, kwargs, node):
         layers = model.listed_layers()

@@ -109,6 +109,10 @@ class UserLayer(Layer):
             collect(value)
         return list(found.values())
 
+    def inner_layers(self):
+        inner = self.held_layers()
+        return inner + [self.functional] if isinstance(self.functional, Layer) else inner
+
     def all_weights(self):
         if isinstance(self.functional, Layer):
             return self.functional.all_weights()
@@ -282,8 +286,10 @@ class UserClasses:
 
     def set_attribute(self, obj, name: str, value) -> None:
         obj.attrs[name] = value
-        if isinstance(obj, UserLayer) and name in ("trainable", "name") and isinstance(value, (bool, str)):
-            setattr(obj, name, value)
+        if isinstance(obj, UserLayer) and name == "trainable" and isinstance(value, bool):
+            obj.set_trainable(value)
+        elif isinstance(obj, UserLayer) and name == "name" and isinstance(value, str):
+            obj.name = value
 
     def super_attribute(self, sup: Super, name: str, node):
         cls, value = sup.owner.cls.find(name, after=sup.cls)

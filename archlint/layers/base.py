@@ -149,6 +149,21 @@ class Layer:
     def is_trainable(self, owner: "Layer", weight: Weight) -> bool:
         return self.trainable and owner.trainable and weight.trainable
 
+    def inner_layers(self) -> list["Layer"]:
+        """The layers Keras tracks inside this one, which `layer.trainable = ...` sets too."""
+        return list(self.sublayers)
+
+    def set_trainable(self, value: bool, seen: set[int] | None = None) -> None:
+        """Keras's `trainable` setter: the layer and every layer inside it, nested models included,
+        so a layer shared with another model is frozen there too."""
+        seen = set() if seen is None else seen
+        if id(self) in seen:
+            return
+        seen.add(id(self))
+        self.trainable = value
+        for inner in self.inner_layers():
+            inner.set_trainable(value, seen)
+
     def count_params(self) -> int:
         return sum(w.size for _, w in self.all_weights())
 
