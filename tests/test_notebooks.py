@@ -166,3 +166,33 @@ def test_json_nested_too_deeply_is_a_finding(tmp_path):
     path = tmp_path / "deep.ipynb"
     path.write_text("[" * 100_000)
     assert [d.code for d in lint_file(str(path), Settings()).diagnostics] == ["AL001"]
+
+
+def first_character(json_text: str) -> str:
+    """The character a JSON string's text starts with: a plain one, an escape, or a surrogate pair's two escapes."""
+    if json_text.startswith("\\u"):
+        return json.loads('"' + (json_text[:12] if json_text[6:8] == "\\u" else json_text[:6]) + '"')[0]
+    return json.loads('"' + json_text[:2 if json_text.startswith("\\") else 1] + '"')
+
+
+@pytest.mark.parametrize("indent", [None, 1])
+@pytest.mark.parametrize("ensure_ascii", [True, False])
+def test_every_character_of_a_cell_is_found_in_the_notebook_text(indent, ensure_ascii):
+    from archlint.report.notebook_text import NotebookText
+
+    cells = [["x = 'caf\u00e9 \U0001f600'\t# \"quoted\" \\\\ back\\slash\n", "\n", "y = '\\u000a'\n"],
+             "single = 'string'\nsecond = 2",
+             ["%%bash\n", "echo other\n"]]
+    document = {"metadata": {"kernelspec": {"name": "python3"}},
+                "cells": [{"cell_type": "markdown", "source": ["# [not {code}\n"]}] +
+                         [{"cell_type": "code", "execution_count": None, "outputs": [{"data": {"text/plain": ["]"]}}],
+                           "source": source} for source in cells],
+                "nbformat": 4, "nbformat_minor": 5}
+    text = json.dumps(document, indent=indent, ensure_ascii=ensure_ascii)
+    lines = text.split("\n")
+    located = NotebookText(text)
+    for number, source in enumerate(cells, start=1):
+        for line_number, line in enumerate("".join(source).split("\n"), start=1):
+            for column, char in enumerate(line, start=1):
+                file_line, file_column = located.position(number, line_number, column)
+                assert first_character(lines[file_line - 1][file_column - 1:]) == char, (number, line_number, column)

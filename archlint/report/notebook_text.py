@@ -86,6 +86,7 @@ def _code_cell_sources(text: str) -> list[list[tuple[int, int]]]:
         if key != "cells" or reader.peek() != "[":
             reader.skip_value()
             continue
+        found = []  # a repeated key counts once, its last value, as json.loads reads it
         for _ in reader.items():
             if reader.peek() != "{":
                 reader.skip_value()
@@ -95,6 +96,7 @@ def _code_cell_sources(text: str) -> list[list[tuple[int, int]]]:
                 if cell_key == "cell_type" and reader.peek() == '"':
                     kind = reader.string()[0]
                 elif cell_key == "source" and reader.peek() == "[":
+                    spans = []
                     for _ in reader.items():
                         if reader.peek() == '"':
                             spans.append(reader.string()[1])
