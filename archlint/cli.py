@@ -194,6 +194,86 @@ def _render(reports, render, debug: bool) -> tuple[str, bool]:
         return render(writable), True
 
 
+GRAPH_FORMATS = ("mermaid", "dot", "svg", "png")
+
+
+@main.command("graph")
+@click.argument("path", type=click.Path())
+@click.option("--symbol", help="The model to draw (its symbol in the report); needed when the file has several.")
+@click.option("--format", "graph_format", type=click.Choice(GRAPH_FORMATS),
+              help="Diagram format; SVG and PNG need Graphviz's `dot`.  [default: from -o's suffix, else mermaid]")
+@click.option("-o", "--output-file", type=click.Path(dir_okay=False, writable=True), help="Write the diagram to FILE.")
+@click.option("--show-shapes", is_flag=True, help="Show each layer's output shape.")
+@click.option("--show-params", is_flag=True, help="Show each layer's parameter count.")
+@click.option("--rankdir", type=click.Choice(["TB", "LR"]), default="TB", show_default=True,
+              help="Top to bottom or left to right.")
+@click.option("--group", type=click.Choice(["calls"]),
+              help="calls: draw the layers one call of a helper function created as one labelled cluster.")
+@click.option("--collapse", is_flag=True, help="Fold each innermost cluster into one node with its totals "
+                                               "(implies --group calls).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Settings file (as for check).")
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+def graph(path, symbol, graph_format, output_file, show_shapes, show_params, rankdir, group, collapse,
+          config_file, debug):
+    """Draw a model's layer graph (Mermaid, DOT, SVG or PNG), its layers marked with their findings."""
+    from archlint import diagram
+    from archlint.report.json_report import diagnostic_json, model_json
+
+    if graph_format is None:
+        suffix = os.path.splitext(output_file or "")[1].lstrip(".").lower()
+        graph_format = {"mmd": "mermaid", "gv": "dot"}.get(suffix, suffix if suffix in GRAPH_FORMATS else "mermaid")
+    report = _one_report(path, config_file, debug)
+    models = report.models
+    chosen = [m for m in models if symbol is None or m.symbol == symbol]
+    if not chosen or (symbol is None and len(chosen) > 1):
+        found = ", ".join(m.symbol for m in models) or "none"
+        reason = f"no model {symbol!r}" if symbol is not None else "several models" if models else "no model"
+        _fail(f"{path}: {reason} (models: {found}){'; choose one with --symbol' if len(models) > 1 else ''}")
+    model = model_json(chosen[0])
+    drawing = diagram.build(model, [diagnostic_json(d) for d in report.diagnostics], group_calls=group == "calls",
+                            collapse=collapse)
+    writer = diagram.mermaid if graph_format == "mermaid" else diagram.dot
+    text = writer(drawing, show_shapes=show_shapes, show_params=show_params, rankdir=rankdir)
+    if graph_format in ("svg", "png"):
+        try:
+            data = diagram.render(text, graph_format)
+        except diagram.GraphvizFailed as exc:
+            _fail(str(exc))
+    else:
+        data = text.encode()
+    if output_file:
+        with open(output_file, "wb") as handle:
+            handle.write(data)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+
+
+def _fail(reason: str):
+    click.echo(f"archlint: {reason}", err=True)
+    sys.exit(2)
+
+
+def _one_report(path: str, config_file, debug: bool):
+    """The report of one file, read as `check` reads it; exit 2 with one line when it cannot be."""
+    from archlint.config import ConfigError
+    from archlint.lint import lint_file
+
+    if os.path.isdir(path):
+        _fail(f"{path} is a directory: name one model file")
+    try:
+        settings = _settings(config_file, [path], {})
+    except ConfigError as exc:
+        _fail(str(exc))
+    try:
+        return lint_file(path, settings)
+    except OSError as exc:
+        _fail(f"cannot read {path}: {exc.strerror or exc}")
+    except Exception as exc:
+        _internal_error(f"on {path}", exc, debug)
+        sys.exit(2)
+
+
 @main.command("rules")
 def list_rules():
     """List the rule catalog: code, name, default severity and when each rule fires."""

@@ -43,7 +43,8 @@ def model_json(model) -> dict:
             "call_ids": list(row.call_ids),
         } for row in model.layers],
         "operations": [{"name": row.name, "type": row.type, "output_shape": shape_json(row.output_shape),
-                        "inbound": row.inbound} for row in model.operations],
+                        "inbound": row.inbound, "via": list(row.via), "call_ids": list(row.call_ids)}
+                       for row in model.operations],
         "total_params": model.total_params,
         "trainable_params": model.trainable_params,
         "non_trainable_params": model.non_trainable_params,
