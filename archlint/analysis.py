@@ -9,12 +9,14 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from archlint.evaluate.interpreter import Evaluator, Event, Function, default_line_name
+from archlint.evaluate.interpreter import Evaluator
+from archlint.evaluate.objects import Event, Function, default_line_name
 from archlint.evaluate.source import Refused, parse
 from archlint.evaluate.user_classes import UserLayer
 from archlint.graph import LayerGraph, Node
 from archlint.layers.base import Layer
 from archlint.models import FunctionalModel, Model, SequentialModel, unique_layers
+from archlint.results import Diagnostic
 from archlint.rules import severity_of
 
 
@@ -55,21 +57,6 @@ class ModelReport:
     @property
     def non_trainable_params(self) -> int:
         return self.total_params - self.trainable_params
-
-
-@dataclass
-class Diagnostic:
-    code: str
-    severity: str
-    message: str
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-    symbol: str | None = None
-    layer: str | None = None
-    chain: tuple[str, ...] = ()
-    cell: int | None = None
 
 
 @dataclass

@@ -7,10 +7,12 @@ import re
 import tokenize
 from dataclasses import dataclass, field, replace
 
-from archlint.analysis import Diagnostic, FileReport, analyze_source, default_line_name
+from archlint.analysis import FileReport, analyze_source
 from archlint.config import Settings
+from archlint.evaluate.objects import default_line_name
 from archlint.markdown import MarkdownError, is_markdown, read_markdown
 from archlint.notebook import Notebook, NotebookError, is_notebook, read_notebook
+from archlint.results import Diagnostic
 from archlint.rules import all_rules, resolve
 from archlint.rules.al901_unused_suppression import unused_suppressions
 

@@ -18,13 +18,14 @@ import re
 from dataclasses import dataclass
 
 from archlint import parallel
-from archlint.analysis import Diagnostic, FileReport, ModelReport
+from archlint.analysis import FileReport, ModelReport
 from archlint.dims import Shape, format_shape, product
 from archlint.errors import LayerError, Unresolved
 from archlint.evaluate.user_classes import TracedLambda, UserLayer
 from archlint.graph import Node, Position, Tensor
 from archlint.layers.base import Layer, Weight, np
 from archlint.models import Model, SequentialModel
+from archlint.results import Diagnostic
 from archlint.rules import severity_of
 from archlint.values import Unknown
 

@@ -20,9 +20,10 @@ from archlint.layers.core import (
 )
 from archlint.layers.normalization import BatchNormalization
 from archlint.models import Model
+from archlint.results import Diagnostic
 
 if TYPE_CHECKING:
-    from archlint.analysis import Diagnostic, FileReport
+    from archlint.analysis import FileReport
     from archlint.config import Settings
     from archlint.graph import Node, Position
     from archlint.layers.base import Layer
@@ -151,8 +152,6 @@ def where(node: Node) -> Position | None:
 
 
 def finding(code: str, message: str, position: Position, symbol: str, layer: Layer | None = None) -> Diagnostic:
-    from archlint.analysis import Diagnostic  # the analysis imports this package: import it when used
-
     return Diagnostic(code, severity_of(code), message, position.line, position.column, position.end_line,
                       position.end_column, symbol=symbol, layer=None if layer is None else layer.name,
                       chain=position.chain)

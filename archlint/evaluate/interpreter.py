@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
 
 import libcst as cst
 from libcst.metadata import PositionProvider
@@ -20,6 +19,7 @@ from archlint.evaluate import builtins as builtin_values
 from archlint.evaluate import tensor_ops
 from archlint.evaluate import project_modules
 from archlint.evaluate.keras_api import KerasApi
+from archlint.evaluate.objects import Event, Frame, Function, ModuleValue, PublicModule, default_line_name
 from archlint.evaluate.source import Refused, parse
 from archlint.graph import Position, Tensor
 from archlint.keras_names import missing_from_keras3, star_import_has
@@ -68,68 +68,6 @@ class UserException(Exception):
         self.position, self.line = position, line
 
 
-@dataclass(eq=False)
-class Function:
-    """A function defined in the checked file, with its closure and evaluated defaults."""
-
-    node: cst.FunctionDef | cst.Lambda
-    name: str
-    closure: "Frame"
-    defaults: dict[str, object]
-    kw_defaults: dict[str, object]
-    path: str = ""  # the file that defines it
-    method_kind: str = ""  # "staticmethod", "classmethod" or "property" when so decorated in a class
-
-    @property
-    def docstring(self) -> str | None:
-        if isinstance(self.node, cst.FunctionDef):
-            return self.node.get_docstring(clean=False)
-        return None
-
-
-@dataclass(eq=False)
-class Frame:
-    names: dict = field(default_factory=dict)
-    parent: "Frame | None" = None
-    globals_declared: set = field(default_factory=set)
-    star_imports: list = field(default_factory=list)  # Refs of `from module import *`
-
-    @property
-    def module(self) -> "Frame":
-        frame = self
-        while frame.parent is not None:
-            frame = frame.parent
-        return frame
-
-
-@dataclass(eq=False)
-class PublicModule:
-    """A public Keras API module: each name is read from its source module when first used."""
-
-    name: str
-    index: dict
-
-
-@dataclass(eq=False)
-class ModuleValue:
-    """A module of the checked project, evaluated statically when imported."""
-
-    name: str
-    path: str
-    frame: Frame
-
-
-@dataclass(frozen=True)
-class Event:
-    """Something found while evaluating: a layer Keras would reject, or an unresolved value."""
-
-    code: str
-    message: str
-    position: Position | None
-    layer: Layer | None = None
-    function: str | None = None
-
-
 def _event_key(event: Event) -> tuple:
     where = event.position
     return event.code, event.message, where and (where.line, where.column), id(event.layer)
@@ -137,10 +75,6 @@ def _event_key(event: Event) -> tuple:
 
 def _is_unknown(value) -> bool:
     return isinstance(value, Unknown)
-
-
-def default_line_name(line: int) -> str:
-    return f"line {line}"
 
 
 class Evaluator:
@@ -1053,11 +987,6 @@ class Evaluator:
         """The items of an iterable value, or None (and AL301 saying `what` is lost) when they are not known."""
         if isinstance(value, (list, tuple, str, range, set, dict)):
             return list(value) if not isinstance(value, range) else value
-        if isinstance(value, dict):
-            return list(value)
-        iterated = self.keras.iterate(value)
-        if iterated is not None:
-            return iterated
         reason = value.reason if _is_unknown(value) else f"cannot iterate over {type(value).__name__}"
         if node is not None:  # a builtin consuming it (node None) passes the reason on in its Unknown result
             self.report("AL301", f"{what} ({reason})", node)

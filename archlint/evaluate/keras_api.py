@@ -17,6 +17,7 @@ from archlint.evaluate import project_modules, tensor_ops
 from archlint.evaluate.tensor_ops import TensorFunction
 from archlint.evaluate.builtins import LIBRARY, PythonError, method_too_costly
 from archlint.evaluate.keras_helpers import HELPERS
+from archlint.evaluate.objects import MODEL_METHODS_WITHOUT_EFFECT, EvaluatorServices, Function, Method
 from archlint.graph import LayerGraph, Node, Tensor
 from archlint.keras_names import (
     canonical, is_keras, is_keras_layer_name, layer_class, merge_function, missing_from_keras3,
@@ -26,6 +27,7 @@ from archlint.evaluate.user_classes import (
     BoundMethod, Super, TracedLambda, UserClass, UserClasses, UserLayer, UserObject,
 )
 from archlint.layers.base import Layer, Weight, known, np, snake_case  # np: numpy, imported when first used
+from archlint.layers.opaque import OpaqueLayer
 from archlint.models import FunctionalModel, Model, SequentialModel
 from archlint.values import LossObject, Ref, Unknown
 
@@ -39,8 +41,6 @@ TENSOR_FACTORIES = {
 }
 VARARG_TENSOR_FACTORIES = {"numpy.random.rand", "numpy.random.randn"}
 ELEMENTWISE_BINARY = {name for name in tensor_ops.OPERATORS.values() if name != "matmul"}
-MODEL_METHODS_WITHOUT_EFFECT = {"summary", "fit", "evaluate", "predict", "save", "save_weights", "load_weights",
-                                "plot_model", "get_config", "to_json"}
 MODEL_METHODS_WITH_RESULTS = {"fit", "evaluate", "predict", "get_config", "to_json"}
 COMPILE_PARAMETERS = ("optimizer", "loss", "loss_weights", "metrics")  # Model.compile's leading positionals
 LIST_METHODS = {"append", "extend", "insert", "pop", "index", "count", "reverse", "copy", "remove", "clear"}
@@ -54,38 +54,8 @@ class StaticShape(tuple):
     """A tensor's shape, which TensorFlow code also reads as a TensorShape: `x.get_shape().as_list()`."""
 
 
-class OpaqueLayer(Layer):
-    """A layer archlint does not model (Lambda, a custom class, an unmodelled Keras layer); its parameters are
-    unknown too, unless it can hold none (`weightless`, as a Lambda)."""
-
-    def __init__(self, kind: str, reason: str, weightless: bool = False, **common):
-        super().__init__(**common)
-        self.kind = kind
-        self.reason = reason
-        self.weightless = weightless
-
-    @property
-    def type_name(self) -> str:
-        return self.kind
-
-    def build(self, *args, **kwargs):
-        if not self.weightless:
-            raise Unresolved(self.reason)
-
-    def compute_output_shape(self, *args, **kwargs):
-        raise Unresolved(self.reason)
-
-
-class Method:
-    """A method of a value the evaluator owns (a model's `add`, a list's `append`)."""
-
-    def __init__(self, owner, name: str):
-        self.owner = owner
-        self.name = name
-
-
 class KerasApi:
-    def __init__(self, evaluator):
+    def __init__(self, evaluator: EvaluatorServices):
         self.ev = evaluator
         self.graph = LayerGraph()
         self.name_counts: collections.Counter = collections.Counter()
@@ -195,7 +165,6 @@ class KerasApi:
     @staticmethod
     def traceable_lambda(args, kwargs) -> bool:
         """A Lambda whose function the checked file defines, without an explicit output_shape or mask."""
-        from archlint.evaluate.interpreter import Function
         function = args[0] if args else kwargs.get("function")
         return isinstance(function, Function) and len(args) <= 1 and not {"output_shape", "mask"} & set(kwargs)
 
@@ -666,11 +635,6 @@ class KerasApi:
 
     def subscript(self, value, key, node):
         return self.ev.unknown(f"subscript of {type(value).__name__} is not modelled", node)
-
-    def iterate(self, value):
-        if isinstance(value, Model):
-            return None
-        return None
 
 
 @functools.lru_cache(maxsize=1024)

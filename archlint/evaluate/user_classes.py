@@ -9,11 +9,19 @@ symbolic tracing does.
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 from archlint.errors import Unresolved
+from archlint.evaluate.builtins import Builtin
+from archlint.evaluate.objects import MODEL_METHODS_WITHOUT_EFFECT, Function, Method
 from archlint.graph import Tensor
+from archlint.keras_names import is_keras, is_keras_layer_name, layer_class
 from archlint.layers.base import Layer, snake_case
-from archlint.values import Unknown
+from archlint.layers.opaque import OpaqueLayer
+from archlint.values import Ref, Unknown
+
+if TYPE_CHECKING:
+    from archlint.evaluate.objects import EvaluatorServices, KerasServices
 
 KERAS_BASES = ("Layer", "Model")
 # What a subclass of a concrete Keras layer may change that archlint would then have to follow.
@@ -170,13 +178,11 @@ class TracedLambda(Layer):
 class UserClasses:
     """Creating, calling and inspecting instances of classes defined in the checked code."""
 
-    def __init__(self, api):
+    def __init__(self, api: KerasServices):
         self.api = api
-        self.ev = api.ev
+        self.ev: EvaluatorServices = api.ev
 
     def make(self, name: str, bases: list, namespace: dict) -> UserClass:
-        from archlint.keras_names import is_keras, is_keras_layer_name
-        from archlint.values import Ref
         keras_base = layer_base = None
         for base in bases:
             if isinstance(base, Ref) and is_keras(base.qualname) and base.leaf in KERAS_BASES:
@@ -190,9 +196,6 @@ class UserClasses:
     def layer_subclass(self, cls: UserClass, args, kwargs, node) -> Layer:
         """An instance of a subclass of a concrete Keras layer: that layer itself under the subclass's name
         when the subclass changes none of its methods, else one layer of unknown shape and parameters."""
-        from archlint.evaluate.keras_api import OpaqueLayer
-        from archlint.keras_names import layer_class
-
         changed = [name for name in LAYER_METHODS if cls.find(name)[1] is not None]
         modelled = layer_class(f"keras.layers.{cls.layer_base}")
         if changed or modelled is None:
@@ -266,7 +269,6 @@ class UserClasses:
         if isinstance(obj, UserLayer):
             if name in ("name", "trainable", "built"):
                 return getattr(obj, name)
-            from archlint.evaluate.keras_api import MODEL_METHODS_WITHOUT_EFFECT, Method
             if name in ("add_weight", "count_params") or \
                     obj.is_model and (name in ("build", "compile") or name in MODEL_METHODS_WITHOUT_EFFECT):
                 return Method(obj, name)
@@ -275,7 +277,6 @@ class UserClasses:
         return self.ev.unknown(f"attribute `{name}` of {obj.cls.name} is not known", node)
 
     def bind(self, obj, cls, value):
-        from archlint.evaluate.interpreter import Function
         if not isinstance(value, Function) or value.method_kind == "staticmethod":
             return value
         if value.method_kind == "classmethod":
@@ -295,7 +296,6 @@ class UserClasses:
         cls, value = sup.owner.cls.find(name, after=sup.cls)
         if value is not None:
             return self.bind(sup.owner, cls, value)
-        from archlint.evaluate.builtins import Builtin
         if isinstance(sup.owner, UserLayer) and name == "__init__":
             return Builtin("Layer.__init__", lambda ev, *args, **kwargs: self.layer_init(sup.owner, args, kwargs, node))
         if name == "get_config":
