@@ -75,7 +75,7 @@ def analyze_file(path: str, display_path: str | None = None) -> FileReport:
 
 
 def analyze_source(source: bytes | str, path: str, input_shapes: dict | None = None,
-                   line_name: Callable[[int], str] = default_line_name) -> FileReport:
+                   line_name: Callable[[int], str] = default_line_name, assume_imports: bool = False) -> FileReport:
     """The file's models and findings; `input_shapes` names inputs (or models) and the shapes to give them."""
     report = FileReport(path, line_name=line_name)
     try:
@@ -88,6 +88,7 @@ def analyze_source(source: bytes | str, path: str, input_shapes: dict | None = N
             evaluator = Evaluator(module, cst.MetadataWrapper(module, unsafe_skip_copy=True), path)
             evaluator.input_shapes = input_shapes or {}
             evaluator.line_name = line_name
+            evaluator.track_undefined_names(assume_imports)
             evaluator.run_module()
             found = _module_models(evaluator)
             found += _factory_models(evaluator, {id(model) for _, model in found})

@@ -50,6 +50,7 @@ class Settings:
     max_layer_param_share: float = 0.5
     max_params: int | None = None
     input_shapes: dict[str, tuple[int | str | None, ...]] = field(default_factory=dict)
+    assume_imports: bool = False  # analyse fragments as if the usual Keras imports were there
     verify_budget: int | None = None  # --verify: bytes the NumPy runtime may use; None: no verification
 
     def selected(self, code: str, path: str) -> bool:
@@ -172,6 +173,12 @@ def _share(value) -> float:
     return float(value)
 
 
+def _flag(value) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"expected true or false, got {value!r}")
+    return value
+
+
 def _count(value) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ConfigError(f"expected a positive integer, got {value!r}")
@@ -211,4 +218,5 @@ READERS = {
     "max-layer-param-share": _share,
     "max-params": _count,
     "input-shapes": _input_shapes,
+    "assume-imports": _flag,
 }

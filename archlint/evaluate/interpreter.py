@@ -18,6 +18,7 @@ from archlint.errors import Unresolved
 from archlint.evaluate import builtins as builtin_values
 from archlint.evaluate import tensor_ops
 from archlint.evaluate import project_modules
+from archlint.evaluate.fragments import ASSUMED_IMPORTS, UndefinedNames
 from archlint.evaluate.keras_api import KerasApi
 from archlint.evaluate.objects import Event, Frame, Function, ModuleValue, PublicModule, default_line_name
 from archlint.evaluate.source import Refused, parse
@@ -101,10 +102,19 @@ class Evaluator:
         self.functions: list[str] = []  # names of the user functions being evaluated, innermost last
         self.method_classes: list = []  # (class, instance) of the methods being evaluated, for super()
         self.keras = KerasApi(self)
+        self.undefined_names: UndefinedNames | None = None  # AL108, in the checked file only
+        self.assumed_imports = False
 
     # -- entry points ---------------------------------------------------------------------
 
+    def track_undefined_names(self, assume_imports: bool) -> None:
+        """Report names the file never binds; with `assume_imports`, run the usual Keras imports first."""
+        self.undefined_names = UndefinedNames(self.module, assume_imports)
+        self.assumed_imports = assume_imports
+
     def run_module(self) -> None:
+        if self.assumed_imports:
+            self.exec_block(cst.parse_module(ASSUMED_IMPORTS).body, self.globals)
         self.run_to_end(lambda: self.exec_block(self.module.body, self.globals), "the file")
 
     def call_factory(self, function: Function):
@@ -534,6 +544,10 @@ class Evaluator:
             return builtin_values.EXCEPTIONS[name]
         if name in builtin_values.BUILTINS:
             return builtin_values.BUILTINS[name]
+        if self.undefined_names is not None and self.current_path == self.path:
+            meant = self.undefined_names.check(self, name, node)
+            if meant is not None:
+                return meant
         return self.unknown(f"name `{name}` is not defined", node)
 
     def assign(self, target, value, frame: Frame, augmented: bool = False) -> None:

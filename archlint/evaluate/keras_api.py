@@ -10,10 +10,11 @@ from __future__ import annotations
 import collections
 import functools
 import inspect
+import re
 
 from archlint import dims
 from archlint.errors import LayerError, Unresolved
-from archlint.evaluate import project_modules, tensor_ops
+from archlint.evaluate import keras3_checks, project_modules, tensor_ops
 from archlint.evaluate.tensor_ops import TensorFunction
 from archlint.evaluate.builtins import LIBRARY, PythonError, method_too_costly
 from archlint.evaluate.keras_helpers import HELPERS
@@ -22,6 +23,7 @@ from archlint.graph import LayerGraph, Node, Tensor
 from archlint.keras_names import (
     canonical, is_keras, is_keras_layer_name, layer_class, merge_function, missing_from_keras3,
 )
+from archlint.keras2_arguments import keras3_arguments
 from archlint.layers import REGISTRY
 from archlint.evaluate.user_classes import (
     BoundMethod, Super, TracedLambda, UserClass, UserClasses, UserLayer, UserObject,
@@ -102,6 +104,9 @@ class KerasApi:
 
     def call_ref(self, ref: Ref, args, kwargs, node):
         name = canonical(ref.qualname)
+        if name.startswith("keras.optimizers.") and ref.leaf[:1].isupper():
+            kwargs = keras3_checks.optimizer_arguments(self.ev, name, kwargs, node)
+        keras3_checks.load_model_path(self.ev, name, args, kwargs, node)
         if name in LIBRARY:
             return LIBRARY[name](self.ev, args, kwargs, node)
         cls = layer_class(name)
@@ -130,6 +135,7 @@ class KerasApi:
             return self.linspace_tensor(name, args, kwargs, node)
         op = tensor_ops.lookup(name)
         if op is not None:
+            keras3_checks.tensorflow_function(self.ev, name, args, kwargs, bool(self.tracing), node)
             return self.apply_tensor_function(op, args, kwargs, node)
         if name.startswith("keras.applications."):
             return self.call_application(ref, name, args, kwargs, node)
@@ -189,21 +195,36 @@ class KerasApi:
     def construct_layer(self, cls, args, kwargs, node) -> Layer:
         try:
             layer = cls(*args, **kwargs)
-        except LayerError as exc:
-            self.ev.report(exc.code, f"{cls.__name__}: {exc.message}", node)
-            layer = OpaqueLayer(cls.__name__, f"{cls.__name__} has invalid arguments")
+        except (LayerError, TypeError) as exc:
+            layer = self.invalid_layer(cls, args, kwargs, exc, node)
         except Unresolved as exc:
             self.ev.report("AL301", f"{cls.__name__}: {exc.reason}; its output shape and parameters are unknown", node)
             layer = OpaqueLayer(cls.__name__, exc.reason)
-        except TypeError as exc:
-            message = str(exc).replace("__init__()", cls.__name__ + "()")
-            self.ev.report("AL106", f"{cls.__name__}: {message}", node)
-            layer = OpaqueLayer(cls.__name__, f"{cls.__name__} has invalid arguments")
+        else:
+            keras3_checks.keras1_kernel_sides(self.ev, cls, args, kwargs, node)
         if layer.unknown_params_reason:
             self.ev.report("AL301", f"{cls.__name__}: {layer.unknown_params_reason}; its parameters are unknown", node)
         # Checking a file of Keras itself, its layers are the checked code's own.
         layer.library_made = self.ev.current_path != self.ev.path and project_modules.is_installed_keras(self.ev.current_path)
         return self.name_layer(layer, node)
+
+    def invalid_layer(self, cls, args, kwargs, exc: Exception, node) -> Layer:
+        """The error Keras 3 raises, reported; the layer built from the Keras 3 spelling of what a Keras 1/2 call
+        meant, when that is what went wrong, so that the model goes on."""
+        code = exc.code if isinstance(exc, LayerError) else "AL106"
+        message = exc.message if isinstance(exc, LayerError) else re.sub(r"\w+\.__init__\(\)", f"{cls.__name__}()", str(exc))
+        respelt = keras3_arguments(cls, args, kwargs)
+        if respelt is not None:
+            try:
+                layer = cls(*respelt.args, **respelt.kwargs)
+            except (LayerError, TypeError, Unresolved):
+                pass
+            else:
+                layer.input_batch_size = respelt.batch_size
+                self.ev.report(code, f"{cls.__name__}: {message}. In Keras 3, {'; '.join(respelt.changes)}", node)
+                return layer
+        self.ev.report(code, f"{cls.__name__}: {message}", node)
+        return OpaqueLayer(cls.__name__, f"{cls.__name__} has invalid arguments")
 
     def apply_layer(self, layer: Layer, args, kwargs, node):
         tensors = [t for t in _flatten((args, kwargs)) if isinstance(t, Tensor)]
@@ -217,6 +238,7 @@ class KerasApi:
                 self.ev.report("AL301", f"{layer.name} is called on a value not known statically ({unknown.reason})",
                                node)
             return unknown
+        args = keras3_checks.positional_call_arguments(self.ev, layer, list(args), node)
         position = self.ev.position(node)
         out_shape = None
         unknown = next((v for v in _flatten(args) if isinstance(v, Unknown)), None)
@@ -340,8 +362,15 @@ class KerasApi:
             reason = item.reason if isinstance(item, Unknown) else f"a {type(item).__name__}"
             item = self.name_layer(OpaqueLayer("Unknown", f"not a known layer ({reason})"), node)
             self.ev.report("AL301", f"Sequential {model.name}: an element is not a known layer ({reason})", node)
+        if not model.layers and model.input_tensor is None and item.input_shape_arg is None \
+                and isinstance(getattr(item, "input_length", None), int):
+            self.ev.report("AL110", f"{item.name} (Embedding): Keras 3 ignores input_length, so the model has no "
+                                    f"input shape until it is fit; add keras.Input(shape=({item.input_length},)) "
+                                    f"first (archlint goes on with that)", item.origin)
+            item.input_shape_arg = (item.input_length,)
         if not model.layers and model.input_tensor is None and item.input_shape_arg is not None:
-            model.input_tensor = model.output_tensor = self.sequential_input((None,) + item.input_shape_arg, item.origin)
+            batch = getattr(item, "input_batch_size", None)
+            model.input_tensor = model.output_tensor = self.sequential_input((batch,) + item.input_shape_arg, item.origin)
         model.layers.append(item)
         if model.output_tensor is not None:
             self.sequential_step(model, item)
@@ -371,6 +400,7 @@ class KerasApi:
             self.sequential_step(model, layer)
 
     def make_functional(self, args, kwargs, node):
+        keras3_checks.model_arguments(self.ev, kwargs, node)
         inputs = args[0] if args else kwargs.pop("inputs", None)
         outputs = args[1] if len(args) > 1 else kwargs.pop("outputs", None)
         if inputs is None or outputs is None:
@@ -422,6 +452,10 @@ class KerasApi:
                 return Method(obj, name)
             if name in ("output", "input") and not isinstance(obj, Model):
                 return self.layer_tensors(obj, name, node)
+            if name in ("output_shape", "input_shape") and not isinstance(obj, Model):
+                keras3_checks.layer_shape_attribute(self.ev, obj, name, node)
+                tensors = self.layer_tensors(obj, name[:-len("_shape")], node)
+                return self.shape_of(tensors, node) if isinstance(tensors, Tensor) else tensors
         if isinstance(obj, StaticShape) and name == "as_list":
             return Method(obj, name)
         if isinstance(obj, list) and name in LIST_METHODS or isinstance(obj, dict) and name in DICT_METHODS \
@@ -471,6 +505,7 @@ class KerasApi:
     def call_method(self, method: Method, args, kwargs, node):
         owner, name = method.owner, method.name
         if isinstance(owner, Tensor) and name == "get_shape":
+            keras3_checks.symbolic_get_shape(self.ev, owner, bool(self.tracing), node)
             return self.shape_of(owner, node)
         if isinstance(owner, StaticShape) and name == "as_list":
             return list(owner)
@@ -487,6 +522,7 @@ class KerasApi:
             return self.get_layer(owner, args, kwargs, node)
         if isinstance(owner, (Model, UserLayer)) and name == "compile":
             owner.compile_args = {**dict(zip(COMPILE_PARAMETERS, args)), **kwargs}
+            keras3_checks.compile_arguments(self.ev, owner.compile_args, node)
             owner.compile_position = self.ev.position(node)
             return None
         if isinstance(owner, UserLayer) and name == "add_weight":

@@ -77,6 +77,8 @@ class Layer:
                  activity_regularizer=None, input_shape=None, input_dim=None, **kwargs):
         if kwargs:
             raise InvalidArgument(f"unrecognized keyword arguments passed to {type(self).__name__}: {', '.join(sorted(kwargs))}")
+        if isinstance(name, str) and "/" in name:
+            raise InvalidArgument(f"Argument `name` must be a string and cannot contain character `/`, got {name!r}")
         # A name computed from values archlint cannot know is shown as such, never invented.
         self.name = name if isinstance(name, str) else UNKNOWN_NAME if isinstance(name, Unknown) else None
         self.trainable = trainable if isinstance(trainable, bool) else True

@@ -18,8 +18,10 @@ class Embedding(Layer):
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
                  embeddings_constraint=None, mask_zero=False, weights=None, lora_rank=None, lora_alpha=None,
                  quantization_config=None, input_length=None, **kwargs):
-        # `input_length` is deprecated in Keras 3: accepted with a warning and otherwise ignored.
+        # `input_length` is deprecated in Keras 3: accepted with a warning and otherwise ignored (a Keras 2 first
+        # layer's input shape, which the evaluator reads as such with a warning).
         super().__init__(**kwargs)
+        self.input_length = input_length
         if isinstance(input_dim, Unknown):  # a vocabulary read from data: the output shape does not need it
             self.input_dim = None
             self.unknown_params_reason = f"`input_dim` is not known statically ({input_dim.reason})"

@@ -1,0 +1,111 @@
+"""Calls Keras 3 rejects (AL109) or reads differently from Keras 1/2 (AL110), found as the evaluator meets them.
+
+Each check reports and returns what Keras 3 would have been given, so the analysis goes on
+with the meaning the code had.
+"""
+
+from __future__ import annotations
+
+from archlint.graph import Tensor
+from archlint.keras2_arguments import KERNEL_SIDES
+
+SAVED_MODEL_EXTENSIONS = (".keras", ".h5", ".hdf5")
+LOAD_FUNCTIONS = ("keras.models.load_model", "keras.saving.load_model")
+
+
+def optimizer_arguments(ev, name: str, kwargs: dict, node) -> dict:
+    """keras.optimizers.SGD(lr=0.1, decay=1e-6): `lr` is rejected, `decay` ignored."""
+    leaf = name.rsplit(".", 1)[-1]
+    if "lr" in kwargs:
+        ev.report("AL109", f"{leaf}: Argument(s) not recognized: lr. Keras 3 spells it learning_rate="
+                           f"{_show(kwargs['lr'])}", node)
+        kwargs = {("learning_rate" if key == "lr" else key): value for key, value in kwargs.items()}
+    if "decay" in kwargs:
+        ev.report("AL110", f"{leaf}: Keras 3 ignores decay= (with a warning only), so the learning rate never "
+                           "decays: use a keras.optimizers.schedules.InverseTimeDecay learning rate", node)
+    return kwargs
+
+
+def compile_arguments(ev, arguments: dict, node) -> None:
+    metrics = arguments.get("metrics")
+    if isinstance(metrics, str):
+        ev.report("AL109", f"compile(): Expected `metrics` argument to be a list, tuple, or dict, got the string "
+                           f"{metrics!r}: write metrics=[{metrics!r}]", node)
+        arguments["metrics"] = [metrics]
+
+
+def model_arguments(ev, kwargs: dict, node) -> None:
+    """Model(input=..., output=...), Keras 1's spelling of inputs and outputs."""
+    old = [key for key in ("input", "output") if key in kwargs]
+    if old:
+        ev.report("AL109", f"Model: Unrecognized keyword arguments passed to Model: {', '.join(old)}. Keras 3 spells "
+                           f"them {' and '.join(key + 's=' for key in old)}", node)
+        for key in old:
+            kwargs.setdefault(key + "s", kwargs.pop(key))
+
+
+def symbolic_get_shape(ev, tensor: Tensor, tracing: bool, node) -> None:
+    if not tensor.eager and not tracing:
+        ev.report("AL109", "'KerasTensor' object has no attribute 'get_shape': use x.shape", node)
+
+
+def layer_shape_attribute(ev, layer, name: str, node) -> None:
+    what = "output" if name == "output_shape" else "input"
+    ev.report("AL109", f"'{layer.type_name}' object has no attribute '{name}' in Keras 3: use "
+                       f"{layer.name or 'layer'}.{what}.shape once the layer is called", node)
+
+
+def tensorflow_function(ev, name: str, args, kwargs, tracing: bool, node) -> None:
+    """A TensorFlow op on a symbolic tensor outside any layer: Keras 3's KerasTensor refuses to become a tf.Tensor."""
+    if tracing or not name.startswith("tensorflow."):
+        return
+    if any(isinstance(value, Tensor) and not value.eager for value in _flat((args, kwargs))):
+        shown = "tf." + name[len("tensorflow."):]
+        ev.report("AL109", f"{shown}(): A KerasTensor cannot be used as input to a TensorFlow function: use the "
+                           "keras.ops function of that name, or call it inside a layer's call()", node)
+
+
+def positional_call_arguments(ev, layer, args, node) -> list:
+    """layer(x, True): Keras 3 takes only tensors positionally. The arguments without such values."""
+    plain = [value for value in args[1:] if isinstance(value, (bool, int, float, str))]
+    if plain:
+        ev.report("AL109", f"{layer.name} ({layer.type_name}): Only input tensors may be passed as positional "
+                           f"arguments; pass {plain[0]!r} by keyword (training={plain[0]!r}, ...)", node)
+        return args[:1] + [value for value in args[1:] if not isinstance(value, (bool, int, float, str))]
+    return args
+
+
+def load_model_path(ev, name: str, args, kwargs, node) -> None:
+    path = args[0] if args else kwargs.get("filepath")
+    if name in LOAD_FUNCTIONS and isinstance(path, str) and not path.endswith(SAVED_MODEL_EXTENSIONS):
+        ev.report("AL109", f"load_model: File format not supported: filepath={path}. Keras 3 loads only .keras files "
+                           "and legacy .h5 files (a SavedModel folder loads as keras.layers.TFSMLayer)", node)
+
+
+def _flat(value):
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _flat(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _flat(item)
+    else:
+        yield value
+
+
+def _show(value) -> str:
+    return repr(value) if isinstance(value, (int, float, str)) else "..."
+
+
+def keras1_kernel_sides(ev, cls, args, kwargs, node) -> None:
+    """Conv2D(32, 3, 3): Keras 1's 32 filters of 3x3, and Keras 3's 32 filters of 3x3 with strides 3.
+
+    Only a square Keras 1 kernel: `Conv2D(64, 7, 2)` is far likelier a Keras 2/3 stride than a 7x2 kernel."""
+    sides = args[1:3]
+    if cls.__name__ in KERNEL_SIDES and len(sides) == 2 and "strides" not in kwargs \
+            and all(isinstance(side, int) and not isinstance(side, bool) for side in sides) \
+            and sides[0] == sides[1] > 1:
+        ev.report("AL110", f"{cls.__name__}({', '.join(map(repr, args[:3]))}, ...): the third positional is strides "
+                           f"in Keras 3 (Keras 1 read it as the kernel's width): write kernel_size=({sides[0]}, "
+                           f"{sides[1]}) for a {sides[0]}x{sides[1]} kernel, or strides={sides[1]} if the stride is "
+                           "meant", node)

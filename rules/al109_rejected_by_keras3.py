@@ -1,0 +1,73 @@
+"""AL109: a call Keras 3 rejects outside a layer's own arguments, most often Keras 2 code."""
+
+from archlint.rules import Rule
+
+RULE = Rule(
+    code="AL109",
+    name="rejected-by-keras3",
+    severity="error",
+    summary="Keras 3 raises on a call the source makes (optimizer `lr=`, `compile(metrics=\"accuracy\")`, "
+            "`Model(input=, output=)`, `KerasTensor.get_shape()`, `layer.output_shape`, a TensorFlow op on a "
+            "symbolic tensor, a non-tensor positional argument to a layer, `load_model` of an unsupported path)",
+    what="""
+        Calls and attribute reads that worked in Keras 2 and that Keras 3 refuses: an
+        optimizer given `lr=`; `compile(metrics="accuracy")` with a string for the list;
+        `Model(input=..., output=...)`; `get_shape()` on a symbolic tensor; the `input_shape` or
+        `output_shape` attribute of a layer; a TensorFlow function (`tf.reduce_sum`,
+        `tf.concat`...) called on a symbolic tensor outside a layer; a value that is not a
+        tensor passed positionally to a layer call (`layer(x, True)`); `load_model` of a path
+        that is neither `.keras` nor `.h5`/`.hdf5`. The message gives the Keras 3 spelling, and
+        archlint goes on with it.
+        """,
+    why="""
+        Keras 3 (and tf.keras since TensorFlow 2.16) raises at that line, so the program stops
+        before it trains.
+        """,
+    fix="""
+        `learning_rate=` for `lr=`; `metrics=["accuracy"]`; `Model(inputs=..., outputs=...)`;
+        `x.shape` for `x.get_shape()`; `layer.output.shape` (after the layer is called) for
+        `layer.output_shape`; `keras.ops` functions or a layer around TensorFlow code; pass
+        options by keyword (`layer(x, training=True)`); save and load `.keras` files.
+        """,
+    fires=("""
+        import keras
+        from keras import layers
+
+        model = keras.Sequential([keras.Input(shape=(20,)), layers.Dense(1)])
+        model.compile(optimizer=keras.optimizers.SGD(lr=0.01), loss="mse")  # AL109
+        """, """
+        import keras
+        from keras import layers
+
+        model = keras.Sequential([keras.Input(shape=(20,)), layers.Dense(3, activation="softmax")])
+        model.compile(optimizer="adam", loss="categorical_crossentropy", metrics="accuracy")  # AL109
+        """, """
+        import keras
+        from keras import layers
+
+        inputs = keras.Input(shape=(20,))
+        outputs = layers.Dense(1)(inputs)
+        model = keras.Model(input=inputs, output=outputs)  # AL109
+        """, """
+        import keras
+        from keras import layers
+
+        inputs = keras.Input(shape=(20,))
+        units = inputs.get_shape()[-1]  # AL109
+        model = keras.Model(inputs, layers.Dense(units)(inputs))
+        """),
+    passes=("""
+        import keras
+        from keras import layers
+
+        model = keras.Sequential([keras.Input(shape=(20,)), layers.Dense(1)])
+        model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.01), loss="mse", metrics=["mae"])
+        """, """
+        import keras
+        from keras import layers
+
+        inputs = keras.Input(shape=(20,))
+        units = inputs.shape[-1]
+        model = keras.Model(inputs=inputs, outputs=layers.Dense(units)(inputs))
+        """),
+)
