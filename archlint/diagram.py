@@ -234,7 +234,7 @@ def shape_text(shape) -> str:
     """A JSON report shape as Keras prints it: (None, 28, 28, 1); several outputs in brackets; ? when unknown."""
     if shape is None:
         return "?"
-    if shape and isinstance(shape[0], list) or shape == []:
+    if any(isinstance(item, list) for item in shape):
         return "[" + ", ".join(shape_text(s) for s in shape) + "]"
     inner = ", ".join("None" if d is None else str(d) for d in shape)
     return f"({inner},)" if len(shape) == 1 else f"({inner})"
@@ -298,6 +298,7 @@ def dot(diagram: Diagram, show_shapes: bool = False, show_params: bool = False, 
     """Graphviz DOT, for `dot -Tsvg`."""
     out = [f"digraph {_dot_text(diagram.title)} {{",
            f"  rankdir={rankdir};",
+           '  graph [ranksep=0.3, nodesep=0.3, labeljust=l];',
            '  node [shape=box, style="rounded,filled", fillcolor="#ffffff", color="#57606a", '
            'fontname="Helvetica", fontsize=10];',
            '  edge [color="#57606a", arrowsize=0.7];']

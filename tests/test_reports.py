@@ -4,6 +4,7 @@ import importlib.resources
 import json
 import os
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -73,6 +74,21 @@ GOLDEN_MARKDOWN = """\
 **Total params:** 116 (464.00 B) · **Trainable:** 116 (464.00 B) · **Non-trainable:** 0 (0.00 B)
 
 **MACs:** 4,640 (4.64 K) · **Activations:** 2.05 KB (every layer's float32 outputs; an unknown batch counts as 1)
+
+<details><summary>Diagram (4 nodes)</summary>
+
+```mermaid
+flowchart TB
+  n0["input_layer (InputLayer)<br/>(None, 10, 10, 1)<br/>0 params"]
+  n1["conv (Conv2D)<br/>(None, 8, 8, 8)<br/>80 params"]
+  n2["pool (GlobalAveragePooling2D)<br/>(None, 8)<br/>0 params"]
+  n3["head (Dense)<br/>(None, 4)<br/>36 params"]
+  n0 --> n1
+  n1 --> n2
+  n2 --> n3
+```
+
+</details>
 """
 
 
@@ -252,6 +268,35 @@ def test_json_adds_macs_and_activation_bytes(project):
 
 def test_markdown_golden(project):
     assert run(["--format", "markdown", project("tiny.py", TINY)]).output == GOLDEN_MARKDOWN
+
+
+BLOCKS = """\
+import keras
+from keras import layers
+
+def block(x):
+    x = layers.Dense(8)(x)
+    x = layers.ReLU()(x)
+    return layers.Dropout(0.1)(x)
+
+inputs = keras.Input((8,))
+x = inputs
+for _ in range(25):
+    x = block(x)
+model = keras.Model(inputs, x)
+"""
+
+
+def test_markdown_diagram_folds_helper_calls_of_a_large_model(project):
+    """1 + 25 * 3 = 76 layers, past the 60 a diagram shows one by one: the Input and one node per block() call,
+    each with its 3 layers and 8 * 8 + 8 = 72 parameters, in a chain."""
+    output = run(["--format", "markdown", project("blocks.py", BLOCKS)]).output
+    assert "<details><summary>Diagram (26 nodes, one per helper call)</summary>" in output
+    diagram = output.split("```mermaid\n")[1].split("```")[0]
+    folded = re.findall(r'^  c\d+\["block\(\), line 12, iteration (\d+) \(3 layers\)<br/>\(None, 8\)<br/>72 params"\]$',
+                        diagram, re.MULTILINE)
+    assert folded == [str(i) for i in range(25)]
+    assert len(re.findall(r" --> ", diagram)) == 25
 
 
 def test_markdown_escapes_what_would_break_a_table(project):

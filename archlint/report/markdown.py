@@ -9,6 +9,9 @@ from archlint.report.costs import (
 )
 from archlint.report.text import closing_line
 
+DIAGRAM_NODES = 60  # beyond this, a diagram is hard to follow on a pull-request page
+MERMAID_CHARACTERS = 45_000  # GitHub draws no Mermaid diagram longer than 50,000 characters
+
 
 def _text(text: str) -> str:
     """Plain text in a table cell: a pipe would end the cell and `<module>` would vanish as an HTML tag.
@@ -30,7 +33,28 @@ def _sized(count: int) -> str:
     return f"{count:,} ({byte_size(count * FLOAT32_BYTES)})"
 
 
-def _model(path: str, model) -> list[str]:
+def _diagram(path: str, model, diagnostics) -> list[str]:
+    """The model's layer graph as a Mermaid diagram, folded away in <details>; past DIAGRAM_NODES nodes, each
+    helper call's layers folded into one node."""
+    from archlint.diagram import build, mermaid
+    from archlint.report.json_report import diagnostic_json, model_json
+
+    data, findings = model_json(model), [diagnostic_json(d) for d in diagnostics]
+    drawing = build(data, findings)
+    folded = len(drawing.boxes) > DIAGRAM_NODES
+    if folded:
+        drawing = build(data, findings, collapse=True)
+    text = mermaid(drawing, show_shapes=True, show_params=True)
+    summary = f"Diagram ({plural(len(drawing.boxes), 'node')}{', one per helper call' if folded else ''})"
+    if len(text) > MERMAID_CHARACTERS:
+        body = [f"Too large for GitHub to draw: {_code(f'archlint graph {path} --symbol {model.symbol} --collapse')} "
+                "draws it."]
+    else:
+        body = ["```mermaid", text.rstrip("\n"), "```"]
+    return [f"<details><summary>{summary}</summary>", "", *body, "", "</details>", ""]
+
+
+def _model(path: str, model, diagnostics) -> list[str]:
     where = path if model.line is None else f"{path}:{'' if model.cell is None else f'cell {model.cell}:'}{model.line}"
     title = _code(model.symbol) + ("" if model.symbol == model.name else f" ({_code(model.name)})")
     out = [f"### {title} · {_code(where)}", "",
@@ -54,6 +78,8 @@ def _model(path: str, model) -> list[str]:
             f"**Activations:** {byte_size(activations)}{unknown_layers(activations_unknown)} "
             "(every layer's float32 outputs; an unknown batch counts as 1)",
             ""]
+    if model.layers:
+        out += _diagram(path, model, diagnostics)
     return out
 
 
@@ -72,5 +98,5 @@ def render(files) -> str:
         out.append("")
     for f in files:
         for model in f.models:
-            out += _model(f.path, model)
+            out += _model(f.path, model, f.diagnostics)
     return "\n".join(out).rstrip("\n") + "\n"
