@@ -101,7 +101,9 @@ def analyze_source(source: bytes | str, path: str, input_shapes: dict | None = N
         model_report.factory = evaluator.keras.model_origin.get(id(model_report.model))
     report.models = models
     report.graph = evaluator.keras.graph
-    report.diagnostics = _diagnostics(evaluator.events, models)
+    # A library's module-level set-up (`tf = try_import_tensorflow()`) is not the checked code's concern.
+    events = [event for event in evaluator.events if id(event) not in evaluator.library_events]
+    report.diagnostics = _diagnostics(events, models)
     return report
 
 

@@ -104,13 +104,16 @@ def main():
                                              "every layer's output shape and parameter count (AL401).")
 @click.option("--verify-budget", metavar="SIZE", help="Memory --verify may use, e.g. 512M or 4G; a model needing "
                                                       "more is not run (AL303).  [default: 2G]")
+@click.option("--python", "python", metavar="PATH",
+              help="Read installed packages (keras_hub, model packages) from this Python environment: its "
+                   "interpreter or virtual environment. Default: the Python running archlint.")
 @click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, not the layer tables.")
 @click.option("--statistics", is_flag=True, help="Print how many findings each rule code has, instead of them.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 def check(paths, output_format, output_file, config_file, select, ignore, per_file_ignores, severity, fail_on,
           exit_zero, exclude, force_exclude, max_layer_param_share, max_params, input_shapes, assume_imports, verify,
-          verify_budget, color, quiet, statistics, debug):
+          verify_budget, python, color, quiet, statistics, debug):
     """Analyse Keras model files (or directories of them) without running them."""
     if statistics and output_format != "text":
         raise click.UsageError("--statistics goes with the text format")
@@ -123,8 +126,15 @@ def check(paths, output_format, output_file, config_file, select, ignore, per_fi
             "severity": _pairs(severity, "="), "fail-on": fail_on, "exclude": exclude,
             "max-layer-param-share": max_layer_param_share, "max-params": max_params,
             "input-shapes": _pairs(input_shapes, "="), "assume-imports": assume_imports,
+            "python": os.path.abspath(python) if python and os.sep in python else python,
         })
     except ConfigError as exc:
+        click.echo(f"archlint: {exc}", err=True)
+        sys.exit(2)
+    from archlint.evaluate import project_modules
+    try:
+        project_modules.use_python(settings.python)
+    except project_modules.PythonEnvironmentError as exc:
         click.echo(f"archlint: {exc}", err=True)
         sys.exit(2)
     if verify:

@@ -52,6 +52,7 @@ class Settings:
     input_shapes: dict[str, tuple[int | str | None, ...]] = field(default_factory=dict)
     assume_imports: bool = False  # analyse fragments as if the usual Keras imports were there
     verify_budget: int | None = None  # --verify: bytes the NumPy runtime may use; None: no verification
+    python: str | None = None  # the interpreter whose installed packages are read; None: the one running archlint
 
     def selected(self, code: str, path: str) -> bool:
         if self.select and not code.startswith(self.select):
@@ -100,7 +101,10 @@ def load(path: str | None) -> Settings:
         return Settings()
     document = _read(path)
     table = document.get("tool", {}).get("archlint", document)
-    return apply(Settings(root=os.path.dirname(os.path.abspath(path))), table, f"{path}: ")
+    settings = apply(Settings(root=os.path.dirname(os.path.abspath(path))), table, f"{path}: ")
+    if settings.python and os.sep in settings.python:  # a path in the settings file is relative to it
+        settings.python = os.path.join(settings.root, settings.python)
+    return settings
 
 
 def apply(settings: Settings, values: dict, where: str = "") -> Settings:
@@ -219,4 +223,5 @@ READERS = {
     "max-params": _count,
     "input-shapes": _input_shapes,
     "assume-imports": _flag,
+    "python": lambda value: str(value),
 }

@@ -87,6 +87,9 @@ class Evaluator:
         self.current_path = path
         self.modules: dict[str, ModuleValue] = {}
         self.events: list[Event] = []
+        # Findings made in an installed library's code outside its layers' code (its module-level set-up, such as
+        # `tf = try_import_tensorflow()`): not the checked code's concern, left out of the report.
+        self.library_events: set[int] = set()
         self.reported: set[tuple] = set()
         self.globals = Frame()
         self.steps = 0
@@ -200,6 +203,9 @@ class Evaluator:
         if key not in self.reported:
             self.reported.add(key)
             self.events.append(event)
+            if self.current_path != self.path and project_modules.is_library_file(self.current_path) and \
+                    layer is None and not self.method_classes:  # not about a layer, nor made in a layer's code
+                self.library_events.add(id(event))
 
     def forget_events(self, since: int) -> None:
         """Drop the findings made since `since` events (an evaluation whose findings are noise)."""
@@ -330,6 +336,14 @@ class Evaluator:
             return None
         if path in self.modules:
             return self.modules[path]
+        if not level and project_modules.is_library_file(path):
+            try:
+                index = project_modules.reexport_index(path)
+            except (OSError, cst.ParserSyntaxError):
+                index = None
+            if index is not None:  # a package's public API module (keras_hub.models): each name read when used
+                self.modules[path] = PublicModule(dotted, index)
+                return self.modules[path]
         try:
             with open(path, "rb") as handle:
                 source = handle.read()
@@ -499,10 +513,26 @@ class Evaluator:
                 self.rebind(name, self.keras.unresolved_successor(before, reason, node), frame)
             else:
                 self.rebind(name, Unknown(reason, self.line_of(node)), frame)
+        self.forget_layer_changes(changes.receivers, frame, where)
         if changes.returns and frame.parent is not None:
             raise _Return(Unknown(f"the function may return in {where}", self.line_of(node)))
         if changes.leaves_loop:
             raise _LoopUncertain()
+
+    def forget_layer_changes(self, receivers, frame: Frame, where: str) -> None:
+        """A layer whose attributes or methods a skipped block uses may gain weights there (a sublayer built in
+        the branch not analysed): its parameters become unknown."""
+        events_before = len(self.events)
+        for receiver in receivers:
+            if not isinstance(receiver, (cst.Name, cst.Attribute)):
+                continue
+            try:
+                value = self.eval(receiver, frame)
+            except UserException:
+                continue
+            if isinstance(value, Layer) and not value.unknown_params_reason:
+                value.unknown_params_reason = f"{value.name} may be changed in {where}"
+        self.forget_events(events_before)
 
     # -- binding --------------------------------------------------------------------------
 
@@ -1023,6 +1053,8 @@ class _ChangedNames(cst.CSTVisitor):
 
     def __init__(self):
         self.names: set[str] = set()
+        # Objects the block may change without rebinding a name: `self.norm = ...`, `self.attention.build(...)`.
+        self.receivers: list[cst.BaseExpression] = []
         self.returns = False
         self.leaves_loop = False  # a `break` or `continue` of the loop around the block
         self.inner_loops = 0
@@ -1037,6 +1069,8 @@ class _ChangedNames(cst.CSTVisitor):
             self.add_target(target.value)
         elif isinstance(target, cst.Subscript):  # `table[key] = value` changes `table`
             self.add_target(target.value)
+        elif isinstance(target, cst.Attribute):
+            self.receivers.append(target.value)
 
     def visit_AssignTarget(self, node):
         self.add_target(node.target)
@@ -1075,6 +1109,8 @@ class _ChangedNames(cst.CSTVisitor):
     def visit_Call(self, node):
         if isinstance(node.func, cst.Attribute) and node.func.attr.value in _MUTATING_METHODS:
             self.add_target(node.func.value)
+        if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, (cst.Name, cst.Attribute)):
+            self.receivers.append(node.func.value)
 
     def visit_Return(self, node):
         self.returns = True

@@ -64,6 +64,7 @@ class KerasApi:
         self.models: list[Model] = []
         self.eager_nodes: list[Node] = []
         self.unknown_layer_inputs: set[Unknown] = set()  # unknowns already reported as a layer's input
+        self.unread_packages: set[str] = set()  # library packages whose AL301 has been reported
         self.model_origin: dict[int, str | None] = {}  # model -> outermost user function that built it
         self.uids: dict[str, int] = {}
         self.classes = UserClasses(self)
@@ -150,22 +151,43 @@ class KerasApi:
             if missing_from_keras3(ref.qualname) is None:  # else AL107 says that Keras has no such layer
                 self.ev.report("AL301", f"{leaf} layer: output shape and parameters unknown because {why}", node)
             return self.name_layer(layer, node)
+        missing = project_modules.missing_package(ref.qualname)
+        if missing is not None:
+            return self.library_model(ref, kwargs, node, project_modules.install_advice(missing))
         if _library_model_class(ref.qualname):
-            return self.library_model(ref, kwargs, node)
+            return self.library_model(ref, kwargs, node, f"{ref.qualname.split('.')[0]} is not a package archlint "
+                                                         "reads here")
         return self.ev.unknown(f"{ref.qualname}() is not modelled", node)
 
-    def library_model(self, ref: Ref, kwargs, node) -> Layer:
-        """A model or layer of a library archlint does not read (a keras_hub backbone from a preset, a TF Hub
-        layer): it stays in the graph as one layer whose output shape and parameters are unknown."""
-        kind = _library_model_class(ref.qualname)
-        self.ev.report("AL301", f"{kind} ({ref.qualname}()) comes from a library archlint does not read: its "
-                                "output shape and parameters are unknown", node)
+    def library_model(self, ref: Ref, kwargs, node, why: str) -> Layer | Unknown:
+        """A model or layer of a library archlint cannot read (not installed where it looks, a TF Hub layer): it
+        stays in the graph as one layer whose output shape and parameters are unknown, said once per package."""
+        kind = _library_model_class(ref.qualname) or ref.leaf
+        package = ref.qualname.split(".")[0]
+        if not kind[:1].isupper():  # a function of the package: said where what it returns is used
+            return self.ev.unknown(f"{ref.qualname}() comes from {package}, which archlint cannot read: {why}", node)
+        if package not in self.unread_packages:
+            self.unread_packages.add(package)
+            self.ev.report("AL301", f"{ref.qualname}() comes from {package}, which archlint cannot read: {why}; its "
+                                    "output shape and parameters are unknown", node)
+        return self.opaque_model(kind, kwargs, node)
+
+    def preset_model(self, cls_name: str, kwargs, node) -> Layer:
+        """`Backbone.from_preset("bert_base_en")`: the architecture is in the preset's configuration on a model
+        hub, which archlint does not fetch."""
+        self.ev.report("AL301", f"{cls_name}.from_preset() takes its architecture from a preset's configuration "
+                                f"on a model hub, which archlint does not fetch: its output shape and parameters "
+                                f"are unknown (build {cls_name}(...) from explicit arguments to have it analysed)",
+                       node)
+        return self.opaque_model(cls_name, kwargs, node)
+
+    def opaque_model(self, kind: str, kwargs, node) -> Layer:
         # The arguments every Keras layer takes keep their meaning: a name, trainable, a first layer's input_shape.
         common = {key: kwargs[key] for key in ("name", "trainable", "input_shape") if key in kwargs}
         try:
-            layer = OpaqueLayer(kind, f"{kind} is a library model archlint does not read", **common)
+            layer = OpaqueLayer(kind, f"{kind} is a library model archlint cannot read", **common)
         except (LayerError, TypeError, ValueError):
-            layer = OpaqueLayer(kind, f"{kind} is a library model archlint does not read")
+            layer = OpaqueLayer(kind, f"{kind} is a library model archlint cannot read")
         return self.name_layer(layer, node)
 
     @staticmethod
@@ -205,7 +227,7 @@ class KerasApi:
         if layer.unknown_params_reason:
             self.ev.report("AL301", f"{cls.__name__}: {layer.unknown_params_reason}; its parameters are unknown", node)
         # Checking a file of Keras itself, its layers are the checked code's own.
-        layer.library_made = self.ev.current_path != self.ev.path and project_modules.is_installed_keras(self.ev.current_path)
+        layer.library_made = self.ev.current_path != self.ev.path and project_modules.is_library_file(self.ev.current_path)
         return self.name_layer(layer, node)
 
     def invalid_layer(self, cls, args, kwargs, exc: Exception, node) -> Layer:
@@ -368,9 +390,10 @@ class KerasApi:
                                     f"input shape until it is fit; add keras.Input(shape=({item.input_length},)) "
                                     f"first (archlint goes on with that)", item.origin)
             item.input_shape_arg = (item.input_length,)
-        if not model.layers and model.input_tensor is None and item.input_shape_arg is not None:
-            batch = getattr(item, "input_batch_size", None)
-            model.input_tensor = model.output_tensor = self.sequential_input((batch,) + item.input_shape_arg, item.origin)
+        if not model.layers and model.input_tensor is None:
+            batch_shape = _first_layer_input(item)
+            if batch_shape is not None:
+                model.input_tensor = model.output_tensor = self.sequential_input(batch_shape, item.origin)
         model.layers.append(item)
         if model.output_tensor is not None:
             self.sequential_step(model, item)
@@ -718,15 +741,25 @@ def _map_tensors(value, fn):
     return value
 
 
-# Libraries whose classes are Keras layers and models; their source is not read.
-MODEL_LIBRARIES = ("keras_hub", "keras_nlp", "keras_cv", "tensorflow_hub", "tf_keras")
 CONSTRUCTORS = ("from_preset", "from_config")
+
+
+def _first_layer_input(layer: Layer) -> tuple | None:
+    """The batch shape a Sequential takes from its first layer, as Keras's Sequential builds itself: the
+    layer's `input_shape=` argument, or the single input of a model that has one (ResNet50(input_shape=...))."""
+    if layer.input_shape_arg is not None:
+        return (getattr(layer, "input_batch_size", None),) + layer.input_shape_arg
+    if isinstance(layer, FunctionalModel) and len(layer.inputs) == 1:
+        return layer.inputs[0].shape
+    if isinstance(layer, SequentialModel) and layer.input_tensor is not None:
+        return layer.input_tensor.shape
+    return None
 
 
 def _library_model_class(qualname: str) -> str | None:
     """`BertBackbone` for keras_hub.models.BertBackbone(...) or its .from_preset(...); None for other callables."""
     parts = qualname.split(".")
-    if parts[0] not in MODEL_LIBRARIES:
+    if parts[0] not in project_modules.MODEL_LIBRARIES:
         return None
     if parts[-1] in CONSTRUCTORS:
         parts.pop()

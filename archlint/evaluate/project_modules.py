@@ -1,15 +1,23 @@
-"""Finding the checked project's own modules: `from .blocks import conv_block`, `from mypkg import stem`.
+"""Finding the modules a checked file imports: its project's own (`from .blocks import conv_block`,
+`from mypkg import stem`) and those of installed Keras model packages (`keras_hub`, `k3im`).
 
 A module is followed when it is a file of the project (next to the checked file, or in the
-package tree the checked file belongs to) and not a part of Keras that archlint models itself. Nothing
-is imported: the evaluator reads and evaluates the file.
+package tree the checked file belongs to), a model definition of the installed Keras, or a file of an
+installed package that declares Keras or TensorFlow among its requirements (a Keras model package).
+Packages are looked for on the running interpreter's sys.path, or on that of the environment given
+with `--python`. Nothing is imported: the evaluator reads and evaluates the file.
 """
 
 from __future__ import annotations
 
 import functools
+import glob
 import importlib.util
+import json
 import os
+import re
+import subprocess
+import sys
 
 import libcst as cst
 
@@ -19,6 +27,174 @@ from archlint.keras_names import canonical
 _FOLLOWED_KERAS = ("keras.applications.",)
 # Keras helpers archlint models itself (archlint.evaluate.keras_helpers).
 _MODELLED_KERAS = ("keras.applications.imagenet_utils",)
+# Packages archlint models itself, or whose source is no model definition: never read.
+_NOT_READ = frozenset({"keras", "tensorflow", "tf_keras", "numpy", "jax", "jaxlib", "torch", "scipy", "sklearn",
+                       "pandas", "matplotlib", "absl", "archlint"})
+# A distribution requiring one of these defines Keras models or layers: its source is read like the project's.
+_KERAS_REQUIREMENTS = frozenset({"keras", "tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflow-macos",
+                                 "tf-keras", "keras-hub", "keras-nlp", "keras-cv"})
+# Model libraries read whatever their metadata says (a source checkout on PYTHONPATH has none).
+MODEL_LIBRARIES = ("keras_hub", "keras_nlp", "keras_cv", "tensorflow_hub", "tf_keras")
+# Distribution names as pip spells them, for the advice on a package that is not installed.
+DISTRIBUTIONS = {"keras_hub": "keras-hub", "keras_nlp": "keras-nlp", "keras_cv": "keras-cv",
+                 "tensorflow_hub": "tensorflow-hub", "tf_keras": "tf-keras", "tcn": "keras-tcn"}
+# Seconds the other environment's interpreter may take to print its sys.path.
+_PYTHON_TIMEOUT = 30
+
+
+class PythonEnvironmentError(ValueError):
+    """The environment given with --python cannot be used."""
+
+
+# The interpreter whose installed packages are read; None: the one running archlint.
+_python: str | None = None
+
+
+def use_python(executable: str | None) -> None:
+    """Read installed packages from the environment of `executable` (`--python`), or archlint's own (None)."""
+    global _python
+    _python = executable
+    if executable is not None:
+        search_path(executable)  # an unusable environment is said now, once
+
+
+@functools.lru_cache(maxsize=8)
+def search_path(python: str | None = None) -> tuple[str, ...]:
+    """The directories packages are looked for in: sys.path of the running interpreter, or of `python`.
+
+    The other interpreter is asked with `python -I -c ...`: -I keeps the current directory (the
+    checked project) off its sys.path, so none of the project's files runs, and ignores PYTHON*
+    variables; site is still imported (no -S), since it is what puts site-packages on the path.
+    Only that environment's own interpreter and its site hooks run. When it cannot be run, the
+    site-packages of the virtual environment it belongs to (found from its pyvenv.cfg) are read."""
+    if python is None:
+        entries = [p for p in sys.path if p]
+    else:
+        entries = _ask_interpreter(python)
+        if entries is None:
+            entries = _venv_site_packages(python)
+        if not entries:
+            raise PythonEnvironmentError(f"--python {python}: neither runs as a Python interpreter nor belongs to a "
+                                    "virtual environment (no pyvenv.cfg)")
+    return tuple(os.path.realpath(p) for p in entries if os.path.isdir(p))
+
+
+def _ask_interpreter(python: str) -> list[str] | None:
+    if os.path.isdir(python):
+        python = os.path.join(python, "Scripts" if os.name == "nt" else "bin", "python")
+    try:
+        done = subprocess.run([python, "-I", "-c", "import sys, json; print(json.dumps(sys.path))"],
+                              capture_output=True, timeout=_PYTHON_TIMEOUT, stdin=subprocess.DEVNULL, check=False)
+        entries = json.loads(done.stdout) if done.returncode == 0 else None
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return None
+    return [p for p in entries if isinstance(p, str) and p] if isinstance(entries, list) else None
+
+
+def _venv_site_packages(python: str) -> list[str]:
+    directory = os.path.abspath(python if os.path.isdir(python) else os.path.dirname(python))
+    for prefix in (directory, os.path.dirname(directory)):
+        if os.path.isfile(os.path.join(prefix, "pyvenv.cfg")):
+            return sorted(glob.glob(os.path.join(prefix, "lib", "python*", "site-packages"))) + \
+                [os.path.join(prefix, "Lib", "site-packages")]
+    return []
+
+
+def _installed_at(top: str) -> str | None:
+    """The search path directory holding top-level module `top` in any form (package, module, extension)."""
+    return _installed_in(top, _python)
+
+
+@functools.lru_cache(maxsize=256)
+def _installed_in(top: str, python: str | None) -> str | None:
+    for directory in search_path(python):
+        if os.path.isdir(os.path.join(directory, top)) or os.path.isfile(os.path.join(directory, top + ".py")) \
+                or glob.glob(os.path.join(glob.escape(directory), glob.escape(top) + ".*.so")):
+            return directory
+    return None
+
+
+def _is_library_name(top: str) -> bool:
+    return bool(top) and top.isidentifier() and top not in sys.stdlib_module_names and top not in _NOT_READ
+
+
+def missing_package(dotted: str) -> str | None:
+    """The top-level package of `dotted` when it is a third-party package that is not installed where archlint
+    looks (None when it is installed, a standard module, or one archlint models)."""
+    top = dotted.split(".")[0]
+    if not _is_library_name(top) or _installed_at(top) is not None:
+        return None
+    return top
+
+
+def install_advice(top: str) -> str:
+    """How to make package `top` visible to archlint."""
+    where = f"the environment of --python {_python}" if _python else "the Python running archlint"
+    return (f"{top} is not installed in {where}: install it there (pip install {DISTRIBUTIONS.get(top, top)}), "
+            "point --python (setting `python`) at the environment that has it, or, under pre-commit, list it in "
+            "the hook's additional_dependencies")
+
+
+def library_root(dotted: str) -> str | None:
+    """The search path directory of the Keras model package that `dotted` belongs to, if one is installed."""
+    top = dotted.split(".")[0]
+    if not _is_library_name(top):
+        return None
+    directory = _installed_at(top)
+    if directory is None or not (top in MODEL_LIBRARIES or top in _keras_packages(directory)):
+        return None
+    _read_packages.add(os.path.join(directory, top))
+    return directory
+
+
+# The installed packages whose files have been read: their layers are the library's, not the checked code's.
+_read_packages: set[str] = set()
+
+
+@functools.lru_cache(maxsize=16)
+def _keras_packages(directory: str) -> frozenset[str]:
+    """The top-level modules of the distributions installed in `directory` that require Keras or TensorFlow."""
+    found = set()
+    for meta in glob.glob(os.path.join(glob.escape(directory), "*.dist-info")) + \
+            glob.glob(os.path.join(glob.escape(directory), "*.egg-info")):
+        if _requires_keras(meta):
+            found.update(_top_levels(meta))
+    return frozenset(found)
+
+
+def _read_text(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read(1_000_000)
+    except OSError:
+        return ""
+
+
+def _requires_keras(meta: str) -> bool:
+    if meta.endswith(".dist-info"):
+        lines = [line[len("Requires-Dist:"):] for line in _read_text(os.path.join(meta, "METADATA")).splitlines()
+                 if line.startswith("Requires-Dist:")]
+    else:
+        lines = _read_text(os.path.join(meta, "requires.txt")).splitlines()
+    names = {re.split(r"[\s;<>=!~\[(]", line.strip(), maxsplit=1)[0].lower().replace("_", "-") for line in lines}
+    return bool(names & _KERAS_REQUIREMENTS)
+
+
+def _top_levels(meta: str) -> set[str]:
+    listed = _read_text(os.path.join(meta, "top_level.txt")).split()
+    if listed:
+        return set(listed)
+    record = _read_text(os.path.join(meta, "RECORD"))
+    return {line.split("/")[0].split(",")[0].removesuffix(".py") for line in record.splitlines()
+            if line and not line.split("/")[0].endswith((".dist-info", ".data"))}
+
+
+def is_library_file(path: str) -> bool:
+    """Whether `path` is a file of an installed package archlint reads (Keras's model definitions, a model package)."""
+    real = os.path.realpath(path)
+    if is_installed_keras(real):
+        return True
+    return any(real.startswith(package + os.sep) or real == package + ".py" for package in _read_packages)
 
 
 def _top_package(directory: str) -> str | None:
@@ -41,9 +217,17 @@ def _module_file(base: str, parts: list[str]) -> str | None:
     return None
 
 
-@functools.lru_cache(maxsize=1)
 def installed_keras() -> str | None:
-    """The installed keras package's directory, found without importing it."""
+    """The installed keras package's directory (in the --python environment, if one is given), found without
+    importing it."""
+    if _python is not None:
+        directory = _installed_in("keras", _python)
+        return None if directory is None else os.path.join(directory, "keras")
+    return _running_keras()
+
+
+@functools.lru_cache(maxsize=1)
+def _running_keras() -> str | None:
     try:
         spec = importlib.util.find_spec("keras")
     except (ImportError, ValueError):
@@ -71,14 +255,26 @@ def public_index(dotted: str) -> dict[str, tuple[str, str]] | None:
     return None if path is None else _reexports(path)
 
 
-@functools.lru_cache(maxsize=64)
 def _reexports(path: str) -> dict[str, tuple[str, str]]:
     """`from M import X as Y` lines of an autogenerated public API module."""
+    return _read_reexports(path)[0]
+
+
+def reexport_index(path: str) -> dict[str, tuple[str, str]] | None:
+    """For a library module made only of `from M import X as Y` lines (keras_hub.models), where each of its
+    names comes from; None for any other module, which is evaluated."""
+    index, only_imports = _read_reexports(path)
+    return index if only_imports else None
+
+
+@functools.lru_cache(maxsize=256)
+def _read_reexports(path: str) -> tuple[dict[str, tuple[str, str]], bool]:
     with open(path, "rb") as handle:
         module = cst.parse_module(handle.read())
-    index = {}
+    index, only_imports = {}, True
     for statement in module.body:
         if not isinstance(statement, cst.SimpleStatementLine):
+            only_imports = False
             continue
         for small in statement.body:
             if isinstance(small, cst.ImportFrom) and not small.relative and not isinstance(small.names, cst.ImportStar):
@@ -86,7 +282,9 @@ def _reexports(path: str) -> dict[str, tuple[str, str]]:
                 for alias in small.names:
                     original = cst.Module([]).code_for_node(alias.name)
                     index[alias.asname.name.value if alias.asname else original] = (source, original)
-    return index
+            elif not (isinstance(small, cst.Expr) and isinstance(small.value, cst.SimpleString)):
+                only_imports = False
+    return index, only_imports
 
 
 def find(importing_file: str, dotted: str, level: int) -> str | None:
@@ -109,4 +307,8 @@ def find(importing_file: str, dotted: str, level: int) -> str | None:
     top = _top_package(here)
     if found is None and top is not None and parts and parts[0] == os.path.basename(top):
         found = _module_file(os.path.dirname(top), parts)  # the checked file's own package tree
+    if found is None:
+        root = library_root(dotted)  # an installed Keras model package
+        if root is not None:
+            found = _module_file(root, parts)
     return found

@@ -30,8 +30,9 @@ LAYER_METHODS = ("__init__", "build", "call", "compute_output_shape")
 
 class UserClass:
     def __init__(self, name: str, bases: list, namespace: dict, keras_base: str | None,
-                 layer_base: str | None = None):
+                 layer_base: str | None = None, library: bool = False):
         self.name = name
+        self.library = library  # defined by an installed package archlint reads (keras_hub), not the project
         self.bases = bases
         self.namespace = namespace
         self.keras_base = keras_base
@@ -191,7 +192,9 @@ class UserClasses:
                 layer_base = base.leaf
             elif isinstance(base, UserClass) and (base.keras_base or base.layer_base):
                 keras_base, layer_base = base.keras_base, base.layer_base
-        return UserClass(name, bases, namespace, keras_base, layer_base)
+        from archlint.evaluate import project_modules
+        library = self.ev.current_path != self.ev.path and project_modules.is_library_file(self.ev.current_path)
+        return UserClass(name, bases, namespace, keras_base, layer_base, library)
 
     def layer_subclass(self, cls: UserClass, args, kwargs, node) -> Layer:
         """An instance of a subclass of a concrete Keras layer: that layer itself under the subclass's name
@@ -256,9 +259,13 @@ class UserClasses:
     # -- attributes -----------------------------------------------------------------------
 
     def get_attribute(self, obj, name: str, node):
+        from archlint.evaluate.builtins import Builtin
         if isinstance(obj, Super):
             return self.super_attribute(obj, name, node)
         if isinstance(obj, UserClass):
+            if name == "from_preset" and obj.library:
+                return Builtin(f"{obj.name}.from_preset",
+                               lambda ev, *args, **kwargs: self.api.preset_model(obj.name, kwargs, node))
             _, value = obj.find(name)
             return value if value is not None else self.ev.unknown(f"{obj.name}.{name} is not defined", node)
         if name in obj.attrs:

@@ -60,3 +60,50 @@ class Embedding(Layer):
             table = table + np.matmul(self.lora_a.value, self.lora_b.value)
         # Keras casts non-integer indices to int32 before the lookup.
         return np.take(table, x.astype(np.int32), axis=0).astype(np.float32)
+
+
+@register
+class ReversibleEmbedding(Embedding):
+    """An Embedding that also maps back to the vocabulary (`layer(x, reverse=True)`), with its own reverse table
+    unless `tie_weights` (language model heads in keras_hub)."""
+
+    def __init__(self, input_dim, output_dim, tie_weights=True, embeddings_initializer="uniform",
+                 embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False, reverse_dtype=None,
+                 logit_soft_cap=None, **kwargs):
+        super().__init__(input_dim, output_dim, embeddings_initializer=embeddings_initializer,
+                         embeddings_regularizer=embeddings_regularizer, embeddings_constraint=embeddings_constraint,
+                         mask_zero=mask_zero, **kwargs)
+        self.tie_weights = known(tie_weights, "tie_weights")
+        self.logit_soft_cap = known(logit_soft_cap, "logit_soft_cap")
+
+    def build(self, input_shape=None, **kwargs):
+        super().build(input_shape)
+        if not self.tie_weights and self.input_dim is not None:
+            self.reverse_embeddings = self.add_weight("reverse_embeddings", (self.output_dim, self.input_dim))
+
+    def compute_output_shape(self, input_shape, reverse=False, **kwargs):
+        if known(reverse, "reverse"):
+            if self.input_dim is None:
+                raise Unresolved(self.unknown_params_reason)
+            return (*input_shape[:-1], self.input_dim)
+        return (*input_shape, self.output_dim)
+
+    def count_macs(self, input_shapes, output_shapes):
+        shape = output_shapes[0] if isinstance(output_shapes, list) else output_shapes
+        if self.input_dim is None or shape[-1] != self.input_dim or len(shape) == 0:
+            return 0
+        rows = 1
+        for size in shape[:-1]:
+            if size is None:
+                return None
+            rows *= size
+        return rows * self.output_dim * self.input_dim if input_shapes and len(input_shapes[0]) == len(shape) else 0
+
+    def forward(self, x, reverse=False, **kwargs):
+        if not reverse:
+            return super().forward(x)
+        kernel = self.embeddings.value.T if self.tie_weights else self.reverse_embeddings.value
+        logits = np.matmul(x.astype(np.float32), kernel)
+        if self.logit_soft_cap is not None:
+            logits = np.tanh(logits / self.logit_soft_cap) * self.logit_soft_cap
+        return logits.astype(np.float32)
