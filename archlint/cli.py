@@ -287,6 +287,130 @@ def _one_report(path: str, config_file, debug: bool):
         sys.exit(2)
 
 
+class _PathsAfterDashes(click.Command):
+    """`archlint diff BASE [HEAD] [-- PATH...]`: what follows `--` are paths, however many revisions precede."""
+
+    def parse_args(self, ctx, args):
+        if "--" in args:
+            cut = args.index("--")
+            ctx.meta["archlint_paths"] = args[cut + 1:]
+            args = args[:cut]
+        return super().parse_args(ctx, args)
+
+
+@main.command("diff", cls=_PathsAfterDashes)
+@click.argument("revisions", nargs=-1, required=True, metavar="BASE [HEAD] [-- PATH...]")
+@click.option("--output-format", "--format", "output_format", type=click.Choice(["text", "json", "markdown"]),
+              default="text", show_default=True, help="Report format.")
+@click.option("-o", "--output-file", type=click.Path(dir_okay=False, writable=True), help="Write the report to FILE.")
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+@click.pass_context
+def diff(ctx, revisions, output_format, output_file, debug):
+    """What a change did to the models: layers added, removed and changed, parameter totals, findings
+    introduced and fixed. BASE and HEAD are git revisions (HEAD: the working tree when not given), or two
+    files. Old revisions are read with git; nothing is checked out and nothing is run."""
+    from archlint import modeldiff
+    from archlint.revisions import RevisionError
+
+    paths = ctx.meta.get("archlint_paths", [])
+    if len(revisions) > 2:
+        raise click.UsageError("at most two revisions; paths go after `--`")
+    try:
+        if len(revisions) == 2 and not paths and all(os.path.isfile(r) for r in revisions):
+            pairs, labels = _file_pairs(*revisions, debug)
+        else:
+            pairs, labels = _revision_pairs(revisions[0], revisions[1] if len(revisions) == 2 else None, paths, debug)
+    except RevisionError as exc:
+        _fail(str(exc))
+    except Exception as exc:  # one line, not a traceback
+        _internal_error("comparing the revisions", exc, debug)
+        sys.exit(2)
+    diffs = modeldiff.diff_files(pairs)
+    if output_format == "json":
+        text = modeldiff.render_json(diffs, *labels, __version__)
+    elif output_format == "markdown":
+        text = modeldiff.render_markdown(diffs, *labels)
+    else:
+        text = modeldiff.render_text(diffs, *labels)
+    if output_file:
+        with open(output_file, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    else:
+        click.echo(text, nl=False)
+
+
+def _file_json(path: str, display_path: str, debug: bool) -> dict:
+    """One file's JSON report entry, its settings those of the nearest settings file above it."""
+    from archlint.report.json_report import diagnostic_json, model_json
+
+    report = _one_report(path, None, debug)
+    return {"path": display_path, "models": [model_json(m) for m in report.models],
+            "diagnostics": [diagnostic_json(d) for d in report.diagnostics]}
+
+
+def _file_pairs(base: str, head: str, debug: bool):
+    from archlint.modeldiff import FilePair
+
+    return [FilePair(base, head, _file_json(base, base, debug), _file_json(head, head, debug))], (base, head)
+
+
+def _revision_pairs(base: str, head: str | None, paths, debug: bool):
+    """The files the change touches (or every file under the paths named), before and after."""
+    from contextlib import ExitStack
+
+    from archlint.config import ConfigError
+    from archlint.modeldiff import FilePair
+    from archlint.revisions import Snapshot, changed_files, check_revision, files_at, repository_root
+
+    root = repository_root(os.getcwd())
+    base_commit = check_revision(root, base)
+    head_commit = None if head is None else check_revision(root, head)
+    pathspecs = []
+    for path in paths:
+        relative = os.path.relpath(os.path.abspath(path), root)
+        if relative == ".." or relative.startswith(".." + os.sep):
+            raise click.UsageError(f"{path} is outside the repository {root}")
+        pathspecs.append(relative.replace(os.sep, "/"))
+    try:
+        settings = _settings(None, [root], {})
+    except ConfigError as exc:
+        _fail(str(exc))
+    pairs = {}
+    for change in changed_files(root, base_commit, head_commit, pathspecs):
+        pairs[change.head_path or change.base_path] = (change.base_path, change.head_path)
+    if pathspecs:  # the files named are compared whether or not the change touched them
+        before, after = files_at(root, base_commit, pathspecs), files_at(root, head_commit, pathspecs)
+        if not before and not after:
+            _fail(f"{', '.join(paths)}: in neither {base} nor {head or 'the working tree'}")
+    else:  # and the other files of the folders it touched: a model there may import what changed
+        folders = sorted({os.path.dirname(path) for pair in pairs.values() for path in pair if path})
+        before, after = ([path for path in files_at(root, commit, [folder or "." for folder in folders])
+                          if os.path.dirname(path) in folders] if folders else []
+                         for commit in (base_commit, head_commit))
+    if before or after:
+        renamed = {old for old, _ in pairs.values() if old}
+        for path in after:
+            pairs.setdefault(path, (path if path in before else None, path))
+        for path in before:
+            if path not in pairs and path not in renamed:
+                pairs[path] = (path, None)
+
+    def checked(path):
+        return path is not None and settings.included(path) and not settings.excluded(os.path.join(root, path))
+
+    chosen = sorted(((old, new) for old, new in pairs.values() if checked(new) or checked(old)),
+                    key=lambda pair: pair[1] or pair[0])
+    suffixes = (".py", ".ipynb", *(".md",) * any(p.endswith(".md") for pair in chosen for p in pair if p))
+    with ExitStack() as stack:
+        before = stack.enter_context(Snapshot(root, base_commit, suffixes))
+        after = None if head_commit is None else stack.enter_context(Snapshot(root, head_commit, suffixes))
+        where_after = (lambda p: os.path.join(root, *p.split("/"))) if after is None else after.path
+        result = [FilePair(old, new, None if old is None else _file_json(before.path(old), old, debug),
+                           None if new is None else _file_json(where_after(new), new, debug))
+                  for old, new in chosen]
+    return result, (base, head or "working tree")
+
+
 @main.command("rules")
 def list_rules():
     """List the rule catalog: code, name, default severity and when each rule fires."""
