@@ -34,6 +34,7 @@ class LayerRow:
     cell: int | None = None  # in a notebook, the code cell `line` counts in
     via: tuple[str, ...] = ()  # the helper calls and loop iterations that led to the layer's creation
     call_ids: tuple[int | None, ...] = ()  # per `via` step: Position.call_ids
+    nested: "ModelReport | None" = field(default=None, repr=False)  # a model used as a layer: its own rows
 
 
 @dataclass
@@ -210,14 +211,24 @@ def _row(layer: Layer, nodes: list[Node]) -> LayerRow:
                     via=origin.chain if origin else (), call_ids=origin.call_ids if origin else ())
 
 
-def _tabulate(symbol: str, model, graph) -> ModelReport:
+def _tabulate(symbol: str, model, graph, nesting: frozenset = frozenset()) -> ModelReport:
+    """The model's report; a model used as one of its layers gets its own, on that layer's row."""
+    report = _tabulate_rows(symbol, model, graph)
+    inside = nesting | {id(model)}
+    for row in report.layers:
+        if _is_model(row.layer) and id(row.layer) not in inside:
+            row.nested = _tabulate(row.name, row.layer, graph, inside)
+    return report
+
+
+def _tabulate_rows(symbol: str, model, graph) -> ModelReport:
     if isinstance(model, list):  # layers called on concrete tensors, in call order
         rows = [_row(node.layer, [node]) for node in model]
         layers = unique_layers(row.layer for row in rows)
         line = rows[0].line if rows else None
         return _report(symbol, symbol, "eager", line, [], rows, layers, None)
     if isinstance(model, UserLayer) and isinstance(model.functional, Model):  # a functional model of a Model subclass
-        report = _tabulate(symbol, model.functional, graph)
+        report = _tabulate_rows(symbol, model.functional, graph)
         report.name = model.name
         return report
     if isinstance(model, UserLayer):  # a subclassed model lists the layers it holds

@@ -224,10 +224,11 @@ GRAPH_FORMATS = ("mermaid", "dot", "svg", "png")
               help="calls: draw the layers one call of a helper function created as one labelled cluster.")
 @click.option("--collapse", is_flag=True, help="Fold each innermost cluster into one node with its totals "
                                                "(implies --group calls).")
+@click.option("--expand-nested", is_flag=True, help="Draw a model used as a layer as a cluster of its own layers.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Settings file (as for check).")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 def graph(path, symbol, graph_format, output_file, show_shapes, show_params, rankdir, group, collapse,
-          config_file, debug):
+          expand_nested, config_file, debug):
     """Draw a model's layer graph (Mermaid, DOT, SVG or PNG), its layers marked with their findings."""
     from archlint import diagram
     from archlint.report.json_report import diagnostic_json, model_json
@@ -242,9 +243,9 @@ def graph(path, symbol, graph_format, output_file, show_shapes, show_params, ran
         found = ", ".join(m.symbol for m in models) or "none"
         reason = f"no model {symbol!r}" if symbol is not None else "several models" if models else "no model"
         _fail(f"{path}: {reason} (models: {found}){'; choose one with --symbol' if len(models) > 1 else ''}")
-    model = model_json(chosen[0])
+    model = model_json(chosen[0], nested=expand_nested)
     drawing = diagram.build(model, [diagnostic_json(d) for d in report.diagnostics], group_calls=group == "calls",
-                            collapse=collapse)
+                            collapse=collapse, expand_nested=expand_nested)
     writer = diagram.mermaid if graph_format == "mermaid" else diagram.dot
     text = writer(drawing, show_shapes=show_shapes, show_params=show_params, rankdir=rankdir)
     if graph_format in ("svg", "png"):

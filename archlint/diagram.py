@@ -58,8 +58,11 @@ class Diagram:
         return [key for key in self.boxes if key not in inside]
 
 
-def build(model: dict, diagnostics: list[dict] = (), group_calls: bool = False, collapse: bool = False) -> Diagram:
-    """The diagram of one model of the JSON report, its layers marked with the findings located at them."""
+def build(model: dict, diagnostics: list[dict] = (), group_calls: bool = False, collapse: bool = False,
+          expand_nested: bool = False, inner: bool = False) -> Diagram:
+    """The diagram of one model of the JSON report, its layers marked with the findings located at them. With
+    `expand_nested`, a model used as a layer (its row holding "nested") is drawn as a cluster of its own
+    layers. `inner`: the model is nested in another; its findings are known by layer name alone."""
     rows = model["layers"]
     operations = model.get("operations", [])
     boxes: dict[str, Box] = {}
@@ -85,11 +88,16 @@ def build(model: dict, diagnostics: list[dict] = (), group_calls: bool = False, 
             edge = (by_name[name], key)
             if edge not in edges:
                 edges.append(edge)
-    _mark_findings(boxes, by_name, model["symbol"], diagnostics)
+    _mark_findings(boxes, by_name, None if inner else model["symbol"], diagnostics)
     diagram = Diagram(model["name"] if model["name"] == model["symbol"] else f"{model['symbol']} ({model['name']})",
                       boxes, edges)
     if group_calls or collapse:
         diagram.clusters = _call_clusters(dict(zip(keys, rows + operations)), boxes)
+    if expand_nested:
+        for key, row in zip(keys, rows):
+            if row.get("nested"):
+                inside = build(row["nested"], diagnostics, group_calls or collapse, expand_nested=True, inner=True)
+                _expand(diagram, key, inside)
     if collapse:
         _fold_innermost(diagram)
     return diagram
@@ -97,7 +105,7 @@ def build(model: dict, diagnostics: list[dict] = (), group_calls: bool = False, 
 
 def _mark_findings(boxes, by_name, symbol, diagnostics) -> None:
     for finding in diagnostics:
-        key = by_name.get(finding.get("layer")) if finding.get("symbol") == symbol else None
+        key = by_name.get(finding.get("layer")) if symbol is None or finding.get("symbol") == symbol else None
         if key is None:
             continue
         box = boxes[key]
@@ -105,6 +113,50 @@ def _mark_findings(boxes, by_name, symbol, diagnostics) -> None:
             box.codes += (finding["code"],)
         if box.severity is None or SEVERITY_RANK[finding["severity"]] > SEVERITY_RANK[box.severity]:
             box.severity = finding["severity"]
+
+
+def _expand(diagram: Diagram, key: str, inside: Diagram) -> None:
+    """The box `key` (a model used as a layer) replaced by a cluster of the nested model's own diagram: the
+    tensors entering it go where its inputs went, those leaving it come from its outputs."""
+    box = diagram.boxes.pop(key)
+    renamed = {old: f"{key}_{old}" for old in inside.boxes}
+    inputs = {old for old, inner in inside.boxes.items() if inner.type == "InputLayer"}
+    edges = [(renamed[a], renamed[b]) for a, b in inside.edges if a not in inputs]
+    entries = [renamed[b] for a, b in inside.edges if a in inputs] or \
+        [renamed[old] for old in inside.boxes if old not in inputs and all(b != old for _, b in inside.edges)]
+    exits = [renamed[old] for old in inside.boxes if old not in inputs and all(a != old for a, _ in inside.edges)]
+    for old, inner in inside.boxes.items():
+        if old not in inputs:
+            inner.key = renamed[old]
+            diagram.boxes[inner.key] = inner
+
+    def moved(cluster: Cluster) -> Cluster:
+        return Cluster(f"{key}_{cluster.key}", cluster.label, [renamed[b] for b in cluster.boxes if b not in inputs],
+                       [moved(c) for c in cluster.clusters])
+
+    nested = Cluster(f"{key}_model", f"{box.name} ({box.type})",
+                     [renamed[b] for b in inside.ungrouped() if b not in inputs], [moved(c) for c in inside.clusters])
+    if not _replace_in(diagram.clusters, key, nested):
+        diagram.clusters.append(nested)
+    rewired = []
+    for a, b in diagram.edges:
+        for edge in ([(a, entry) for entry in dict.fromkeys(entries)] if b == key else
+                     [(exit, b) for exit in exits] if a == key else [(a, b)]):
+            if edge not in rewired:
+                rewired.append(edge)
+    diagram.edges = rewired + edges
+
+
+def _replace_in(clusters: list[Cluster], key: str, nested: Cluster) -> bool:
+    """Put `nested` in place of the box `key` in the cluster holding it; False when no cluster does."""
+    for cluster in clusters:
+        if key in cluster.boxes:
+            cluster.boxes.remove(key)
+            cluster.clusters.append(nested)
+            return True
+        if _replace_in(cluster.clusters, key, nested):
+            return True
+    return False
 
 
 # -- clusters by call -------------------------------------------------------------------------------------------

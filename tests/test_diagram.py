@@ -187,3 +187,30 @@ def test_findings_mark_nodes_by_severity(tmp_path):
                     "model = keras.Sequential([keras.Input((4, 4, 3)), layers.Conv2D(8, 5), layers.Dense(2)])\n")
     text = graph(str(path), "--format", "dot").output
     assert 'n1 [label="conv2d (Conv2D)\\nAL101", fillcolor="#ffebe9", color="#cf222e", penwidth=2];' in text
+
+
+def test_expand_nested_draws_a_model_used_as_a_layer_inside_a_cluster(tmp_path):
+    """The inner Sequential's Dense sits in a cluster named after the model, between the outer input and Dense;
+    its own InputLayer is not drawn (the outer tensor enters where it did)."""
+    path = tmp_path / "nested.py"
+    path.write_text("import keras\nfrom keras import layers\n"
+                    "inner = keras.Sequential([keras.Input((5,)), layers.Dense(3, name='hidden')], name='inner')\n"
+                    "model = keras.Sequential([keras.Input((5,)), inner, layers.Dense(1, name='out')])\n")
+    flat = graph(str(path), "--symbol", "model").output
+    assert 'n1["inner (Sequential)"]' in flat
+    text = graph(str(path), "--symbol", "model", "--expand-nested").output
+    assert text == ('flowchart TB\n  n0["input_layer_1 (InputLayer)"]\n  n2["out (Dense)"]\n'
+                    '  subgraph n1_model["inner (Sequential)"]\n    n1_n1["hidden (Dense)"]\n  end\n'
+                    "  n0 --> n1_n1\n  n1_n1 --> n2\n")
+
+
+@pytest.mark.skipif(KERAS_RESNET is None, reason="Keras is not installed")
+def test_expand_nested_keras_application_base():
+    """MobileNetV2 under a new head: mobilenet_v2.py calls _inverted_res_block() 17 times; collapsed, each is
+    one node inside the base model's cluster, and the nodes' parameters add up to Keras's total (416,613)."""
+    path = os.path.join(MODELS, "applications_mobilenetv2_frozen_head.py")
+    text = graph(path, "--symbol", "model", "--expand-nested", "--collapse", "--show-params", "--format", "dot").output
+    assert len(re.findall(r'label="_inverted_res_block\(\): ', text)) == 17
+    assert 'label="mobilenetv2_0.35_96 (Functional)"' in text
+    params = [int(count.replace(",", "")) for count in re.findall(r"\\n([\d,]+) params", text)]
+    assert sum(params) == 416613

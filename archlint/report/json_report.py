@@ -19,7 +19,9 @@ def _cell(item) -> dict:
     return {} if item.cell is None else {"cell": item.cell}
 
 
-def model_json(model) -> dict:
+def model_json(model, nested: bool = False) -> dict:
+    """The model as the spec fixes it; with `nested`, a row of a model used as a layer also holds that model's
+    own report under "nested" (for diagrams)."""
     macs, macs_unknown = model_macs(model)
     return {
         "symbol": model.symbol,
@@ -41,6 +43,7 @@ def model_json(model) -> dict:
             "activation_bytes": row_activation_bytes(row),
             "via": list(row.via),  # the helper calls and loop iterations that created the layer
             "call_ids": list(row.call_ids),
+            **({"nested": model_json(row.nested, nested=True)} if nested and row.nested is not None else {}),
         } for row in model.layers],
         "operations": [{"name": row.name, "type": row.type, "output_shape": shape_json(row.output_shape),
                         "inbound": row.inbound, "via": list(row.via), "call_ids": list(row.call_ids)}
