@@ -11,6 +11,7 @@ import libcst as cst
 
 from archlint.evaluate.interpreter import Evaluator
 from archlint.evaluate.objects import Event, Function, default_line_name
+from archlint.evaluate.keras_api import Sighting, trainable_state
 from archlint.evaluate.source import Refused, parse
 from archlint.evaluate.user_classes import UserLayer
 from archlint.graph import LayerGraph, Node
@@ -92,12 +93,12 @@ def analyze_source(source: bytes | str, path: str, input_shapes: dict | None = N
             evaluator.track_undefined_names(assume_imports)
             evaluator.run_module()
             found = _module_models(evaluator)
-            found += _factory_models(evaluator, {id(model) for _, model in found})
+            found += _factory_models(evaluator, {id(model) for _, model, _ in found})
             _build_with_given_shapes(evaluator, found)
     except RecursionError:
         report.diagnostics.append(_diagnostic("AL301", "code nested too deeply to analyse", 1, 1))
         return report
-    models = [_tabulate(symbol, model, evaluator.keras.graph) for symbol, model in found]
+    models = [_tabulate_as_of(symbol, model, state, evaluator.keras.graph) for symbol, model, state in found]
     for model_report in models:
         model_report.factory = evaluator.keras.model_origin.get(id(model_report.model))
     report.models = models
@@ -128,7 +129,7 @@ def _stack_budget():
 
 def _build_with_given_shapes(evaluator: Evaluator, found) -> None:
     """A Sequential without an input shape gets the one given for its symbol, as model.build would."""
-    for symbol, model in found:
+    for symbol, model, _ in found:
         given = evaluator.given_shape(symbol)
         if isinstance(model, SequentialModel) and model.input_tensor is None and given is not None:
             evaluator.keras.build_sequential(model, (None,) + given, model.origin)
@@ -138,15 +139,38 @@ def _is_model(value) -> bool:
     return isinstance(value, Model) or isinstance(value, UserLayer) and value.is_model
 
 
-def _module_models(evaluator: Evaluator) -> list[tuple[str, object]]:
-    found, seen = [], set()
+def _module_models(evaluator: Evaluator) -> list[tuple[str, object, dict | None]]:
+    """Every model the file binds to a module-level name or calls summary(), compile() or fit() on, in the
+    order the code does so: as it stood at each summary() call, and as it ends unless the last summary()
+    showed that already. A model ends under a module-level name still bound to it, else the last one it had."""
+    final_names: dict[int, str] = {}
     for name, value in evaluator.globals.names.items():
-        if _is_model(value) and id(value) not in seen:
-            seen.add(id(value))
-            found.append((name, value))
+        if _is_model(value):
+            final_names.setdefault(id(value), name)
+    seen: dict[int, list[tuple[int, Sighting]]] = {}
+    for index, sighting in enumerate(evaluator.keras.sightings):
+        seen.setdefault(id(sighting.model), []).append((index, sighting))
+    entries = []
+    for sightings in seen.values():
+        model = sightings[0][1].model
+        bound = [s.symbol for _, s in sightings if s.bound]
+        symbol = final_names.get(id(model)) or (bound[-1] if bound else sightings[0][1].symbol)
+        snapshots = [(index, s) for index, s in sightings if s.trainable is not None]
+        final_state = trainable_state(model)
+        for position, (index, sighting) in enumerate(snapshots):
+            last = position == len(snapshots) - 1
+            as_final = last and _same_state(sighting.trainable, final_state)
+            entries.append((index, symbol if as_final else sighting.symbol, model, None if as_final else sighting.trainable))
+        if not snapshots or not _same_state(snapshots[-1][1].trainable, final_state):
+            entries.append((sightings[-1][0], symbol, model, None))
+    found = [(symbol, model, state) for _, symbol, model, state in sorted(entries, key=lambda e: e[0])]
     if evaluator.keras.eager_nodes:
-        found.append(("<module>", list(evaluator.keras.eager_nodes)))
+        found.append(("<module>", list(evaluator.keras.eager_nodes), None))
     return found
+
+
+def _same_state(state: dict, other: dict) -> bool:
+    return {key: flag for key, (_, flag) in state.items()} == {key: flag for key, (_, flag) in other.items()}
 
 
 def _factory_models(evaluator: Evaluator, reported: set[int]) -> list[tuple[str, object]]:
@@ -159,13 +183,18 @@ def _factory_models(evaluator: Evaluator, reported: set[int]) -> list[tuple[str,
                 or name in already_built or not _callable_bare(value):
             continue
         events_before = len(evaluator.events)
+        sightings_before = len(keras.sightings)
         keras.reset_names()
         keras.eager_nodes = []
         result = evaluator.call_factory(value)
+        # A function that builds and trains a model without returning it still yields that model.
+        used = {id(s.model): (s.symbol, s.model) for s in keras.sightings[sightings_before:]}
         if _is_model(result):
-            found.append((name, result))
+            found.append((name, result, None))
         elif keras.eager_nodes:
-            found.append((name, list(keras.eager_nodes)))
+            found.append((name, list(keras.eager_nodes), None))
+        elif used:
+            found.extend((symbol, model, None) for symbol, model in used.values())
         else:
             evaluator.forget_events(events_before)  # not a model factory: its findings are noise
     return found
@@ -209,6 +238,20 @@ def _row(layer: Layer, nodes: list[Node]) -> LayerRow:
     line = origin.line if origin else None
     return LayerRow(layer.name, layer.type_name, line, shape, params, trainable, inbound, layer, nodes,
                     via=origin.chain if origin else (), call_ids=origin.call_ids if origin else ())
+
+
+def _tabulate_as_of(symbol: str, model, state: dict | None, graph) -> ModelReport:
+    """The model's table; with a summary() call's trainable flags, as that call showed it."""
+    if state is None:
+        return _tabulate(symbol, model, graph)
+    now = {**{key: (layer, layer.trainable) for key, (layer, _) in state.items()}, **trainable_state(model)}
+    try:
+        for layer, flag in state.values():
+            layer.trainable = flag
+        return _tabulate(symbol, model, graph)
+    finally:
+        for layer, flag in now.values():
+            layer.trainable = flag
 
 
 def _tabulate(symbol: str, model, graph, nesting: frozenset = frozenset()) -> ModelReport:

@@ -641,3 +641,59 @@ def test_a_subclass_of_a_keras_layer_that_overrides_its_call_is_one_unknown_laye
     assert not model.complete
     (finding,) = report.diagnostics
     assert finding.code == "AL301" and "ScaledDense subclasses keras.layers.Dense and overrides its call" in finding.message
+
+
+def test_keras_datasets_arrays_have_the_documented_shapes():
+    # Keras documents mnist as 60,000 + 10,000 images of 28x28 with one label each, cifar10 as
+    # 50,000 + 10,000 images of 32x32x3 with labels of shape (n, 1), boston_housing as 404 + 102
+    # rows of 13 features (test_split=0.2 of 506). The loaders download, so this is arithmetic
+    # from those documented shapes rather than a recorded Keras run.
+    report = analyse("""
+        import numpy as np
+        import keras
+        from keras import layers
+        (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+        flat = x_train.reshape((60000, 28 * 28)).astype("float32") / 255
+        images = np.expand_dims(x_train, -1).astype("float32") / 255.0
+        labels = keras.utils.to_categorical(y_train, 10)
+        mlp = keras.Sequential([keras.Input(shape=(flat.shape[1],)), layers.Dense(len(x_test) // 1000)])
+        cnn = keras.Sequential([keras.Input(shape=images.shape[1:]), layers.Conv2D(4, 3), layers.Flatten(),
+                                layers.Dense(labels.shape[1])])
+        (c_train, c_labels), _ = keras.datasets.cifar10.load_data()
+        cifar = keras.Sequential([keras.Input(shape=c_train.shape[1:]), layers.Flatten(),
+                                  layers.Dense(keras.utils.to_categorical(c_labels, 100).shape[-1])])
+        (h_train, _), (h_test, _) = keras.datasets.boston_housing.load_data()
+        houses = keras.Sequential([keras.Input(shape=(h_train.shape[1],)), layers.Dense(len(h_test))])
+    """)
+    found = models(report)
+    assert found["mlp"].total_params == 784 * 10 + 10
+    assert found["cnn"].layers[0].output_shape == (None, 26, 26, 4)
+    assert found["cnn"].total_params == (3 * 3 * 1 * 4 + 4) + (26 * 26 * 4 * 10 + 10)
+    assert found["cifar"].total_params == 32 * 32 * 3 * 100 + 100
+    assert found["houses"].total_params == 13 * 102 + 102
+    assert all(m.complete for m in found.values())
+
+
+def test_every_model_bound_or_summarized_is_reported_in_order_as_each_summary_showed_it():
+    # fixtures/models/script_main_rebinding.py; the trainable counts are those Keras's own
+    # model.summary() prints at the two calls (1,570 then 1,578 of 1,698), and the first two
+    # models are Dense(4) on 8 features (36) and Dense(16) + Dense(1) (8*16+16 + 16+1 = 161).
+    report = analyze_file("fixtures/models/script_main_rebinding.py")
+    assert [(m.symbol, m.total_params, m.trainable_params) for m in report.models] == [
+        ("model", 36, 36), ("model", 161, 161), ("base", 128, 8), ("model", 1698, 1570), ("model", 1698, 1578),
+        ("classifier", 18, 18)]
+
+
+def test_a_function_that_trains_a_model_without_returning_it_still_yields_it():
+    report = analyse("""
+        import keras
+        def train(units=4):
+            model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(units)])
+            model.compile(loss="mse")
+            model.fit([[1.0, 2.0, 3.0]], [[0.0] * units])
+        train()
+        def tune():
+            candidate = keras.Sequential([keras.Input((2,)), keras.layers.Dense(5)])
+            candidate.summary()
+    """)
+    assert [(m.symbol, m.total_params) for m in report.models] == [("train.model", 3 * 4 + 4), ("tune.candidate", 2 * 5 + 5)]

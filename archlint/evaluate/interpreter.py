@@ -19,7 +19,7 @@ from archlint.evaluate import builtins as builtin_values
 from archlint.evaluate import tensor_ops
 from archlint.evaluate import project_modules
 from archlint.evaluate.fragments import ASSUMED_IMPORTS, UndefinedNames
-from archlint.evaluate.keras_api import KerasApi
+from archlint.evaluate.keras_api import KerasApi, Sighting, is_model
 from archlint.evaluate.objects import Event, Frame, Function, ModuleValue, PublicModule, default_line_name
 from archlint.evaluate.source import Refused, parse
 from archlint.graph import Position, Tensor
@@ -92,6 +92,7 @@ class Evaluator:
         self.library_events: set[int] = set()
         self.reported: set[tuple] = set()
         self.globals = Frame()
+        self.globals.names["__name__"] = "__main__"  # the checked file runs as a script
         self.steps = 0
         self.max_steps = MAX_STEPS
         self.deadline = time.monotonic() + MAX_SECONDS
@@ -538,9 +539,10 @@ class Evaluator:
 
     def bind(self, name: str, value, frame: Frame) -> None:
         if name in frame.globals_declared:
-            frame.module.names[name] = value
-        else:
-            frame.names[name] = value
+            frame = frame.module
+        frame.names[name] = value
+        if frame is self.globals and is_model(value):
+            self.keras.sightings.append(Sighting(name, value, True))
 
     def scope_of(self, name: str, frame: Frame) -> Frame | None:
         """The frame whose binding of `name` is visible from `frame`, if any."""
@@ -791,6 +793,8 @@ class Evaluator:
             return self.unknown("subscript with an unknown index", node)
         if isinstance(value, (Tensor, Weight)):
             return self.keras.tensor_subscript(self.keras.as_tensor(value), key, node)
+        if isinstance(key, Tensor):  # class_names[y_train[0]]: a label's value is known only at run time
+            return self.unknown("subscript with a tensor's value, known only at run time", node)
         if isinstance(value, (list, tuple, str, dict, range)):
             if builtin_values.costly(key):
                 return self.unknown("subscript too large to hash", node)

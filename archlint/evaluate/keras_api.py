@@ -11,6 +11,9 @@ import collections
 import functools
 import inspect
 import re
+from dataclasses import dataclass
+
+import libcst as cst
 
 from archlint import dims
 from archlint.errors import LayerError, Unresolved
@@ -52,6 +55,31 @@ STR_METHODS = {"format", "join", "upper", "lower", "replace", "split", "rsplit",
                "isdigit", "isalpha", "removeprefix", "removesuffix"}
 
 
+@dataclass
+class Sighting:
+    """A model the checked code binds to a module-level name, or calls summary(), compile() or fit() on."""
+
+    symbol: str
+    model: Layer
+    bound: bool  # bound to the module-level name `symbol`
+    trainable: dict | None = None  # at a summary() call: each layer inside the model and its trainable flag then
+
+
+def is_model(value) -> bool:
+    return isinstance(value, Model) or isinstance(value, UserLayer) and value.is_model
+
+
+def trainable_state(model: Layer) -> dict:
+    """Every layer inside the model (the model too), by id, with the layer and its trainable flag."""
+    state, pending = {}, [model]
+    while pending:
+        layer = pending.pop()
+        if id(layer) not in state:
+            state[id(layer)] = (layer, layer.trainable)
+            pending.extend(layer.inner_layers())
+    return state
+
+
 class StaticShape(tuple):
     """A tensor's shape, which TensorFlow code also reads as a TensorShape: `x.get_shape().as_list()`."""
 
@@ -69,6 +97,9 @@ class KerasApi:
         self.uids: dict[str, int] = {}
         self.classes = UserClasses(self)
         self.tracing = 0  # depth of custom layer call() traces under way
+        self.sightings: list[Sighting] = []  # the models the code binds or uses, in that order
+        # Keras's default data_format, as keras.config.set_image_data_format last set it (Unknown: not known statically).
+        self.image_data_format = "channels_last"
 
     # -- names and positions --------------------------------------------------------------
 
@@ -215,6 +246,10 @@ class KerasApi:
         return self.ev.call(factory, args, kwargs, node)
 
     def construct_layer(self, cls, args, kwargs, node) -> Layer:
+        if self.image_data_format != "channels_last" and kwargs.get("data_format") is None \
+                and "data_format" in _signature(cls, "__init__").parameters:
+            # keras.config.set_image_data_format changed the default of every later layer.
+            kwargs = {**kwargs, "data_format": self.image_data_format}
         try:
             layer = cls(*args, **kwargs)
         except (LayerError, TypeError) as exc:
@@ -365,7 +400,22 @@ class KerasApi:
             items = self.ev.iterate(layers, node)
             for item in items or []:
                 self.sequential_add(model, item, node)
+            self.build_from_first_model(model, node)
         return model
+
+    def build_from_first_model(self, model: SequentialModel, node) -> None:
+        """Keras builds a Sequential of several layers whose first is a built model on that model's input shape."""
+        first = model.layers[0] if model.layers else None
+        if model.input_tensor is not None or len(model.layers) < 2:
+            return
+        if isinstance(first, FunctionalModel) and len(first.inputs) == 1:
+            shape = first.inputs[0].shape
+        elif isinstance(first, SequentialModel) and first.input_tensor is not None:
+            shape = first.input_tensor.shape
+        else:
+            return
+        if shape is not None:
+            self.build_sequential(model, shape, self.ev.position(node))
 
     def register_model(self, model: Model) -> None:
         self.models.append(model)
@@ -454,7 +504,7 @@ class KerasApi:
         if isinstance(obj, Tensor):
             if name == "shape":
                 return self.shape_of(obj, node)
-            if name == "get_shape":
+            if name in ("get_shape", "reshape", "astype"):
                 return Method(obj, name)
             if name == "ndim":
                 return len(obj.shape) if obj.shape is not None else self.ev.unknown("rank unknown", node)
@@ -495,6 +545,14 @@ class KerasApi:
         if isinstance(obj, Layer) and name == "trainable" and isinstance(value, bool):
             obj.set_trainable(value)
 
+    def receiver_symbol(self, node) -> str:
+        """`model` for `model.summary()` at module level; `train.model` inside the function train."""
+        receiver = node.func.value if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) else None
+        function = self.ev.functions[-1] if self.ev.functions else None
+        if not isinstance(receiver, cst.Name):
+            return function or "<module>"
+        return f"{function}.{receiver.value}" if function else receiver.value
+
     def get_layer(self, model: Model, args, kwargs, node):
         layers = model.listed_layers()
         name = args[0] if args else kwargs.get("name")
@@ -530,17 +588,27 @@ class KerasApi:
         if isinstance(owner, Tensor) and name == "get_shape":
             keras3_checks.symbolic_get_shape(self.ev, owner, bool(self.tracing), node)
             return self.shape_of(owner, node)
+        if isinstance(owner, Tensor) and name == "reshape":  # a NumPy array's: x.reshape((n, 784)), x.reshape(n, 784)
+            shape = args[0] if len(args) == 1 else tuple(args) if args else kwargs.get("shape")
+            return self.apply_tensor_function(tensor_ops.OPS["reshape"], [owner, shape], {}, node)
+        if isinstance(owner, Tensor) and name == "astype":
+            return self.apply_tensor_function(tensor_ops.OPS["cast"], [owner], {"dtype": args[0] if args else kwargs.get("dtype")}, node)
         if isinstance(owner, StaticShape) and name == "as_list":
             return list(owner)
         if isinstance(owner, SequentialModel) and name == "add":
             if args:
                 self.sequential_add(owner, args[0], node)
+                self.build_from_first_model(owner, node)
             return None
         if isinstance(owner, SequentialModel) and name == "build":
             shape = args[0] if args else kwargs.get("input_shape")
             if isinstance(shape, (tuple, list)) and owner.output_tensor is None:
                 self.build_sequential(owner, tuple(shape), self.ev.position(node))
             return None
+        if name in ("summary", "compile", "fit") and is_model(owner):
+            summary = name == "summary"
+            self.sightings.append(Sighting(self.receiver_symbol(node), owner, False,
+                                           trainable_state(owner) if summary else None))
         if isinstance(owner, Model) and name == "get_layer":
             return self.get_layer(owner, args, kwargs, node)
         if isinstance(owner, (Model, UserLayer)) and name == "compile":

@@ -115,7 +115,55 @@ def get_uid(api, args, kwargs, node):
 
 
 def image_data_format(api, args, kwargs, node):
-    return "channels_last"
+    return api.image_data_format
+
+
+def set_image_data_format(api, args, kwargs, node):
+    value = args[0] if args else kwargs.get("data_format")
+    if isinstance(value, str) and value.lower() in ("channels_last", "channels_first"):
+        api.image_data_format = value.lower()
+    else:
+        api.image_data_format = api.ev.unknown("set_image_data_format() to a value not known statically", node)
+    return None
+
+
+# keras.datasets: the (train, test) sizes and array shapes Keras documents; images as channels_last unless
+# the code set channels_first (CIFAR); the text sets are arrays of sequences (one entry per review or article).
+_IMAGE_SETS = {"mnist": (60000, 10000, (28, 28), ()), "fashion_mnist": (60000, 10000, (28, 28), ()),
+               "cifar10": (50000, 10000, (32, 32, 3), (1,)), "cifar100": (50000, 10000, (32, 32, 3), (1,))}
+_TABLE_SETS = {"boston_housing": (506, 13), "california_housing": (20640, 8)}
+
+
+def load_dataset(name):
+    def load_data(api, args, kwargs, node):
+        if name in _IMAGE_SETS:
+            train, test, image, label = _IMAGE_SETS[name]
+            if len(image) == 3 and api.image_data_format == "channels_first":
+                image = (image[2],) + image[:2]
+            elif len(image) == 3 and api.image_data_format != "channels_last":
+                return api.ev.unknown("CIFAR images' layout depends on a data format not known statically", node)
+        elif name == "imdb":
+            train, test, image, label = 25000, 25000, (), ()
+        else:
+            total, features = _TABLE_SETS.get(name, (11228, None))  # reuters: 11,228 newswires
+            split = kwargs.get("test_split", 0.2)
+            if not isinstance(split, float) or not 0 <= split < 1:
+                return api.ev.unknown(f"{name}.load_data(test_split=...) not known statically", node)
+            train = int(total * (1 - split))
+            test, image, label = total - train, () if features is None else (features,), ()
+        return ((Tensor((train,) + image, eager=True), Tensor((train,) + label, eager=True)),
+                (Tensor((test,) + image, eager=True), Tensor((test,) + label, eager=True)))
+    return load_data
+
+
+def to_categorical(api, args, kwargs, node):
+    """keras.utils.to_categorical(y, num_classes): a trailing axis of 1 is dropped, num_classes added."""
+    labels = args[0] if args else kwargs.get("x")
+    classes = args[1] if len(args) > 1 else kwargs.get("num_classes")
+    if not isinstance(labels, Tensor) or labels.shape is None or not isinstance(classes, int) or isinstance(classes, bool):
+        return api.ev.unknown("to_categorical() without num_classes, or of labels not known statically", node)
+    shape = labels.shape[:-1] if len(labels.shape) > 1 and labels.shape[-1] == 1 else labels.shape
+    return Tensor(tuple(shape) + (classes,), eager=labels.eager)
 
 
 def no_result(api, args, kwargs, node):
@@ -133,4 +181,10 @@ HELPERS = {
     "keras.backend.get_uid": get_uid,
     "keras.backend.image_data_format": image_data_format,
     "keras.config.image_data_format": image_data_format,
+    "keras.backend.set_image_data_format": set_image_data_format,
+    "keras.utils.to_categorical": to_categorical,
+    **{f"keras.datasets.{name}.load_data": load_dataset(name)
+       for name in ("mnist", "fashion_mnist", "cifar10", "cifar100", "imdb", "reuters", "boston_housing",
+                    "california_housing")},
+    "keras.config.set_image_data_format": set_image_data_format,
 }

@@ -410,11 +410,18 @@ _TF_NAMES = {
 _TF_ARGUMENTS = {"shape": "newshape", "perm": "axes", "keepdims": "keepdims", "values": None}
 
 
+# NumPy functions that are keras.ops functions of the same name and arguments, on arrays (a data set's).
+_NUMPY_ARRAY_FUNCTIONS = {"expand_dims", "reshape", "squeeze", "transpose", "concatenate", "stack", "sqrt", "exp",
+                          "log", "abs", "square"}
+
+
 def lookup(qualname: str) -> Op | None:
     """The tensor function a canonical name refers to: keras.ops.X, keras.ops.nn.X, tensorflow.X, ..."""
     for prefix in ("keras.ops.nn.", "keras.ops.numpy.", "keras.ops.math.", "keras.ops.", "keras.activations."):
         if qualname.startswith(prefix):
             return OPS.get(qualname[len(prefix):])
+    if qualname.startswith("numpy.") and qualname[len("numpy."):] in _NUMPY_ARRAY_FUNCTIONS:
+        return OPS.get(qualname[len("numpy."):])
     if qualname.startswith("tensorflow."):
         rest = qualname[len("tensorflow."):]
         return OPS.get(_TF_NAMES.get(rest, rest))
