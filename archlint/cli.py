@@ -357,11 +357,9 @@ def _file_pairs(base: str, head: str, debug: bool):
 
 def _revision_pairs(base: str, head: str | None, paths, debug: bool):
     """The files the change touches (or every file under the paths named), before and after."""
-    from contextlib import ExitStack
-
     from archlint.config import ConfigError
     from archlint.modeldiff import FilePair
-    from archlint.revisions import Snapshot, changed_files, check_revision, files_at, repository_root
+    from archlint.revisions import check_revision, compared_files, files_at, repository_root
 
     root = repository_root(os.getcwd())
     base_commit = check_revision(root, base)
@@ -372,43 +370,20 @@ def _revision_pairs(base: str, head: str | None, paths, debug: bool):
         if relative == ".." or relative.startswith(".." + os.sep):
             raise click.UsageError(f"{path} is outside the repository {root}")
         pathspecs.append(relative.replace(os.sep, "/"))
+    if pathspecs and not files_at(root, base_commit, pathspecs) and not files_at(root, head_commit, pathspecs):
+        _fail(f"{', '.join(paths)}: in neither {base} nor {head or 'the working tree'}")
     try:
         settings = _settings(None, [root], {})
     except ConfigError as exc:
         _fail(str(exc))
-    pairs = {}
-    for change in changed_files(root, base_commit, head_commit, pathspecs):
-        pairs[change.head_path or change.base_path] = (change.base_path, change.head_path)
-    if pathspecs:  # the files named are compared whether or not the change touched them
-        before, after = files_at(root, base_commit, pathspecs), files_at(root, head_commit, pathspecs)
-        if not before and not after:
-            _fail(f"{', '.join(paths)}: in neither {base} nor {head or 'the working tree'}")
-    else:  # and the other files of the folders it touched: a model there may import what changed
-        folders = sorted({os.path.dirname(path) for pair in pairs.values() for path in pair if path})
-        before, after = ([path for path in files_at(root, commit, [folder or "." for folder in folders])
-                          if os.path.dirname(path) in folders] if folders else []
-                         for commit in (base_commit, head_commit))
-    if before or after:
-        renamed = {old for old, _ in pairs.values() if old}
-        for path in after:
-            pairs.setdefault(path, (path if path in before else None, path))
-        for path in before:
-            if path not in pairs and path not in renamed:
-                pairs[path] = (path, None)
 
     def checked(path):
-        return path is not None and settings.included(path) and not settings.excluded(os.path.join(root, path))
+        return settings.included(path) and not settings.excluded(os.path.join(root, path))
 
-    chosen = sorted(((old, new) for old, new in pairs.values() if checked(new) or checked(old)),
-                    key=lambda pair: pair[1] or pair[0])
-    suffixes = (".py", ".ipynb", *(".md",) * any(p.endswith(".md") for pair in chosen for p in pair if p))
-    with ExitStack() as stack:
-        before = stack.enter_context(Snapshot(root, base_commit, suffixes))
-        after = None if head_commit is None else stack.enter_context(Snapshot(root, head_commit, suffixes))
-        where_after = (lambda p: os.path.join(root, *p.split("/"))) if after is None else after.path
-        result = [FilePair(old, new, None if old is None else _file_json(before.path(old), old, debug),
-                           None if new is None else _file_json(where_after(new), new, debug))
-                  for old, new in chosen]
+    with compared_files(root, base_commit, head_commit, pathspecs, checked) as files:
+        result = [FilePair(old, new, None if old is None else _file_json(before, old, debug),
+                           None if new is None else _file_json(after, new, debug))
+                  for old, new, before, after in files]
     return result, (base, head or "working tree")
 
 
