@@ -80,17 +80,15 @@ def build(model: dict, diagnostics: list[dict] = (), group_calls: bool = False, 
             add(given["name"], "InputLayer", given["shape"], 0)
     keys = [add(row["name"], row["type"], row["output_shape"], row["params"]) for row in rows]
     keys += [add(op["name"], op["type"], op["output_shape"], 0, operation=True) for op in operations]
-    edges: list[tuple[str, str]] = []
+    edges: dict[tuple[str, str], None] = {}  # in order, once each
     for key, item in zip(keys, rows + operations):
-        for name in dict.fromkeys(item["inbound"]):
+        for name in item["inbound"]:
             if name not in by_name:  # made outside the model's view (a subclassed model's other call)
                 add(name, "?", None, None)
-            edge = (by_name[name], key)
-            if edge not in edges:
-                edges.append(edge)
+            edges[(by_name[name], key)] = None
     _mark_findings(boxes, by_name, None if inner else model["symbol"], diagnostics)
     diagram = Diagram(model["name"] if model["name"] == model["symbol"] else f"{model['symbol']} ({model['name']})",
-                      boxes, edges)
+                      boxes, list(edges))
     if group_calls or collapse:
         diagram.clusters = _call_clusters(dict(zip(keys, rows + operations)), boxes)
     if expand_nested:
@@ -122,9 +120,10 @@ def _expand(diagram: Diagram, key: str, inside: Diagram) -> None:
     renamed = {old: f"{key}_{old}" for old in inside.boxes}
     inputs = {old for old, inner in inside.boxes.items() if inner.type == "InputLayer"}
     edges = [(renamed[a], renamed[b]) for a, b in inside.edges if a not in inputs]
+    sources, targets = {a for a, _ in inside.edges}, {b for _, b in inside.edges}
     entries = [renamed[b] for a, b in inside.edges if a in inputs] or \
-        [renamed[old] for old in inside.boxes if old not in inputs and all(b != old for _, b in inside.edges)]
-    exits = [renamed[old] for old in inside.boxes if old not in inputs and all(a != old for a, _ in inside.edges)]
+        [renamed[old] for old in inside.boxes if old not in inputs and old not in targets]
+    exits = [renamed[old] for old in inside.boxes if old not in inputs and old not in sources]
     for old, inner in inside.boxes.items():
         if old not in inputs:
             inner.key = renamed[old]
@@ -138,13 +137,12 @@ def _expand(diagram: Diagram, key: str, inside: Diagram) -> None:
                      [renamed[b] for b in inside.ungrouped() if b not in inputs], [moved(c) for c in inside.clusters])
     if not _replace_in(diagram.clusters, key, nested):
         diagram.clusters.append(nested)
-    rewired = []
+    rewired: dict[tuple[str, str], None] = {}
     for a, b in diagram.edges:
-        for edge in ([(a, entry) for entry in dict.fromkeys(entries)] if b == key else
+        for edge in ([(a, entry) for entry in entries] if b == key else
                      [(exit, b) for exit in exits] if a == key else [(a, b)]):
-            if edge not in rewired:
-                rewired.append(edge)
-    diagram.edges = rewired + edges
+            rewired[edge] = None
+    diagram.edges = list(rewired) + edges
 
 
 def _replace_in(clusters: list[Cluster], key: str, nested: Cluster) -> bool:
@@ -272,12 +270,12 @@ def _fold_innermost(diagram: Diagram) -> None:
     diagram.clusters = [item for item in top if isinstance(item, Cluster)]
     for key in folded:
         del diagram.boxes[key]
-    edges = []
+    edges: dict[tuple[str, str], None] = {}
     for source, target in diagram.edges:
         edge = (folded.get(source, source), folded.get(target, target))
-        if edge[0] != edge[1] and edge not in edges:
-            edges.append(edge)
-    diagram.edges = edges
+        if edge[0] != edge[1]:
+            edges[edge] = None
+    diagram.edges = list(edges)
 
 
 # -- writers ----------------------------------------------------------------------------------------------------
