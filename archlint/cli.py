@@ -317,7 +317,10 @@ def diff(ctx, revisions, output_format, output_file, debug):
     if len(revisions) > 2:
         raise click.UsageError("at most two revisions; paths go after `--`")
     try:
-        if len(revisions) == 2 and not paths and all(os.path.isfile(r) for r in revisions):
+        files = [os.path.isfile(r) for r in revisions]
+        if len(revisions) == 2 and not paths and any(files):
+            if not all(files):
+                _fail(f"{revisions[files.index(False)]}: no such file (comparing two files)")
             pairs, labels = _file_pairs(*revisions, debug)
         else:
             pairs, labels = _revision_pairs(revisions[0], revisions[1] if len(revisions) == 2 else None, paths, debug)

@@ -183,6 +183,8 @@ def test_two_files(tmp_path, monkeypatch):
     result = diff("before.py", "after.py")
     assert result.exit_code == 0
     assert "  model: 20,330 -> 47,018 (+26,688, +131.27%)\n" in result.output
+    missing = diff("before.py", "later.py")
+    assert missing.exit_code == 2 and "later.py: no such file" in missing.output
 
 
 def test_one_line_reasons_and_exit_2(repo, tmp_path_factory, monkeypatch):
