@@ -299,6 +299,16 @@ def test_markdown_diagram_folds_helper_calls_of_a_large_model(project):
     assert len(re.findall(r" --> ", diagram)) == 25
 
 
+def test_markdown_diagram_too_large_for_github_names_the_command(project, monkeypatch):
+    from archlint.report import markdown
+
+    monkeypatch.setattr(markdown, "MERMAID_EDGES", 2)  # tiny's 3 edges are then too many
+    output = run(["--format", "markdown", project("tiny.py", TINY)]).output
+    assert "```mermaid" not in output
+    assert ("Too large for GitHub to draw (3 edges): `archlint graph tiny.py --symbol model --collapse -o model.svg` "
+            "draws it with Graphviz.") in output
+
+
 def test_markdown_escapes_what_would_break_a_table(project):
     source = """\
 import tensorflow as tf

@@ -10,7 +10,8 @@ from archlint.report.costs import (
 from archlint.report.text import closing_line
 
 DIAGRAM_NODES = 60  # beyond this, a diagram is hard to follow on a pull-request page
-MERMAID_CHARACTERS = 45_000  # GitHub draws no Mermaid diagram longer than 50,000 characters
+MERMAID_CHARACTERS = 45_000  # GitHub draws no Mermaid diagram longer than 50,000 characters,
+MERMAID_EDGES = 500  # nor one of more than 500 edges
 
 
 def _text(text: str) -> str:
@@ -46,9 +47,10 @@ def _diagram(path: str, model, diagnostics) -> list[str]:
         drawing = build(data, findings, collapse=True)
     text = mermaid(drawing, show_shapes=True, show_params=True)
     summary = f"Diagram ({plural(len(drawing.boxes), 'node')}{', one per helper call' if folded else ''})"
-    if len(text) > MERMAID_CHARACTERS:
-        body = [f"Too large for GitHub to draw: {_code(f'archlint graph {path} --symbol {model.symbol} --collapse')} "
-                "draws it."]
+    if len(text) > MERMAID_CHARACTERS or len(drawing.edges) > MERMAID_EDGES:
+        command = f"archlint graph {path} --symbol {model.symbol} --collapse -o {model.symbol}.svg"
+        body = [f"Too large for GitHub to draw ({plural(len(drawing.edges), 'edge')}): {_code(command)} draws it "
+                "with Graphviz."]
     else:
         body = ["```mermaid", text.rstrip("\n"), "```"]
     return [f"<details><summary>{summary}</summary>", "", *body, "", "</details>", ""]
