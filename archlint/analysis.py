@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from archlint import dims, sizes
 from archlint.evaluate.interpreter import Evaluator
 from archlint.evaluate.objects import Event, Function, default_line_name
 from archlint.evaluate.keras_api import Sighting, trainable_state
@@ -55,6 +56,11 @@ class ModelReport:
     cell: int | None = None
     # A functional model's tensor operators, which `layers` leaves out as Keras does but `inbound` may name.
     operations: list[LayerRow] = field(default_factory=list)
+    # Per named size of its inputs the sizes the model accepts (empty without named sizes); None with
+    # `sizes_unknown` saying why when some layer saw a named size as None.
+    accepted_sizes: dict | None = field(default_factory=dict)
+    joint_size_conditions: list[str] = field(default_factory=list)  # conditions relating several sizes
+    sizes_unknown: str | None = None
 
     @property
     def non_trainable_params(self) -> int:
@@ -78,8 +84,57 @@ def analyze_file(path: str, display_path: str | None = None) -> FileReport:
 
 def analyze_source(source: bytes | str, path: str, input_shapes: dict | None = None,
                    line_name: Callable[[int], str] = default_line_name, assume_imports: bool = False) -> FileReport:
-    """The file's models and findings; `input_shapes` names inputs (or models) and the shapes to give them."""
+    """The file's models and findings; `input_shapes` names inputs (or models) and the shapes to give them.
+
+    A size error on an input of given sizes names the nearest sizes the model accepts, found by analysing
+    the file again with those sizes named."""
+    report = _analyze(source, path, input_shapes, line_name, assume_imports)
+    named = _sizes_named(report)
+    if named and any(d.code in SIZE_ERRORS for d in report.diagnostics):
+        shapes = {**(input_shapes or {}), **{name: shape for name, (shape, _) in named.items()}}
+        _add_nearest_sizes(report, _analyze(source, path, shapes, line_name, assume_imports), named)
+    return report
+
+
+# The errors an input size can cause (a window larger than its input, a merge or reshape of mismatched sizes).
+SIZE_ERRORS = ("AL101", "AL102", "AL105")
+
+
+def _sizes_named(report: FileReport) -> dict[str, tuple]:
+    """Per input of a given size: its shape with each spatial size named (`image.H`), and those names' sizes."""
+    from archlint.evaluate.keras_api import AXIS_LETTERS
+
+    named = {}
+    for model in report.models:
+        for name, shape in model.inputs:
+            if not isinstance(shape, tuple) or not all(isinstance(d, int) for d in shape[1:]) or len(shape) < 2:
+                continue
+            letters = AXIS_LETTERS.get(len(shape) - 1)
+            if letters is None:
+                continue
+            spatial = len(shape) - 1 if len(shape) == 2 else len(shape) - 2  # all but a channel axis
+            given = {f"{name}.{letter}": d for letter, d in zip(letters[:spatial], shape[1:])}
+            named[name] = (tuple(given) + shape[1 + spatial:], given)
+    return named
+
+
+def _add_nearest_sizes(report: FileReport, renamed: FileReport, named: dict) -> None:
+    """Each size error of a model says which accepted sizes lie nearest the given ones."""
+    given = {size_name: size for _, sizes_given in named.values() for size_name, size in sizes_given.items()}
+    accepted = {m.symbol: m.accepted_sizes for m in renamed.models if m.accepted_sizes}
+    for diagnostic in report.diagnostics:
+        found = accepted.get(diagnostic.symbol)
+        if diagnostic.code not in SIZE_ERRORS or not found:
+            continue
+        nearest = [f"{name} = {', '.join(map(str, found[name].nearest(given[name])))} instead of {given[name]}"
+                   for name in sorted(found) if name in given and given[name] not in found[name] and not found[name].empty]
+        if nearest:
+            diagnostic.message += f" (the nearest input sizes the model accepts: {'; '.join(nearest)})"
+
+
+def _analyze(source, path, input_shapes, line_name, assume_imports) -> FileReport:
     report = FileReport(path, line_name=line_name)
+    dims.take_conditions()  # none left from an analysis that stopped half-way
     try:
         module = parse(source)
     except Refused as exc:
@@ -99,14 +154,70 @@ def analyze_source(source: bytes | str, path: str, input_shapes: dict | None = N
         report.diagnostics.append(_diagnostic("AL301", "code nested too deeply to analyse", 1, 1))
         return report
     models = [_tabulate_as_of(symbol, model, state, evaluator.keras.graph) for symbol, model, state in found]
+    impossible = []
     for model_report in models:
         model_report.factory = evaluator.keras.model_origin.get(id(model_report.model))
+        impossible += _solve_sizes(model_report)
     report.models = models
     report.graph = evaluator.keras.graph
     # A library's module-level set-up (`tf = try_import_tensorflow()`) is not the checked code's concern.
     events = [event for event in evaluator.events if id(event) not in evaluator.library_events]
-    report.diagnostics = _diagnostics(events, models)
+    report.diagnostics = _diagnostics(events, models, impossible)
     return report
+
+
+def _model_nodes(model) -> list[Node]:
+    """Every application between a functional or Sequential model's inputs and outputs, inputs first."""
+    if isinstance(model, FunctionalModel):
+        outputs = model.outputs
+    elif isinstance(model, SequentialModel) and model.output_tensor is not None:
+        outputs = [model.output_tensor]
+    else:
+        return []
+    found, seen, stack = [], set(), [t.node for t in outputs if t.node is not None]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        found.append(node)
+        stack.extend(t.node for t in node.inputs if t.node is not None)
+    return found[::-1]
+
+
+def _solve_sizes(report: ModelReport) -> list[tuple[Node, dims.Condition, str]]:
+    """The model's accepted sizes per named input size; each size no input can take, with the first
+    condition that leaves none."""
+    nodes = _model_nodes(report.model)
+    names = set().union(*(dims.Size.names(d) for node in nodes if node.is_input
+                          for t in node.outputs if t.shape for d in t.shape if dims.is_size(d)))
+    if not names:
+        return []
+    if not report.complete:
+        report.accepted_sizes = None
+        report.sizes_unknown = "some layers are unresolved"
+        return []
+    blind = next((node for node in nodes if node.sizes_lost or node.sizes_read), None)
+    if blind is not None:
+        how = "reads the shape as Keras gives it, None" if blind.sizes_read else "does not compute with named sizes"
+        report.accepted_sizes = None
+        report.sizes_unknown = f"{blind.layer.name} ({blind.layer.type_name}) {how}"
+        return []
+    conditions = [(node, condition) for node in nodes for condition in node.conditions]
+    solution = sizes.solve([condition for _, condition in conditions])
+    if solution.unsolved:
+        report.accepted_sizes = None
+        report.sizes_unknown = f"conditions on {', '.join(solution.unsolved)} beyond linear ones"
+        return []
+    report.accepted_sizes = {name: solution.sets.get(name, sizes.ANY_SIZE) for name in sorted(names)}
+    report.joint_size_conditions = solution.joint
+    impossible: dict[int, tuple] = {}  # one finding per layer application, naming every size it leaves empty
+    for name, found in report.accepted_sizes.items():
+        if found.empty:
+            culprit = sizes.first_impossible([c for _, c in conditions], name)
+            node = next(node for node, condition in conditions if condition is culprit)
+            impossible.setdefault(id(node), (node, culprit, []))[2].append(name)
+    return list(impossible.values())
 
 
 # Python frames the evaluation may use: the same nesting is "too deep" whoever calls archlint and whatever
@@ -319,7 +430,7 @@ def _diagnostic(code, message, line, column, end_line=None, end_column=None, **e
     return Diagnostic(code, severity_of(code), message, line, column, end_line or line, end_column or column, **extra)
 
 
-def _diagnostics(events: list[Event], models: list[ModelReport]) -> list[Diagnostic]:
+def _diagnostics(events: list[Event], models: list[ModelReport], impossible=()) -> list[Diagnostic]:
     owner = {}
     for report in models:
         for row in report.layers:
@@ -349,5 +460,15 @@ def _diagnostics(events: list[Event], models: list[ModelReport]) -> list[Diagnos
             found.append(_diagnostic("AL302", f"Sequential model `{report.symbol}` has no input shape: add keras.Input(shape=...) "
                                               "as its first element, or pass --input-shape", where.line, where.column,
                                      where.end_line, where.end_column, symbol=report.symbol))
+    for node, condition, names in impossible:  # a check no input size passes: the model accepts none
+        where = node.position
+        line, column = (where.line, where.column) if where else (1, 1)
+        end = (where.end_line, where.end_column) if where else (line, column)
+        symbol = owner.get(id(node.layer)) or "<module>"
+        found.append(_diagnostic(condition.code, f"{node.layer.name} ({node.layer.type_name}) fails whatever the size of "
+                                                 f"{' and '.join(names)}: {condition.text()} never holds, so the "
+                                                 "model accepts no input size",
+                                 line, column, *end, symbol=symbol, layer=node.layer.name,
+                                 chain=where.chain if where else ()))
     found.sort(key=lambda d: (d.line, d.column, d.code))
     return found

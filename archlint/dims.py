@@ -1,26 +1,404 @@
 """Dimension arithmetic shared by every layer.
 
-A dimension is an int or None (unknown, e.g. the batch axis). A shape is a tuple of
-dimensions. Every function here propagates None instead of guessing.
+A dimension is an int, None (unknown, e.g. the batch axis) or a `Size`: an exact integer
+expression over named sizes (`floor((H - 4) / 2) + 1`). A shape is a tuple of dimensions.
+Every function here propagates None instead of guessing, and computes with a `Size` as it
+would with the int it stands for. Where a layer checks a size (an output of at least 1, two
+merged sizes equal), a `Size` cannot be decided: the check becomes a `Condition` the model
+imposes on its named sizes, recorded for `archlint.sizes` to solve.
 """
 
-from archlint.errors import IncompatibleShapes
+from __future__ import annotations
 
-Dim = int | None
+import math
+from dataclasses import dataclass
+
+from archlint.errors import IncompatibleShapes, Unresolved
+
+class Size:
+    """An integer polynomial over atoms (named sizes and floor divisions), kept in one canonical form.
+
+    `terms` maps a monomial (a sorted tuple of atoms, an atom repeated for its powers) to a non-zero
+    coefficient; the constant is the empty monomial. Operations return an int whenever the result
+    is a constant, so a `Size` always depends on some name.
+    """
+
+    __slots__ = ("terms", "_hash")
+
+    def __init__(self, terms: dict):
+        self.terms = terms
+        self._hash = None
+
+    # -- construction ----------------------------------------------------------------
+
+    @staticmethod
+    def named(name: str) -> "Size":
+        return Size({(Symbol(name),): 1})
+
+    @staticmethod
+    def _of(terms: dict):
+        terms = {m: c for m, c in terms.items() if c}
+        if not terms:
+            return 0
+        if set(terms) == {()}:
+            return terms[()]
+        return Size(terms)
+
+    @staticmethod
+    def _terms(value) -> dict:
+        if isinstance(value, Size):
+            return value.terms
+        return {(): value} if value else {}
+
+    # -- arithmetic ------------------------------------------------------------------
+
+    def __add__(self, other):
+        if not isinstance(other, (int, Size)) or isinstance(other, bool):
+            return NotImplemented
+        terms = dict(self.terms)
+        for m, c in Size._terms(other).items():
+            terms[m] = terms.get(m, 0) + c
+        return Size._of(terms)
+
+    __radd__ = __add__
+
+    def __neg__(self):
+        return Size({m: -c for m, c in self.terms.items()})
+
+    def __pos__(self):
+        return self
+
+    def __sub__(self, other):
+        if not isinstance(other, (int, Size)) or isinstance(other, bool):
+            return NotImplemented
+        return self + (-other)
+
+    def __rsub__(self, other):
+        if not isinstance(other, int) or isinstance(other, bool):
+            return NotImplemented
+        return (-self) + other
+
+    def __mul__(self, other):
+        if not isinstance(other, (int, Size)) or isinstance(other, bool):
+            return NotImplemented
+        terms: dict = {}
+        for m1, c1 in self.terms.items():
+            for m2, c2 in Size._terms(other).items():
+                m = tuple(sorted(m1 + m2, key=_atom_key))
+                terms[m] = terms.get(m, 0) + c1 * c2
+        return Size._of(terms)
+
+    __rmul__ = __mul__
+
+    def __floordiv__(self, other):
+        if isinstance(other, bool) or not isinstance(other, int):
+            raise Unresolved(f"the size {self} divided by {other} is not modelled")
+        if other == 0:
+            raise ZeroDivisionError("integer division by zero")
+        return floor_div(self, other)
+
+    def __rfloordiv__(self, other):
+        raise Unresolved(f"{other} divided by the size {self} is not modelled")
+
+    def __mod__(self, other):
+        if isinstance(other, bool) or not isinstance(other, int) or other == 0:
+            raise Unresolved(f"the size {self} modulo {other} is not modelled")
+        return self - other * (self // other)
+
+    def __truediv__(self, other):
+        raise Unresolved(f"the size {self} divided by {other} is not an integer size")
+
+    __rtruediv__ = __rmod__ = __rfloordiv__
+
+    # -- what only a number can answer -----------------------------------------------------
+
+    def _undecided(self, *_):
+        raise Unresolved(f"the size {self} is not known")
+
+    __lt__ = __le__ = __gt__ = __ge__ = __bool__ = __int__ = __index__ = __float__ = _undecided
+
+    def __eq__(self, other):
+        """Identity of the canonical form: True only when provably equal (a check must use `same`)."""
+        return isinstance(other, Size) and self.terms == other.terms
+
+    def __hash__(self):
+        if self._hash is None:
+            self._hash = hash(frozenset(self.terms.items()))
+        return self._hash
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def names(self) -> set[str]:
+        found = set()
+        for monomial in self.terms:
+            for atom in monomial:
+                found |= atom.names()
+        return found
+
+    def value(self, sizes: dict[str, int]) -> int:
+        """The integer this stands for when each name has the given size."""
+        total = 0
+        for monomial, c in self.terms.items():
+            term = c
+            for atom in monomial:
+                term *= atom.value(sizes)
+            total += term
+        return total
+
+    def degree(self, name: str) -> int:
+        """The highest power of `name` in a monomial, a floor division counting as its content's."""
+        return max(sum(atom.degree(name) for atom in m) for m in self.terms)
+
+    def period(self) -> int:
+        """A period of the fractional parts: the value is a linear function plus a periodic one of this period."""
+        return math.lcm(1, *(atom.period() for m in self.terms for atom in m))
+
+    def __str__(self):
+        ordered = sorted(self.terms.items(), key=lambda item: (len(item[0]) == 0, [_atom_key(a) for a in item[0]]))
+        text = ""
+        for monomial, c in ordered:
+            magnitude = abs(c)
+            if monomial:
+                body = " * ".join(str(a) for a in monomial)
+                body = body if magnitude == 1 else f"{magnitude} * {body}"
+            else:
+                body = str(magnitude)
+            if not text:
+                text = body if c > 0 else f"-{body}"
+            else:
+                text += f" + {body}" if c > 0 else f" - {body}"
+        return text
+
+    __repr__ = __str__
+
+    def __format__(self, spec: str) -> str:
+        """Its expression whatever the number format asked for (`f"{count:,}"`)."""
+        return str(self)
+
+
+Dim = int | Size | None
 Shape = tuple[Dim, ...]
 
 
-def product(dims) -> int | None:
+@dataclass(frozen=True)
+class Symbol:
+    """A named size: an input's unknown axis, or a size named by --input-shape."""
+
+    name: str
+
+    def names(self):
+        return {self.name}
+
+    def value(self, sizes):
+        return sizes[self.name]
+
+    def degree(self, name):
+        return 1 if name == self.name else 0
+
+    def period(self):
+        return 1
+
+    def __str__(self):
+        return self.name
+
+
+@dataclass(frozen=True)
+class Floor:
+    """floor(content / divisor), its content reduced so that coefficients and constant lie in [0, divisor)."""
+
+    content: Size
+    divisor: int
+
+    def names(self):
+        return self.content.names()
+
+    def value(self, sizes):
+        return self.content.value(sizes) // self.divisor
+
+    def degree(self, name):
+        return self.content.degree(name)
+
+    def period(self):
+        return self.divisor * self.content.period()
+
+    def __str__(self):
+        # floor((x + d - 1) / d) is ceil(x / d), the way 'same' windows are thought of.
+        constant = self.content.terms.get((), 0)
+        if constant == self.divisor - 1 and constant:
+            return f"ceil({_grouped(self.content - constant)} / {self.divisor})"
+        return f"floor({_grouped(self.content)} / {self.divisor})"
+
+
+def _grouped(value) -> str:
+    text = str(value)
+    return f"({text})" if isinstance(value, Size) and (len(value.terms) > 1 or next(iter(value.terms.values())) != 1) else text
+
+
+def _atom_key(atom) -> tuple:
+    return (0, atom.name) if isinstance(atom, Symbol) else (1, str(atom))
+
+
+def floor_div(value, divisor: int):
+    """floor(value / divisor) for a positive or negative int divisor, in canonical form."""
+    if not isinstance(value, Size):
+        return value // divisor
+    if divisor < 0:
+        return floor_div(-value, -divisor)
+    if divisor == 1:
+        return value
+    # Whole multiples of the divisor come out of the floor (every monomial is an integer).
+    outside = {m: c // divisor for m, c in value.terms.items()}
+    rest = Size._of({m: c % divisor for m, c in value.terms.items()})
+    return Size._of(outside) + _reduced_floor(rest, divisor)
+
+
+def _reduced_floor(rest, divisor: int):
+    """floor(rest / divisor) where rest's coefficients and constant lie in [0, divisor)."""
+    if not isinstance(rest, Size):
+        return 0
+    constant = rest.terms.get((), 0)
+    variable = rest - constant
+    # floor((floor(x / a) + c) / b) = floor((x + c * a) / (a * b))
+    if isinstance(variable, Size) and len(variable.terms) == 1:
+        (monomial, c), = variable.terms.items()
+        if c == 1 and len(monomial) == 1 and isinstance(monomial[0], Floor):
+            inner = monomial[0]
+            return floor_div(inner.content + constant * inner.divisor, inner.divisor * divisor)
+    # A common factor g of the divisor and the variable part: floor((g * x + c) / (g * d)) = floor((x + c // g) / d).
+    g = math.gcd(divisor, *variable.terms.values())
+    if g > 1:
+        return floor_div(Size({m: c // g for m, c in variable.terms.items()}) + constant // g, divisor // g)
+    return Size({(Floor(rest, divisor),): 1})
+
+
+def is_size(value) -> bool:
+    return isinstance(value, Size)
+
+
+def concrete(value) -> bool:
+    """Whether a dimension is a plain number (not unknown, not a named size)."""
+    return isinstance(value, int)
+
+
+def without_sizes(shape):
+    """The shape with every named size as None: what code that reads shapes as Keras gives them sees."""
+    if isinstance(shape, list):
+        return [without_sizes(s) for s in shape]
+    if shape is None:
+        return None
+    return tuple(None if isinstance(d, Size) else d for d in shape)
+
+
+def has_sizes(shape) -> bool:
+    """Whether a shape, or any shape in lists and dicts of them, holds a named size."""
+    if isinstance(shape, dict):
+        return any(has_sizes(d) for d in shape.values())
+    if isinstance(shape, (list, tuple)):
+        return any(has_sizes(d) for d in shape)
+    return isinstance(shape, Size)
+
+
+# -- conditions: the checks a named size defers ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Condition:
+    """`relation` over dimensions: ("ge", a, b) a >= b, ("eq", a, b) a == b, ("divides", a, m) a % m == 0,
+    or ("or", [relations]).
+
+    `code` and `message` are those of the error Keras raises where it does not hold.
+    """
+
+    relation: tuple
+    code: str
+    message: str
+
+    def names(self) -> set[str]:
+        return relation_names(self.relation)
+
+    def text(self) -> str:
+        return relation_text(self.relation)
+
+
+def relation_names(relation) -> set[str]:
+    if relation[0] == "or":
+        return set().union(*(relation_names(r) for r in relation[1]))
+    return set().union(*(v.names() for v in relation[1:] if isinstance(v, Size)))
+
+
+def relation_text(relation) -> str:
+    if relation[0] == "or":
+        return " or ".join(relation_text(r) for r in relation[1])
+    kind, a, b = relation
+    if kind == "divides":
+        return f"{_grouped(a)} % {b} == 0"
+    return f"{a} {'>=' if kind == 'ge' else '=='} {b}"
+
+
+def relation_difference(relation):
+    """An atomic relation as (kind, d): "ge" for d >= 0, "eq" for d == 0."""
+    kind, a, b = relation
+    if kind == "divides":
+        return "eq", a % b
+    return kind, a - b
+
+
+# Conditions recorded since the caller last took them: the evaluator takes them after each layer call.
+_recorded: list[Condition] = []
+
+
+def take_conditions() -> list[Condition]:
+    taken = list(_recorded)
+    _recorded.clear()
+    return taken
+
+
+def _decided(relation):
+    """True or False when the relation holds or fails whatever the sizes, None when it depends on them."""
+    if relation[0] == "or":
+        results = [_decided(r) for r in relation[1]]
+        return True if True in results else False if all(r is False for r in results) else None
+    kind, difference = relation_difference(relation)
+    if isinstance(difference, int):
+        return difference >= 0 if kind == "ge" else difference == 0
+    return None
+
+
+def holds(relation, code: str, message: str) -> bool:
+    """Whether a check passes: decided for numbers; for named sizes recorded as a condition and passed."""
+    decided = _decided(relation)
+    if decided is not None:
+        return decided
+    _recorded.append(Condition(relation, code, message))
+    return True
+
+
+def at_least(value, minimum: int, code: str, message: str) -> bool:
+    return holds(("ge", value, minimum), code, message)
+
+
+def same(a, b, code: str, message: str) -> bool:
+    return holds(("eq", a, b), code, message)
+
+
+def divides(value, divisor: int, code: str, message: str) -> bool:
+    return holds(("divides", value, divisor), code, message)
+
+
+# -- the arithmetic of layers -----------------------------------------------------------------
+
+
+def product(dims):
     """Product of dims, None if any is unknown."""
     total = 1
     for d in dims:
         if d is None:
             return None
-        total *= d
+        total = total * d
     return total
 
 
-def conv_output_length(length: Dim, kernel: int, stride: int, padding: str, dilation: int = 1) -> Dim:
+def conv_output_length(length, kernel: int, stride: int, padding: str, dilation: int = 1):
     """Keras's output length of a convolution or pooling window along one axis."""
     if length is None:
         return None
@@ -30,7 +408,7 @@ def conv_output_length(length: Dim, kernel: int, stride: int, padding: str, dila
     return (length - 1) // stride + 1
 
 
-def deconv_output_length(length: Dim, kernel: int, stride: int, padding: str, output_padding: int | None = None, dilation: int = 1) -> Dim:
+def deconv_output_length(length, kernel: int, stride: int, padding: str, output_padding: int | None = None, dilation: int = 1):
     """Keras's output length of a transposed convolution along one axis."""
     if length is None:
         return None
@@ -43,11 +421,11 @@ def deconv_output_length(length: Dim, kernel: int, stride: int, padding: str, ou
     return (length - 1) * stride + kernel % 2 + output_padding
 
 
-def add(a: Dim, b: Dim) -> Dim:
+def add(a, b):
     return None if a is None or b is None else a + b
 
 
-def mul(a: Dim, b: Dim) -> Dim:
+def mul(a, b):
     return None if a is None or b is None else a * b
 
 
@@ -70,7 +448,7 @@ def broadcast(a: Shape, b: Shape) -> Shape:
 
 
 def format_shape(shape) -> str:
-    """A shape as Keras prints it: (None, 28, 28, 1)."""
+    """A shape as Keras prints it: (None, 28, 28, 1); a named size as its expression."""
     if isinstance(shape, list):
         return "[" + ", ".join(format_shape(s) for s in shape) + "]"
     if shape is None:

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from archlint.dims import Shape
+from archlint.dims import Shape, without_sizes
+from archlint.errors import Unresolved
 from archlint.layers.base import Layer
 
 
@@ -51,6 +52,11 @@ class Node:
     # The call as the source made it, tensors in place: the runtime calls the forward the same way.
     args: tuple = ()
     kwargs: dict = field(default_factory=dict)
+    # What its shape computation requires of the named sizes (dims.Condition), and whether a named size
+    # reached code that saw it as None (a layer that does not compute with them, or the source reading a shape).
+    conditions: list = field(default_factory=list)
+    sizes_lost: bool = False
+    sizes_read: bool = False
 
 
 class LayerGraph:
@@ -83,10 +89,18 @@ def counted_shapes(node: Node) -> tuple[list[Shape], list[Shape]] | None:
     return inputs, outputs
 
 
-def application_macs(node: Node) -> int | None:
-    """The multiply-accumulates of one layer application, None when unknown."""
+def application_macs(node: Node):
+    """The multiply-accumulates of one layer application, None when unknown; an expression of named sizes
+    for a layer that computes with them (another sees them as None, as its shapes did)."""
     shapes = counted_shapes(node)
-    return None if shapes is None else node.layer.count_macs(*shapes)
+    if shapes is None:
+        return None
+    if not node.layer.named_sizes:
+        shapes = without_sizes(list(shapes))
+    try:
+        return node.layer.count_macs(*shapes)
+    except Unresolved:
+        return None
 
 
 def functional_order(inputs: list[Tensor], outputs: list[Tensor]) -> list[tuple[Layer, list[Node]]]:

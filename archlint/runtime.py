@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from archlint import parallel
 from archlint.analysis import FileReport, ModelReport
-from archlint.dims import Shape, format_shape, product
+from archlint.dims import Shape, format_shape, has_sizes, is_size, product
 from archlint.errors import LayerError, Unresolved
 from archlint.evaluate.user_classes import TracedLambda, UserLayer
 from archlint.graph import Node, Position, Tensor
@@ -198,10 +198,15 @@ class Pass:
         return self.run(model_program(node.layer), {id(inner): values[id(outer)] for inner, outer in zip(inputs, node.inputs)})
 
     def concrete(self, shape: Shape | None, what: str) -> tuple[int, ...]:
-        """A static shape with its unknown axes as this run sizes them."""
+        """A static shape with its unknown axes as this run sizes them (every named size too)."""
         if shape is None:
             raise NotVerifiable(f"the shape of {what} is not known statically")
-        return tuple(self.batch if d is None and axis == 0 else self.size if d is None else d for axis, d in enumerate(shape))
+        return tuple(self.batch if d is None and axis == 0 else self.size if d is None else self.sized(d)
+                     for axis, d in enumerate(shape))
+
+    def sized(self, d):
+        """A dimension on this run's input: an expression of named sizes with each of them `size`."""
+        return d.value(dict.fromkeys(d.names(), self.size)) if is_size(d) else d
 
     # What each pass does with values.
     def source(self, tensor: Tensor):
@@ -314,9 +319,9 @@ class ArrayPass(Pass):
         outputs = list(result) if isinstance(result, (list, tuple)) else [result]
         actual = [tuple(np.shape(a)) for a in outputs]
         static = [t.shape for t in node.outputs]
-        if actual != expected or not all(_compatible(a, s) for a, s in zip(actual, static)):
+        if actual != expected or not all(_compatible(a, s, self.sized) for a, s in zip(actual, static)):
             said = format_shape(static[0] if len(static) == 1 else static)
-            if any(None in s[1:] for s in static if s is not None):
+            if any(None in s[1:] or has_sizes(s) for s in static if s is not None):
                 said += f", which is {_listed(expected)} on this input,"
             self.disagree(node, f"output shape {said} statically, {_listed(actual)} from the NumPy runtime")
             # The layers after it are judged on the input the static analysis gave them.
@@ -327,8 +332,8 @@ class ArrayPass(Pass):
         self.disagreements.append(Disagreement(node, f"{describe(node)}: {message}"))
 
 
-def _compatible(actual: tuple[int, ...], static: Shape | None) -> bool:
-    return static is not None and len(actual) == len(static) and all(s is None or s == a for a, s in zip(actual, static))
+def _compatible(actual: tuple[int, ...], static: Shape | None, sized) -> bool:
+    return static is not None and len(actual) == len(static) and all(s is None or sized(s) == a for a, s in zip(actual, static))
 
 
 def _listed(shapes) -> str:
@@ -361,7 +366,7 @@ def _leaves(value):
 
 def plan(programs: list[Program], batch: int = BATCH) -> ShapePass:
     """The shape pass at the smallest size for unknown axes that every layer accepts."""
-    unknown = any(t.shape is not None and None in t.shape[1:] for prog in programs for t in _sources(prog))
+    unknown = any(t.shape is not None and (None in t.shape[1:] or has_sizes(t.shape)) for prog in programs for t in _sources(prog))
     refused = None
     for size in range(1, LARGEST_TRIED_SIZE + 1 if unknown else 2):
         shapes = ShapePass(size, batch)

@@ -42,11 +42,13 @@ def test_a_model_symbol_gets_its_input_shape(tmp_path):
     assert "AL302" not in codes
 
 
-def test_an_input_name_gets_its_shape_and_named_sizes_stay_unknown(tmp_path):
+def test_an_input_name_gets_its_shape_with_named_sizes(tmp_path):
     models, _ = report(tmp_path, "--input-shape", "image=H,64,3")
-    assert models["net"]["inputs"] == [{"name": "image", "shape": [None, None, 64, 3]}]
-    # Conv2D(4, 3), valid padding: 64 - 3 + 1 = 62 on the known axis.
-    assert models["net"]["layers"][-1]["output_shape"] == [None, None, 62, 4]
+    assert models["net"]["inputs"] == [{"name": "image", "shape": [None, "H", 64, 3]}]
+    # Conv2D(4, 3), valid padding: H - 3 + 1 = H - 2, and 64 - 3 + 1 = 62 on the known axis.
+    assert models["net"]["layers"][-1]["output_shape"] == [None, "H - 2", 62, 4]
+    # An output of at least 1 needs H - 2 >= 1: every H from 3 on.
+    assert models["net"]["accepted_sizes"] == {"H": {"below": [], "start": 3, "period": 1, "residues": [0]}}
 
 
 def test_settings_file_input_shapes(tmp_path):

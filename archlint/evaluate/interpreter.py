@@ -14,6 +14,7 @@ import time
 import libcst as cst
 from libcst.metadata import PositionProvider
 
+from archlint import dims
 from archlint.errors import Unresolved
 from archlint.evaluate import builtins as builtin_values
 from archlint.evaluate import tensor_ops
@@ -141,9 +142,9 @@ class Evaluator:
         return _STOPPED
 
     def given_shape(self, name: str):
-        """The shape (without batch axis) given for an input or model name; named symbolic sizes are unknown."""
+        """The shape (without batch axis) given for an input or model name, a name standing for a size."""
         shape = self.input_shapes.get(name)
-        return None if shape is None else tuple(d if isinstance(d, int) else None for d in shape)
+        return None if shape is None else tuple(dims.Size.named(d) if isinstance(d, str) else d for d in shape)
 
     # -- bookkeeping ----------------------------------------------------------------------
 

@@ -47,6 +47,8 @@ TENSOR_FACTORIES = {
 VARARG_TENSOR_FACTORIES = {"numpy.random.rand", "numpy.random.randn"}
 ELEMENTWISE_BINARY = {name for name in tensor_ops.OPERATORS.values() if name != "matmul"}
 MODEL_METHODS_WITH_RESULTS = {"fit", "evaluate", "predict", "get_config", "to_json"}
+# The names of an Input's unknown axes, by its rank without the batch axis (a longer one numbers them).
+AXIS_LETTERS = {1: ["T"], 2: ["T", "C"], 3: ["H", "W", "C"], 4: ["D", "H", "W", "C"]}
 COMPILE_PARAMETERS = ("optimizer", "loss", "loss_weights", "metrics")  # Model.compile's leading positionals
 LIST_METHODS = {"append", "extend", "insert", "pop", "index", "count", "reverse", "copy", "remove", "clear"}
 DICT_METHODS = {"get", "items", "keys", "values", "update", "pop", "setdefault", "copy"}
@@ -100,6 +102,7 @@ class KerasApi:
         self.sightings: list[Sighting] = []  # the models the code binds or uses, in that order
         # Keras's default data_format, as keras.config.set_image_data_format last set it (Unknown: not known statically).
         self.image_data_format = "channels_last"
+        self.sizes_lost = False  # whether the shape computation under way saw a named size as None
 
     # -- names and positions --------------------------------------------------------------
 
@@ -314,6 +317,8 @@ class KerasApi:
         """
         if isinstance(layer, SequentialModel) and layer.output_tensor is None and shape_args:
             self.build_sequential(layer, shape_args[0], position)
+        if not getattr(layer, "named_sizes", False):
+            shape_args, shape_kwargs = self.sizes_unnamed(shape_args), self.sizes_unnamed(shape_kwargs)
         try:
             for method in ([] if layer.built else ["build"]) + ["compute_output_shape"]:
                 _signature(type(layer), method).bind(layer, *shape_args, **shape_kwargs)
@@ -343,11 +348,23 @@ class KerasApi:
                                     f"list of {listed}", position, layer)
         return None
 
+    def sizes_unnamed(self, shapes):
+        """Shapes for code that reads them as Keras gives them: a named size is None there. The models
+        using it can then not know every condition on their sizes."""
+        if dims.has_sizes(shapes):
+            self.sizes_lost = True
+            return _map_shapes(shapes, dims.without_sizes)
+        return shapes
+
     def record(self, layer: Layer, tensors: list[Tensor], out_shape, position, listed: bool = True, call=None):
-        """One application of `layer`; `call` is its (args, kwargs) when they are more than `tensors` in order."""
+        """One application of `layer`; `call` is its (args, kwargs) when they are more than `tensors` in order.
+
+        The node keeps the conditions on named sizes its shape computation imposed."""
         eager = all(t.eager for t in tensors)
         args, kwargs = _map_tensors(call, lambda t: t) if call else (tensors, {})  # a copy: the source may mutate its lists
         graph_node = self.graph.add(Node(layer, tensors, position=position, listed=listed, args=tuple(args), kwargs=kwargs))
+        graph_node.conditions = dims.take_conditions()
+        graph_node.sizes_lost, self.sizes_lost = self.sizes_lost, False
         shapes = out_shape if isinstance(out_shape, list) else [out_shape]
         graph_node.outputs = [Tensor(shape, graph_node, i, eager) for i, shape in enumerate(shapes)]
         if eager and listed and not self.tracing:  # a layer on constants inside call() belongs to the traced layer
@@ -380,8 +397,15 @@ class KerasApi:
         return self.input_tensor(layer, self.ev.position(node))
 
     def input_tensor(self, layer, position, shape=()) -> Tensor:
-        """The tensor of an Input; `shape=None` for one whose shape is not known statically."""
+        """The tensor of an Input; `shape=None` for one whose shape is not known statically.
+
+        Each unknown axis but the batch's is a size named after the input and the axis (`image.H`).
+        """
         layer.built = True
+        if shape == () and layer.batch_shape is not None:
+            letters = AXIS_LETTERS.get(len(layer.batch_shape) - 1) or [f"d{i}" for i in range(1, len(layer.batch_shape))]
+            shape = layer.batch_shape[:1] + tuple(dims.Size.named(f"{layer.name}.{letter}") if d is None else d
+                                                  for d, letter in zip(layer.batch_shape[1:], letters))
         graph_node = self.graph.add(Node(layer, [], position=position, is_input=True))
         graph_node.outputs = [Tensor(layer.batch_shape if shape == () else shape, graph_node, 0)]
         return graph_node.outputs[0]
@@ -649,7 +673,9 @@ class KerasApi:
 
     def shape_of(self, tensor, node):
         if isinstance(tensor, Tensor) and tensor.shape is not None:
-            return StaticShape(tensor.shape)
+            if dims.has_sizes(tensor.shape) and tensor.node is not None:
+                tensor.node.sizes_read = True
+            return StaticShape(dims.without_sizes(tensor.shape))
         return self.ev.unknown("shape of a tensor not known statically", node)
 
     def concrete_tensor(self, name: str, args, kwargs, node):
@@ -695,7 +721,7 @@ class KerasApi:
         if all(t.shape is not None for t in tensors):
             try:
                 known(options, f"{op.name}() arguments")
-                shape = function.compute_output_shape(*(t.shape for t in tensors))
+                shape = function.compute_output_shape(*self.sizes_unnamed([t.shape for t in tensors]))
             except LayerError as exc:
                 self.ev.report(exc.code, f"{op.name}(): {exc.message}", position)
             except Unresolved as exc:
@@ -785,7 +811,18 @@ def _is_shape(value) -> bool:
     """A shape (a tuple of dimensions) or a list of shapes, as layers' compute_output_shape returns."""
     if isinstance(value, list):
         return all(_is_shape(item) for item in value)
-    return isinstance(value, tuple) and all(d is None or isinstance(d, (int, str)) for d in value)
+    return isinstance(value, tuple) and all(d is None or isinstance(d, (int, str, dims.Size)) for d in value)
+
+
+def _map_shapes(value, fn):
+    """fn applied to each shape (a tuple of dimensions) inside lists and dicts of them."""
+    if isinstance(value, tuple) and all(d is None or isinstance(d, (int, dims.Size)) for d in value):
+        return fn(value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_map_shapes(v, fn) for v in value)
+    if isinstance(value, dict):
+        return {k: _map_shapes(v, fn) for k, v in value.items()}
+    return value
 
 
 def _flatten(value):

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from archlint.dims import Shape, format_shape, product
+from archlint.dims import Shape, format_shape, is_size, product
 from archlint.errors import InvalidArgument, Unresolved, WrongRank
 from archlint.values import Ref, Unknown
 
@@ -68,6 +68,9 @@ class Layer:
     """Base of every modelled layer: Keras's common constructor arguments and weight bookkeeping."""
 
     aliases: ClassVar[tuple[str, ...]] = ()
+    # Computes its shapes with named sizes (dims.Size), checking them through dims so that a check on a
+    # named size becomes a condition; a layer that does not is given None for them, as Keras's symbolic shapes.
+    named_sizes: ClassVar[bool] = False
     # No weights whatever the input: 0 parameters, even where the input's shape is unknown.
     weightless: ClassVar[bool] = False
     # Made by Keras's own code (a keras.applications model), which the checked code cannot change.
@@ -262,7 +265,7 @@ def shape_arg(value, what: str) -> Shape:
         value = (value,)
     if not isinstance(value, (tuple, list)):
         raise InvalidArgument(f"`{what}` must be a tuple, got {value!r}")
-    return tuple(None if d is None else int_arg(d, what, minimum=0) for d in value)
+    return tuple(d if d is None or is_size(d) else int_arg(d, what, minimum=0) for d in value)
 
 
 def activation_name(value) -> str | None:

@@ -254,24 +254,32 @@ def conv_transpose_forward(x, kernel, strides, dilation, padding, output_padding
 def check_positive(layer, spatial, out) -> None:
     """AL101: Keras refuses an output size of zero or less, naming the arithmetic here."""
     for axis, (n, o) in enumerate(zip(spatial, out)):
-        if o is not None and o <= 0:
-            kernel = getattr(layer, "kernel_size", None) or getattr(layer, "pool_size", None)
-            k = kernel[axis] if kernel else None
-            strides = getattr(layer, "strides", None)
-            s = strides[axis] if strides else 1
-            dilation = getattr(layer, "dilation_rate", None)
-            d = dilation[axis] if dilation else 1
-            extent = f"{d}*({k} - 1) + 1" if d != 1 else f"{k}"
-            needed = d * (k - 1) + 1
-            raise NegativeDimension(
-                f"{layer.type_name} output size would be {o} on spatial axis {axis + 1}: "
-                f"floor(({n} - {extent}) / {s}) + 1 = {o} with padding='{getattr(layer, 'padding', 'valid')}'; "
-                f"it needs an input of at least {needed} there: use padding='same', fewer downsampling steps "
-                f"before it, or a larger input")
+        if o is None or dims.concrete(o) and o > 0:
+            continue
+        message = output_size_message(layer, axis, n, o)
+        if not dims.at_least(o, 1, NegativeDimension.code, message):
+            raise NegativeDimension(message)
+
+
+def output_size_message(layer, axis: int, n, o) -> str:
+    kernel = getattr(layer, "kernel_size", None) or getattr(layer, "pool_size", None)
+    k = kernel[axis] if kernel else None
+    strides = getattr(layer, "strides", None)
+    s = strides[axis] if strides else 1
+    dilation = getattr(layer, "dilation_rate", None)
+    d = dilation[axis] if dilation else 1
+    extent = f"{d}*({k} - 1) + 1" if d != 1 else f"{k}"
+    needed = d * (k - 1) + 1
+    return (f"{layer.type_name} output size would be {o} on spatial axis {axis + 1}: "
+            f"floor(({n} - {extent}) / {s}) + 1 = {o} with padding='{getattr(layer, 'padding', 'valid')}'; "
+            f"it needs an input of at least {needed} there: use padding='same', fewer downsampling steps "
+            f"before it, or a larger input")
 
 
 class ChannelsLayer(Layer):
     """A layer over `rank` spatial axes and one channel axis, which `data_format` puts last or first."""
+
+    named_sizes = True
 
     rank = 2
     data_format = "channels_last"
@@ -291,7 +299,7 @@ class ChannelsLayer(Layer):
         """The channel count, which sizes the kernels and so must be known."""
         require_rank(input_shape, self.rank + 2, self)
         channels = self.channels(input_shape)
-        if channels is None:
+        if not dims.concrete(channels):
             raise UnknownDimension(f"{self.type_name} needs a known channel axis, got {dims.format_shape(input_shape)}")
         return channels
 

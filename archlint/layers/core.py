@@ -1,6 +1,6 @@
 """Core layers: Input, Dense, Activation and the activation layers, Dropout and its variants."""
 
-from archlint import parallel
+from archlint import dims, parallel
 from archlint.dims import Shape, product
 from archlint.errors import InvalidArgument, UnknownDimension
 from archlint.layers import activations
@@ -15,6 +15,7 @@ class InputLayer(Layer):
     """What `keras.Input(shape=...)` creates; the evaluator turns it into a symbolic tensor."""
 
     weightless = True
+    named_sizes = True
 
     def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, ragged=None,
                  batch_shape=None, input_tensor=None, optional=False, name=None, **kwargs):
@@ -42,6 +43,8 @@ class InputLayer(Layer):
 
 @register
 class Dense(Layer):
+    named_sizes = True
+
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
@@ -54,8 +57,8 @@ class Dense(Layer):
 
     def build(self, input_shape, **kwargs):
         require_rank(input_shape, 2, self, at_least=True)
-        if input_shape[-1] is None:
-            raise UnknownDimension(f"Dense needs a known last axis to size its kernel, got {input_shape}")
+        if not dims.concrete(input_shape[-1]):
+            raise UnknownDimension(f"Dense needs a known last axis to size its kernel, got {dims.format_shape(input_shape)}")
         self.kernel = self.add_weight("kernel", (input_shape[-1], self.units))
         self.bias = self.add_weight("bias", (self.units,)) if self.use_bias else None
         if self.lora_rank:
@@ -82,6 +85,7 @@ class Dense(Layer):
 @register
 class Activation(Layer):
     weightless = True
+    named_sizes = True
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
@@ -94,6 +98,7 @@ class Activation(Layer):
 @register
 class ReLU(Layer):
     weightless = True
+    named_sizes = True
 
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
@@ -113,6 +118,7 @@ class ReLU(Layer):
 @register
 class LeakyReLU(Layer):
     weightless = True
+    named_sizes = True
 
     def __init__(self, negative_slope=0.3, **kwargs):
         if "alpha" in kwargs:
@@ -127,6 +133,7 @@ class LeakyReLU(Layer):
 @register
 class ELU(Layer):
     weightless = True
+    named_sizes = True
 
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
@@ -139,6 +146,7 @@ class ELU(Layer):
 @register
 class Softmax(Layer):
     weightless = True
+    named_sizes = True
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
@@ -180,6 +188,7 @@ class _Identity(Layer):
     """Layers that leave the tensor unchanged at inference: dropout and noise."""
 
     weightless = True
+    named_sizes = True
 
     def forward(self, x, **kwargs):
         return x
@@ -261,6 +270,7 @@ class Identity(_Identity):
 @register
 class Flatten(Layer):
     weightless = True
+    named_sizes = True
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)

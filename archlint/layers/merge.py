@@ -7,7 +7,7 @@ unknown axis makes the output axis unknown whatever the other input says.
 
 import functools
 
-from archlint import dims
+from archlint import dims, sizes
 from archlint.dims import Shape, format_shape
 from archlint.errors import IncompatibleShapes, InvalidArgument, WrongRank
 from archlint.layers.base import Layer, int_arg, known, normalize_axis, np, register
@@ -40,15 +40,16 @@ def elementwise_shape(a: Shape, b: Shape) -> Shape:
             out.append(None)
         elif i == 1 or j == 1:
             out.append(j if i == 1 else i)
-        elif i != j:
-            raise IncompatibleShapes(f"inputs have incompatible shapes {format_shape(a)} and {format_shape(b)}")
-        else:
+        elif i == j:
             out.append(i)
+        else:
+            out.append(sizes.merged_size(i, j, f"inputs have incompatible shapes {format_shape(a)} and {format_shape(b)}"))
     return tuple(out)
 
 
 class ElementwiseMerge(Layer):
     weightless = True
+    named_sizes = True
 
     def compute_output_shape(self, input_shape, **kwargs):
         shapes = shape_list(input_shape, self)
@@ -112,6 +113,7 @@ class Minimum(ElementwiseMerge):
 @register
 class Concatenate(Layer):
     weightless = True
+    named_sizes = True
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
@@ -123,15 +125,15 @@ class Concatenate(Layer):
         if any(len(s) != rank for s in shapes):
             raise IncompatibleShapes(f"Concatenate needs inputs of the same rank, got {format_shape(shapes)}")
         axis = normalize_axis(self.axis, rank)
+        message = f"Concatenate on axis {self.axis} needs the other axes to match, got {format_shape(shapes)}"
         for other in range(rank):
-            sizes = {s[other] for s in shapes} - {None}
-            if other != axis and len(sizes) > 1:
-                raise IncompatibleShapes(f"Concatenate on axis {self.axis} needs the other axes to match, "
-                                         f"got {format_shape(shapes)}")
+            given = list(dict.fromkeys(s[other] for s in shapes if s[other] is not None))
+            if other != axis and not all(dims.same(given[0], size, IncompatibleShapes.code, message) for size in given[1:]):
+                raise IncompatibleShapes(message)
         # Keras keeps the first input's dimensions on the other axes, even an unknown one.
         out = list(shapes[0])
-        sizes = [s[axis] for s in shapes]
-        out[axis] = None if None in sizes else sum(sizes)
+        lengths = [s[axis] for s in shapes]
+        out[axis] = None if None in lengths else sum(lengths)
         return tuple(out)
 
     def forward(self, inputs, **kwargs):

@@ -4,6 +4,7 @@ Forwards are inference-mode and follow Keras's arithmetic: x * inv + (beta - mea
 with inv = gamma / sqrt(variance + epsilon).
 """
 
+from archlint import dims
 from archlint.dims import format_shape
 from archlint.errors import InvalidArgument, UnknownDimension
 from archlint.layers.base import (
@@ -31,7 +32,7 @@ def check_axes_in_range(axes, shape) -> None:
 def known_dims(layer: Layer, shape, axes) -> tuple[int, ...]:
     """The sizes of `axes`, which must be known to size the layer's weights."""
     sizes = tuple(shape[a] for a in axes)
-    if None in sizes:
+    if not all(dims.concrete(d) for d in sizes):
         raise UnknownDimension(f"{layer.type_name} needs known sizes on axis {list(axes)} "
                                f"to size its weights, got {format_shape(shape)}")
     return sizes
@@ -39,6 +40,7 @@ def known_dims(layer: Layer, shape, axes) -> tuple[int, ...]:
 
 @register
 class BatchNormalization(Layer):
+    named_sizes = True
     count_macs = one_mac_per_element  # the moving statistics and gamma, beta fold into one x * a + b
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
@@ -95,6 +97,7 @@ def check_renorm_clipping(clipping) -> None:
 
 @register
 class LayerNormalization(Layer):
+    named_sizes = True
     # The x * a + b of the statistics just computed; computing them (sums) is not counted.
     count_macs = one_mac_per_element
 

@@ -1,5 +1,6 @@
 """Reshaping layers: Reshape, Permute, RepeatVector."""
 
+from archlint import dims
 from archlint.dims import Shape, format_shape, product
 from archlint.errors import InvalidArgument, ReshapeMismatch
 from archlint.layers.base import Layer, int_arg, known, np, register, require_rank
@@ -15,20 +16,23 @@ def reshaped(input_shape: Shape, target: Shape) -> Shape:
         return tuple(None if d == -1 else d for d in target)
     size = product(input_shape)
     if -1 not in target:
-        if size != product(target):
-            raise ReshapeMismatch(f"cannot reshape {format_shape(input_shape)} ({size} elements) "
-                                  f"into {format_shape(target)} ({product(target)} elements)")
+        message = (f"cannot reshape {format_shape(input_shape)} ({size} elements) "
+                   f"into {format_shape(target)} ({product(target)} elements)")
+        if not dims.same(size, product(target), ReshapeMismatch.code, message):
+            raise ReshapeMismatch(message)
         return target
     known_size = product(d for d in target if d != -1)
-    if known_size == 0 or size % known_size:
-        raise ReshapeMismatch(f"cannot reshape {format_shape(input_shape)} ({size} elements) into "
-                              f"{format_shape(target)}: {size} is not a multiple of {known_size}")
+    message = (f"cannot reshape {format_shape(input_shape)} ({size} elements) into "
+               f"{format_shape(target)}: {size} is not a multiple of {known_size}")
+    if known_size == 0 or not dims.divides(size, known_size, ReshapeMismatch.code, message):
+        raise ReshapeMismatch(message)
     return tuple(size // known_size if d == -1 else d for d in target)
 
 
 @register
 class Reshape(Layer):
     weightless = True
+    named_sizes = True
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
@@ -52,6 +56,7 @@ class Reshape(Layer):
 @register
 class Permute(Layer):
     weightless = True
+    named_sizes = True
 
     def __init__(self, dims, **kwargs):
         super().__init__(**kwargs)
@@ -73,6 +78,7 @@ class Permute(Layer):
 @register
 class RepeatVector(Layer):
     weightless = True
+    named_sizes = True
 
     def __init__(self, n, **kwargs):
         super().__init__(**kwargs)

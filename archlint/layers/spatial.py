@@ -79,9 +79,11 @@ class BaseCropping(ChannelsLayer):
         require_rank(input_shape, self.rank + 2, self)
         out = []
         for axis, (n, (before, after)) in enumerate(zip(self.spatial(input_shape), self.cropping), start=1):
-            if n is not None and n - before - after <= 0:
-                raise NegativeDimension(f"{self.type_name} crops {before} + {after} from spatial axis {axis} of size {n}, "
-                                        f"leaving {n - before - after}")
+            if n is not None:
+                message = (f"{self.type_name} crops {before} + {after} from spatial axis {axis} of size {n}, "
+                           f"leaving {n - before - after}")
+                if not dims.at_least(n - before - after, 1, NegativeDimension.code, message):
+                    raise NegativeDimension(message)
             out.append(dims.add(n, -before - after))
         return self.with_spatial(input_shape, out, self.channels(input_shape))
 

@@ -7,7 +7,7 @@ is costed per sample.
 
 from __future__ import annotations
 
-from archlint.dims import product
+from archlint.dims import is_size, product
 from archlint.graph import application_macs, counted_shapes
 from archlint.report import plural
 
@@ -67,7 +67,9 @@ def unknown_layers(count: int) -> str:
 
 
 def byte_size(count: int) -> str:
-    """Bytes as Keras's summary prints sizes: 1024-based units, two decimals."""
+    """Bytes as Keras's summary prints sizes: 1024-based units, two decimals; an expression of named sizes as it is."""
+    if is_size(count):
+        return f"{count} B"
     scale = 1
     for unit in ("B", "KB", "MB", "GB"):
         if count < 1024 * scale:
@@ -77,7 +79,10 @@ def byte_size(count: int) -> str:
 
 
 def macs_text(count: int) -> str:
-    """A MAC count with commas, and in thousands, millions or billions (decimal, as MACs are quoted) from 1,000."""
+    """A MAC count with commas, and in thousands, millions or billions (decimal, as MACs are quoted) from 1,000;
+    an expression of named sizes as it is."""
+    if is_size(count):
+        return str(count)
     for unit, scale in (("G", 10 ** 9), ("M", 10 ** 6), ("K", 10 ** 3)):
         if count >= scale:
             return f"{count:,} ({_scaled(count, scale)} {unit})"

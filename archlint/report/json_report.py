@@ -3,6 +3,7 @@
 import json
 
 from archlint import __version__
+from archlint.dims import is_size
 from archlint.report.costs import model_macs, row_activation_bytes, row_macs
 
 
@@ -11,7 +12,22 @@ def shape_json(shape):
         return None
     if isinstance(shape, list):
         return [shape_json(s) for s in shape]
-    return list(shape)
+    return [count_json(d) for d in shape]
+
+
+def count_json(count):
+    """A number, or the expression of named sizes it stands for as a string."""
+    return str(count) if is_size(count) else count
+
+
+def accepted_sizes_json(model) -> dict:
+    """Only for a model whose inputs have named sizes (interface spec: accepted sizes)."""
+    if model.accepted_sizes == {}:
+        return {}
+    found = None if model.accepted_sizes is None else {name: s.as_json() for name, s in model.accepted_sizes.items()}
+    extra = {"joint_size_conditions": model.joint_size_conditions} if model.joint_size_conditions else {}
+    unknown = {"accepted_sizes_unknown": model.sizes_unknown} if model.sizes_unknown else {}
+    return {"accepted_sizes": found, **extra, **unknown}
 
 
 def _cell(item) -> dict:
@@ -39,8 +55,8 @@ def model_json(model, nested: bool = False) -> dict:
             "trainable_params": row.trainable_params,
             "non_trainable_params": None if row.params is None else row.params - row.trainable_params,
             "inbound": row.inbound,
-            "macs": row_macs(row),  # beyond the spec: null when unknown
-            "activation_bytes": row_activation_bytes(row),
+            "macs": count_json(row_macs(row)),  # beyond the spec: null when unknown
+            "activation_bytes": count_json(row_activation_bytes(row)),
             "via": list(row.via),  # the helper calls and loop iterations that created the layer
             "call_ids": list(row.call_ids),
             **({"nested": model_json(row.nested, nested=True)} if nested and row.nested is not None else {}),
@@ -51,9 +67,10 @@ def model_json(model, nested: bool = False) -> dict:
         "total_params": model.total_params,
         "trainable_params": model.trainable_params,
         "non_trainable_params": model.non_trainable_params,
-        "total_macs": None if macs_unknown else macs,
+        "total_macs": None if macs_unknown else count_json(macs),
         "complete": model.complete,
         "verified": model.verified,
+        **accepted_sizes_json(model),
     }
 
 

@@ -60,7 +60,15 @@ def totals(model) -> list[str]:
         f" Total MACs: {macs_text(macs)}{unknown_layers(macs_unknown)}",
         f" Activations: {byte_size(activations)}{unknown_layers(activations_unknown)}"
         " (every layer's float32 outputs; an unknown batch counts as 1)",
-    ] + ([] if model.verified is None else [f" Verified: {VERIFIED[model.verified]}"])
+    ] + ([] if model.verified is None else [f" Verified: {VERIFIED[model.verified]}"]) + accepted_sizes(model)
+
+
+def accepted_sizes(model) -> list[str]:
+    """The input sizes the model accepts, for a model whose inputs have named sizes."""
+    if model.accepted_sizes is None:
+        return [f" Accepted sizes: unknown ({model.sizes_unknown})"]
+    lines = [f" Accepted sizes: {found.text(name)}" for name, found in model.accepted_sizes.items()]
+    return lines + [f" Accepted sizes also need: {condition}" for condition in model.joint_size_conditions]
 
 
 # --verify's outcome for a model; without --verify there is no line.
