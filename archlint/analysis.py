@@ -5,12 +5,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
 from archlint import dims, sizes
 from archlint.evaluate.interpreter import Evaluator
+from archlint.evaluate.keras_api import AXIS_LETTERS
 from archlint.evaluate.objects import Event, Function, default_line_name
 from archlint.evaluate.keras_api import Sighting, trainable_state
 from archlint.evaluate.source import Refused, parse
@@ -102,8 +103,6 @@ SIZE_ERRORS = ("AL101", "AL102", "AL105")
 
 def _sizes_named(report: FileReport) -> dict[str, tuple]:
     """Per input of a given size: its shape with each spatial size named (`image.H`), and those names' sizes."""
-    from archlint.evaluate.keras_api import AXIS_LETTERS
-
     named = {}
     for model in report.models:
         for name, shape in model.inputs:
@@ -122,14 +121,15 @@ def _add_nearest_sizes(report: FileReport, renamed: FileReport, named: dict) -> 
     """Each size error of a model says which accepted sizes lie nearest the given ones."""
     given = {size_name: size for _, sizes_given in named.values() for size_name, size in sizes_given.items()}
     accepted = {m.symbol: m.accepted_sizes for m in renamed.models if m.accepted_sizes}
-    for diagnostic in report.diagnostics:
+    for index, diagnostic in enumerate(report.diagnostics):
         found = accepted.get(diagnostic.symbol)
         if diagnostic.code not in SIZE_ERRORS or not found:
             continue
         nearest = [f"{name} = {', '.join(map(str, found[name].nearest(given[name])))} instead of {given[name]}"
                    for name in sorted(found) if name in given and given[name] not in found[name] and not found[name].empty]
         if nearest:
-            diagnostic.message += f" (the nearest input sizes the model accepts: {'; '.join(nearest)})"
+            message = f"{diagnostic.message} (the nearest input sizes the model accepts: {'; '.join(nearest)})"
+            report.diagnostics[index] = replace(diagnostic, message=message)
 
 
 def _analyze(source, path, input_shapes, line_name, assume_imports) -> FileReport:

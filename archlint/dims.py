@@ -275,8 +275,12 @@ def is_size(value) -> bool:
     return isinstance(value, Size)
 
 
+def unknown(value) -> bool:
+    """Whether a dimension is not a plain number: None, or a named size (which a kernel cannot be sized by)."""
+    return value is None or isinstance(value, Size)
+
+
 def concrete(value) -> bool:
-    """Whether a dimension is a plain number (not unknown, not a named size)."""
     return isinstance(value, int)
 
 

@@ -299,7 +299,7 @@ class ChannelsLayer(Layer):
         """The channel count, which sizes the kernels and so must be known."""
         require_rank(input_shape, self.rank + 2, self)
         channels = self.channels(input_shape)
-        if not dims.concrete(channels):
+        if dims.unknown(channels):
             raise UnknownDimension(f"{self.type_name} needs a known channel axis, got {dims.format_shape(input_shape)}")
         return channels
 

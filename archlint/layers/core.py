@@ -57,7 +57,7 @@ class Dense(Layer):
 
     def build(self, input_shape, **kwargs):
         require_rank(input_shape, 2, self, at_least=True)
-        if not dims.concrete(input_shape[-1]):
+        if dims.unknown(input_shape[-1]):
             raise UnknownDimension(f"Dense needs a known last axis to size its kernel, got {dims.format_shape(input_shape)}")
         self.kernel = self.add_weight("kernel", (input_shape[-1], self.units))
         self.bias = self.add_weight("bias", (self.units,)) if self.use_bias else None

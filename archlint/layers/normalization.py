@@ -32,7 +32,7 @@ def check_axes_in_range(axes, shape) -> None:
 def known_dims(layer: Layer, shape, axes) -> tuple[int, ...]:
     """The sizes of `axes`, which must be known to size the layer's weights."""
     sizes = tuple(shape[a] for a in axes)
-    if not all(dims.concrete(d) for d in sizes):
+    if any(dims.unknown(d) for d in sizes):
         raise UnknownDimension(f"{layer.type_name} needs known sizes on axis {list(axes)} "
                                f"to size its weights, got {format_shape(shape)}")
     return sizes
