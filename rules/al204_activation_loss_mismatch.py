@@ -18,6 +18,11 @@ LOSSES = {
 LOSS_ALIASES = {"bce": "binary_crossentropy"}
 PROBABILITIES = {"binary": ("sigmoid", "hard_sigmoid"), "categorical": ("softmax",)}
 SQUASHING = ("sigmoid", "hard_sigmoid", "softmax")
+# Regression losses by Keras name and alias: they compare values, not class probabilities.
+REGRESSION = {"mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
+              "mean_squared_logarithmic_error", "huber", "log_cosh", "huber_loss", "logcosh"}
+REGRESSION_ALIASES = {"mse": "mean_squared_error", "mae": "mean_absolute_error", "mape": "mean_absolute_percentage_error",
+                      "msle": "mean_squared_logarithmic_error"}
 
 
 def check(report, settings):
@@ -69,6 +74,17 @@ def _cross_entropy(loss) -> tuple[str, bool] | None:
     return (kind, from_logits) if isinstance(from_logits, bool) else None
 
 
+def _regression(loss) -> bool:
+    if isinstance(loss, str):
+        name = loss
+    elif isinstance(loss, (Ref, LossObject)):
+        name = loss.qualname.rsplit(".", 1)[-1]
+    else:
+        return False
+    name = snake_case(name)
+    return REGRESSION_ALIASES.get(name, name) in REGRESSION
+
+
 def _activation(layer) -> str | None:
     if isinstance(layer, Softmax):
         return "softmax"
@@ -80,6 +96,12 @@ def _activation(layer) -> str | None:
 def _mismatch(output, loss) -> str | None:
     expected, activation = _cross_entropy(loss), _activation(output.layer)
     shape = output.outputs[0].shape if len(output.outputs) == 1 else None
+    if _regression(loss) and activation in SQUASHING and shape:
+        if activation == "softmax":
+            return (f"ends in softmax over {shape[-1]} units, whose outputs sum to 1, but a regression loss compares "
+                    f"them as values: for classes use categorical cross-entropy; for values drop the softmax")
+        return (f"ends in {activation}, which only reaches values in (0, 1), with a regression loss: for classes use "
+                f"binary cross-entropy; for values drop the {activation} unless the targets are scaled into (0, 1)")
     if expected is None or activation is None or not shape:
         return None
     kind, from_logits = expected
@@ -117,14 +139,17 @@ RULE = Rule(
     name="activation-loss-mismatch",
     severity="warning",
     summary="the output activation and the compiled loss disagree (sigmoid with categorical cross-entropy, softmax "
-            "with binary cross-entropy on >1 unit, `from_logits=True` on a softmax output, ...)",
+            "with binary cross-entropy on >1 unit, `from_logits=True` on a softmax output, a linear output with "
+            "cross-entropy, softmax or sigmoid with a regression loss such as mse)",
     what="""
         A model compiled with a cross-entropy loss (binary, categorical, sparse categorical,
         or their focal variants; by name, function or loss object) whose output layer's
         activation does not produce what the loss expects: softmax or sigmoid outputs with
         `from_logits=True`, sigmoid with categorical cross-entropy, softmax over several units
-        with binary cross-entropy, or a linear output without `from_logits=True`. The loss is
-        read from `model.compile(...)`; a list or dict of losses is matched to the outputs.
+        with binary cross-entropy, or a linear output without `from_logits=True`; or a softmax or
+        sigmoid output compiled with a regression loss (mean squared or absolute error, Huber,
+        log-cosh). The loss is read from `model.compile(...)`; a list or dict of losses is
+        matched to the outputs.
         """,
     why="""
         Keras trains such a model without complaint, but the loss is computed on the wrong
@@ -174,6 +199,15 @@ RULE = Rule(
             layers.Dense(10),  # AL204
         ])
         model.compile(optimizer="adam", loss=keras.losses.categorical_crossentropy)
+        """, """
+        import keras
+        from keras import layers
+
+        model = keras.Sequential([
+            keras.Input(shape=(20,)),
+            layers.Dense(10, activation="softmax"),  # AL204
+        ])
+        model.compile(optimizer="sgd", loss="mean_squared_error")
         """),
     passes=("""
         import keras
