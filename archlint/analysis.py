@@ -454,7 +454,8 @@ def _diagnostics(events: list[Event], models: list[ModelReport], impossible=()) 
                                               "built with a shape: Keras has not created its weights, so its "
                                               "parameters are unknown", where.line, where.column, where.end_line,
                                      where.end_column, symbol=report.symbol))
-        if report.kind == "sequential" and not report.inputs and report.layers:
+        if report.kind == "sequential" and not report.inputs and report.layers \
+                and not getattr(report.model.layers[0] if report.model.layers else None, "input_shape_given", False):
             model = report.model
             where = model.origin
             found.append(_diagnostic("AL302", f"Sequential model `{report.symbol}` has no input shape: add keras.Input(shape=...) "

@@ -57,6 +57,9 @@ KERAS1_ONLY = {"nb_filter", "nb_row", "nb_col", "border_mode", "subsample", "sub
                "W_regularizer", "b_regularizer", "W_constraint", "b_constraint", "bias", "atrous_rate", "filter_length",
                "kernel_dim1", "kernel_dim2", "kernel_dim3"}
 # Keras 1 convolutions took the kernel's sides as separate positionals: Convolution2D(32, 3, 3).
+# Keras 2 defaults that Keras 3 dropped: the argument is required now.
+KERAS2_DEFAULTS = {"AveragePooling1D": ("pool_size", 2), "AveragePooling2D": ("pool_size", (2, 2)),
+                   "AveragePooling3D": ("pool_size", (2, 2, 2))}
 KERNEL_SIDES = {"Conv2D": ("nb_row", "nb_col"), "SeparableConv2D": ("nb_row", "nb_col"),
                 "Conv2DTranspose": ("nb_row", "nb_col"), "Conv3D": ("kernel_dim1", "kernel_dim2", "kernel_dim3")}
 
@@ -77,6 +80,11 @@ def keras3_arguments(cls: type, args, kwargs) -> Respelt | None:
     sides = KERNEL_SIDES.get(cls.__name__, ())
     if sides and (KERAS1_ONLY & set(kwargs)):
         _kernel_sides(result, kwargs, sides)
+    if cls.__name__ in KERAS2_DEFAULTS and not result.args:
+        key, default = KERAS2_DEFAULTS[cls.__name__]
+        if key not in kwargs:
+            kwargs = {key: default, **kwargs}
+            result.changes.append(f"{key} has no default: Keras 2's was {default!r}")
     for key, value in kwargs.items():
         if key == "name" and isinstance(value, str) and "/" in value:
             result.kwargs[key] = value.replace("/", "_")

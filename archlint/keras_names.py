@@ -70,6 +70,14 @@ _REMOVED_LAYERS = {
     "LocallyConnected2D": "a Conv2D, or a custom layer",
     "DenseFeatures": "keras.utils.FeatureSpace",
 }
+# Keras 1/2 names outside keras.layers that Keras 3 dropped, and what replaces them.
+_REMOVED_NAMES = {
+    "keras.backend.set_image_dim_ordering": "keras.backend.set_image_data_format (Theano's 'th' is "
+                                            "'channels_first', 'tf' is 'channels_last')",
+    "keras.backend.image_dim_ordering": "keras.backend.image_data_format() ('channels_first' for Theano's 'th')",
+    "keras.layers.Merge": "the merge layers (keras.layers.Add, Concatenate, Multiply, Dot, ...)",
+    "keras.utils.np_utils": "keras.utils (keras.utils.to_categorical)",
+}
 
 
 def missing_from_keras3(qualname: str) -> str | None:
@@ -115,6 +123,8 @@ def _missing_message(shown: str, parts: list[str], modules, names) -> str:
     message = f"`{shown}` does not exist in Keras {_version()}"
     if parent == "keras.layers" and leaf in _REMOVED_LAYERS:
         return f"{message}: Keras 3 removed it; use {_REMOVED_LAYERS[leaf]}"
+    if ".".join(parts) in _REMOVED_NAMES:
+        return f"{message}: Keras 3 removed it; use {_REMOVED_NAMES['.'.join(parts)]}"
     if parent.startswith("keras.layers") and not leaf[:1].isupper():
         return f"{message}: Keras 3 has every layer directly in keras.layers (keras.layers.Rescaling, ...)"
     siblings = {name.rsplit(".", 1)[1] for name in names | modules if name.startswith(parent + ".")}

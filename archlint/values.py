@@ -24,12 +24,31 @@ class Ref:
 
     qualname: str
 
+    def __repr__(self) -> str:  # as the source names it, for messages
+        return self.qualname
+
     @property
     def leaf(self) -> str:
         return self.qualname.rsplit(".", 1)[-1]
 
     def attr(self, name: str) -> "Ref":
         return Ref(f"{self.qualname}.{name}")
+
+
+def described(value) -> str:
+    """A value as a message names it, in Keras's and Python's words rather than archlint's classes."""
+    if isinstance(value, Ref):
+        return f"`{value.qualname}`"
+    if isinstance(value, Unknown):
+        return "a value not known statically"
+    type_name, name = getattr(value, "type_name", None), getattr(value, "name", None)
+    if isinstance(type_name, str) and isinstance(name, str):
+        return f"the layer {name} ({type_name})"
+    kind = type(value).__name__
+    plain = {"Tensor": "a tensor", "NoneType": "None", "Function": "a function", "UserObject": "an object",
+             "UserClass": "a class", "ModuleValue": "a module", "PublicModule": "a module", "Method": "a method",
+             "BoundMethod": "a method", "StaticShape": "a shape"}
+    return plain.get(kind, f"a {kind}")
 
 
 @dataclass(frozen=True)

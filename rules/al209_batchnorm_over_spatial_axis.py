@@ -6,6 +6,8 @@ from archlint.rules import ELEMENTWISE, Rule, applications, describe, finding, i
 
 
 def check(report, settings):
+    """One finding per place in the source: a helper making a BatchNormalization per block is one mistake."""
+    found: dict[tuple, list] = {}
     for symbol, node in applications(report):
         layer = node.layer
         shape = input_shape(node)
@@ -19,11 +21,17 @@ def check(report, settings):
         channels_first = getattr(source.layer, "data_format", None) == "channels_first" if source else False
         channel_axis = 1 if channels_first else rank - 1
         axis = layer.axis % rank
-        if axis != channel_axis and axis != 0:
-            yield finding("AL209", f"{describe(layer)} normalizes axis {layer.axis} of a {shape} tensor, a spatial "
-                                   f"axis: each row (or column) position gets its own statistics, shared by all "
-                                   f"{shape[-1]} channels; with channels last the channel axis is -1 (Keras 1's "
-                                   f"axis=1 was for Theano's channels-first images)", where(node), symbol, layer)
+        position = where(node)
+        if axis != channel_axis and axis != 0 and position is not None:
+            found.setdefault((position.line, position.column), []).append((symbol, node, shape))
+    for places in found.values():
+        symbol, node, shape = places[0]
+        layer = node.layer
+        more = f" (and {len(places) - 1} more BatchNormalization layers made here)" if len(places) > 1 else ""
+        yield finding("AL209", f"{describe(layer)} normalizes axis {layer.axis} of a {shape} tensor, a spatial "
+                               f"axis{more}: each row (or column) position gets its own statistics, shared by all "
+                               f"{shape[-1]} channels; with channels last the channel axis is -1 (Keras 1's "
+                               f"axis=1 was for Theano's channels-first images)", where(node), symbol, layer)
 
 
 RULE = Rule(

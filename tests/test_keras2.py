@@ -16,6 +16,7 @@ TWINS = {
     "al106_keras2_convolution2d": "keras2_respelt_conv2d",
     "al106_keras2_batch_input_shape": "keras2_respelt_lstm",
     "al106_keras2_conv1d": "keras2_respelt_conv1d",
+    "al106_keras2_average_pooling_default": "keras2_respelt_average_pooling",
 }
 
 
@@ -84,3 +85,19 @@ def test_undefined_names_are_errors_unless_bound_somewhere_or_dynamic():
     assert "AL108" not in {d.code for d in lint("import keras\nexec('y = 1')\nx = y\n").diagnostics}
     later = "import keras\ndef f():\n    return LATER\nLATER = 1\nx = f()\n"
     assert "AL108" not in {d.code for d in lint(later).diagnostics}
+
+
+def test_each_missing_name_is_reported_once_and_builtins_are_names():
+    report = lint("import keras\nclass Block(object):\n    pass\nx = Conv2D(8, 3)\ny = Conv2D(8, 3)\n")
+    assert [(d.code, d.line) for d in report.diagnostics if d.code == "AL108"] == [("AL108", 4)]
+
+
+def test_an_input_shape_given_but_not_known_statically_is_no_missing_input_shape():
+    report = lint("""\
+import keras
+from keras import layers
+data = load_somehow()
+model = keras.Sequential()
+model.add(layers.Dense(8, input_shape=data.shape[1:]))
+""")
+    assert "AL302" not in {d.code for d in report.diagnostics}

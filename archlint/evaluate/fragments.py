@@ -7,6 +7,8 @@ Keras imports in front of it.
 
 from __future__ import annotations
 
+import builtins
+
 import libcst as cst
 
 from archlint.values import Ref
@@ -109,10 +111,11 @@ class UndefinedNames:
         self.silent = visitor.dynamic or assume_imports  # a fragment the user told us about: the rest is elsewhere
         self.fragment = not visitor.imports_keras
         self.fragment_reported = False
+        self.reported: set[str] = set()  # each missing name once: Python stops at its first use
 
     def check(self, ev, name: str, node) -> Ref | None:
         """Report an unbound name; a Keras name is what the analysis goes on with, as if it were imported."""
-        if self.silent or name in self.bound or name in IPYTHON_NAMES or name.startswith("__"):
+        if self.silent or name in self.bound or name in IPYTHON_NAMES or name.startswith("__") or hasattr(builtins, name):
             return None
         meant = keras_name(name)
         if self.fragment:
@@ -122,6 +125,9 @@ class UndefinedNames:
                                    "Keras, as a fragment of a program does; run archlint with --assume-imports to "
                                    f"analyse it as if `import keras` and `from keras.layers import *` were there", node)
             return meant
+        if name in self.reported:
+            return meant
+        self.reported.add(name)
         imported = f": import it (from {meant.qualname.rsplit('.', 1)[0]} import {name})" if meant else ""
         ev.report("AL108", f"name `{name}` is not defined (Python raises NameError here){imported}", node)
         return meant

@@ -26,7 +26,7 @@ from archlint.evaluate.source import Refused, parse
 from archlint.graph import Position, Tensor
 from archlint.keras_names import missing_from_keras3, star_import_has
 from archlint.layers.base import Layer, Weight
-from archlint.values import Ref, Unknown
+from archlint.values import Ref, Unknown, described
 
 MAX_STEPS = 2_000_000
 MAX_SECONDS = 20.0
@@ -613,7 +613,7 @@ class Evaluator:
         elements = target.elements
         items = self.iterate(value, None)  # no finding here: each name keeps the reason, reported where used
         if items is None:
-            reason = value.reason if _is_unknown(value) else f"a {type(value).__name__}"
+            reason = value.reason if _is_unknown(value) else described(value)
             self.assign_unknown(target, Unknown(f"unpacked from a value not known statically ({reason})"), frame)
             return
         items = list(items)
@@ -1036,7 +1036,7 @@ class Evaluator:
         """The items of an iterable value, or None (and AL301 saying `what` is lost) when they are not known."""
         if isinstance(value, (list, tuple, str, range, set, dict)):
             return list(value) if not isinstance(value, range) else value
-        reason = value.reason if _is_unknown(value) else f"cannot iterate over {type(value).__name__}"
+        reason = value.reason if _is_unknown(value) else f"cannot iterate over {described(value)}"
         if node is not None:  # a builtin consuming it (node None) passes the reason on in its Unknown result
             self.report("AL301", f"{what} ({reason})", node)
         return None

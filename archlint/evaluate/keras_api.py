@@ -34,7 +34,7 @@ from archlint.evaluate.user_classes import (
 from archlint.layers.base import Layer, Weight, known, np, snake_case  # np: numpy, imported when first used
 from archlint.layers.opaque import OpaqueLayer
 from archlint.models import FunctionalModel, Model, SequentialModel
-from archlint.values import LossObject, Ref, Unknown
+from archlint.values import LossObject, Ref, Unknown, described
 
 TENSOR_FACTORIES = {
     "tensorflow.zeros", "tensorflow.ones", "tensorflow.random.normal", "tensorflow.random.uniform",
@@ -135,7 +135,7 @@ class KerasApi:
             return self.classes.instantiate(function, args, kwargs, node)
         if isinstance(function, BoundMethod):
             return self.classes.call_method(function.owner, function.cls, function.function, args, kwargs, node)
-        return self.ev.unknown(f"call of {type(function).__name__} is not modelled", node)
+        return self.ev.unknown(f"call of {described(function)} is not modelled", node)
 
     def call_ref(self, ref: Ref, args, kwargs, node):
         name = canonical(ref.qualname)
@@ -260,6 +260,8 @@ class KerasApi:
         except Unresolved as exc:
             self.ev.report("AL301", f"{cls.__name__}: {exc.reason}; its output shape and parameters are unknown", node)
             layer = OpaqueLayer(cls.__name__, exc.reason)
+            # An input shape the code gives but archlint cannot read is not a missing one (no AL302).
+            layer.input_shape_given = bool({"input_shape", "input_dim", "batch_input_shape"} & set(kwargs))
         else:
             keras3_checks.keras1_kernel_sides(self.ev, cls, args, kwargs, node)
         if layer.unknown_params_reason:
@@ -455,7 +457,7 @@ class KerasApi:
             model.input_tensor = model.output_tensor = item
             return
         if not isinstance(item, Layer):
-            reason = item.reason if isinstance(item, Unknown) else f"a {type(item).__name__}"
+            reason = item.reason if isinstance(item, Unknown) else described(item)
             item = self.name_layer(OpaqueLayer("Unknown", f"not a known layer ({reason})"), node)
             self.ev.report("AL301", f"Sequential {model.name}: an element is not a known layer ({reason})", node)
         if not model.layers and model.input_tensor is None and item.input_shape_arg is None \
@@ -560,7 +562,7 @@ class KerasApi:
             return Method(obj, name)
         if isinstance(obj, Ref):
             return obj.attr(name)
-        return self.ev.unknown(f"attribute `{name}` of {type(obj).__name__} is not modelled", node)
+        return self.ev.unknown(f"attribute `{name}` of {described(obj)} is not modelled", node)
 
     def set_attribute(self, obj, name: str, value, node) -> None:
         if isinstance(obj, (UserObject, UserLayer)):
@@ -787,7 +789,7 @@ class KerasApi:
         return self.apply_tensor_function(tensor_ops.OPS["get_item"], [tensor], {"key": key}, node)
 
     def subscript(self, value, key, node):
-        return self.ev.unknown(f"subscript of {type(value).__name__} is not modelled", node)
+        return self.ev.unknown(f"subscript of {described(value)} is not modelled", node)
 
 
 @functools.lru_cache(maxsize=1024)
