@@ -15,6 +15,8 @@ FILE.keras.json beside it. The scoring, per file:
   at its line        archlint reports an error at that line (Keras errors only)
   models             archlint's models: complete (every shape and count resolved), incomplete
   recovered          complete models in files where archlint reported an AL106 (a Keras 1/2 argument)
+  built by Keras     for the files Keras 3 runs to the end, each model Keras built compared with
+                     archlint's: exact, incomplete, complete but wrong (must be 0) or missing
   faults             graph-rule warnings (AL2xx) and AL110 found; AL302 counted apart (a model without
                      any input shape)
 """
@@ -72,6 +74,25 @@ def keras_caused(error: dict | None) -> bool:
     return error["type"] not in ENVIRONMENT_ERRORS and "URL fetch failure" not in message
 
 
+def outcomes(report, truth: dict, stem: str) -> list[str]:
+    """Each model Keras built, as archlint reports it."""
+    sys.path.insert(0, str(ROOT))
+    from tests.fixture_compare import mismatches
+
+    ours = {model.symbol: model for model in report.models}
+    found = []
+    for symbol, expected in truth["models"].items():
+        model = ours.get(symbol)
+        if model is None or "error" in expected:
+            found.append("missing")
+        elif not model.complete:
+            found.append("incomplete")
+        else:
+            wrong = mismatches(report, {"models": {symbol: expected}}, stem)
+            found.append("complete but wrong" if wrong else "exact")
+    return found
+
+
 def score_file(path: pathlib.Path) -> dict:
     from archlint.config import Settings
     from archlint.lint import lint_file
@@ -96,6 +117,7 @@ def score_file(path: pathlib.Path) -> dict:
         "al302": codes.count("AL302"),
         "faults": sorted(code for code in codes if code.startswith("AL2") or code == "AL110"),
         "errors": sorted({code for code in codes if code.startswith("AL1")}),
+        "built_by_keras": outcomes(report, truth, path.stem),
     }
 
 
@@ -125,6 +147,8 @@ def main() -> None:
         "al302": sum(r["al302"] for r in scored),
         "files_with_a_fault_found": sum(bool(r["faults"]) for r in scored),
         "fault_findings": sum(len(r["faults"]) for r in scored),
+        **{f"keras_built_{kind.replace(' ', '_')}": sum(r["built_by_keras"].count(kind) for r in scored)
+           for kind in ("exact", "incomplete", "complete but wrong", "missing")},
     }
     if options.json:
         print(json.dumps({"summary": summary, "files": results}, indent=1))
