@@ -697,3 +697,43 @@ def test_a_function_that_trains_a_model_without_returning_it_still_yields_it():
             candidate.summary()
     """)
     assert [(m.symbol, m.total_params) for m in report.models] == [("train.model", 3 * 4 + 4), ("tune.candidate", 2 * 5 + 5)]
+
+
+def test_tf_keras_backend_tensor_functions_in_lambdas():
+    # tf.keras.backend (Keras 2's K) spells keras.ops' functions, but concatenate and expand_dims
+    # default to the last axis: (10, 4) -> mean over the last axis (10,) -> (10, 1) -> with t (10, 5).
+    report = analyse("""
+        import keras
+        from tensorflow.keras import backend as K
+        from tensorflow.keras import layers
+        inputs = keras.Input((10, 4))
+        a = layers.Lambda(lambda t: K.sqrt(K.maximum(K.sum(K.square(t), axis=-1, keepdims=True), K.epsilon())))(inputs)
+        b = layers.Lambda(lambda t: K.concatenate([t, K.expand_dims(K.mean(t, axis=-1))]))(inputs)
+        c = layers.Lambda(lambda t: t / (K.max(t, axis=1, keepdims=True) + 1.0) * 2)(inputs)
+        model = keras.Model(inputs, [a, b, c])
+    """)
+    model = models(report)["model"]
+    assert [row.output_shape for row in model.layers[1:]] == [(None, 10, 1), (None, 10, 5), (None, 10, 4)]
+    assert model.complete
+
+
+def test_a_nested_model_on_any_image_size_called_on_416x416_shows_that_calls_shapes():
+    # Keras's model.summary() of `model` (recorded from Keras 3.15) lists backbone's row as
+    # [(None, 208, 208, 8), (None, 208, 208, 12)] and the head as (None, 208, 208, 2); total 318, 302 trainable.
+    report = analyse("""
+        import keras
+        from keras import layers
+        inp = keras.Input((None, None, 3))
+        x = layers.Conv2D(8, 3, strides=2, padding="same")(inp)
+        x = layers.BatchNormalization()(x)
+        y = layers.Conv2D(4, 1)(x)
+        z = layers.Concatenate()([x, layers.UpSampling2D(1)(y)])
+        backbone = keras.Model(inp, [x, z], name="backbone")
+        big = keras.Input((416, 416, 3))
+        a, b = backbone(big)
+        model = keras.Model(big, layers.Conv2D(2, 1)(b))
+    """)
+    model = models(report)["model"]
+    assert [row.output_shape for row in model.layers] == [
+        (None, 416, 416, 3), [(None, 208, 208, 8), (None, 208, 208, 12)], (None, 208, 208, 2)]
+    assert (model.total_params, model.trainable_params, model.complete) == (318, 302, True)

@@ -319,6 +319,12 @@ class KerasApi:
         """
         if isinstance(layer, SequentialModel) and layer.output_tensor is None and shape_args:
             self.build_sequential(layer, shape_args[0], position)
+        elif (isinstance(layer, FunctionalModel) or isinstance(layer, SequentialModel) and layer.output_tensor is not None) \
+                and not dims.has_sizes(shape_args):
+            other, shape = self.model_on_other_shapes(layer, shape_args, position)
+            if other:
+                layer.built = True  # its layers hold their weights already
+                return shape
         if not getattr(layer, "named_sizes", False):
             shape_args, shape_kwargs = self.sizes_unnamed(shape_args), self.sizes_unnamed(shape_kwargs)
         try:
@@ -349,6 +355,55 @@ class KerasApi:
             self.ev.report("AL103", f"{layer.name} ({layer.type_name}) expects one input tensor, but it received a "
                                     f"list of {listed}", position, layer)
         return None
+
+    def model_on_other_shapes(self, model: Model, shape_args, position) -> tuple[bool, object]:
+        """A built model called on inputs of other shapes than its own (a concrete batch, a 416x416 image on
+        Input((None, None, 3))) outputs what its layers compute for those shapes, as Keras runs its graph
+        again: (True, that shape); (False, None) when the shapes are its own. Where a layer's shape cannot be
+        computed again (a custom layer's traced call), the output is unknown."""
+        if isinstance(model, SequentialModel):
+            own, given = [model.input_tensor], list(shape_args[:1])
+        else:
+            own = model.inputs
+            given = list(shape_args[0]) if len(shape_args) == 1 and isinstance(shape_args[0], list) \
+                and len(own) > 1 else list(shape_args)
+        if len(given) != len(own) or all(tuple(t.shape or ()) == tuple(g or ()) for t, g in zip(own, given)):
+            return False, None
+        shapes = {id(t): tuple(g) if g is not None else None for t, g in zip(own, given)}
+
+        def shape_of(tensor: Tensor):
+            shape = known_shape(tensor)
+            if shape is None:
+                raise Unresolved("a tensor inside it has an unknown shape")
+            return shape
+
+        def known_shape(tensor: Tensor):
+            if id(tensor) in shapes:
+                return shapes[id(tensor)]
+            node = tensor.node
+            if node is None or node.is_input or tensor.eager:
+                return tensor.shape
+            layer = node.layer
+            if isinstance(layer, (UserLayer, OpaqueLayer)) or not layer.built and not layer.weightless:
+                raise Unresolved(f"{layer.name} ({layer.type_name}) cannot be computed again for other input shapes")
+            args = _map_tensors(list(node.args), shape_of)
+            kwargs = _shape_parameter_names(layer, _map_tensors(dict(node.kwargs), shape_of))
+            out = layer.compute_output_shape(*args, **kwargs)
+            outs = out if isinstance(out, list) else [out]
+            for index, produced in enumerate(node.outputs):
+                shapes[id(produced)] = tuple(outs[index]) if outs[index] is not None else None
+            return shapes[id(tensor)]
+
+        outputs = [model.output_tensor] if isinstance(model, SequentialModel) else model.outputs
+        try:
+            found = [shape_of(t) for t in outputs]
+        except (LayerError, Unresolved, TypeError, ValueError, IndexError, KeyError) as exc:
+            reason = getattr(exc, "reason", None) or getattr(exc, "message", None) or str(exc)
+            self.ev.report("AL301", f"{model.name} called on inputs of other shapes than its own: {reason}; "
+                                    "its output shape is unknown", position, model)
+            return True, None
+        single = isinstance(model, SequentialModel) or model.single_output
+        return True, found[0] if single else found
 
     def sizes_unnamed(self, shapes):
         """Shapes for code that reads them as Keras gives them: a named size is None there. The models
@@ -426,22 +481,7 @@ class KerasApi:
             items = self.ev.iterate(layers, node)
             for item in items or []:
                 self.sequential_add(model, item, node)
-            self.build_from_first_model(model, node)
         return model
-
-    def build_from_first_model(self, model: SequentialModel, node) -> None:
-        """Keras builds a Sequential of several layers whose first is a built model on that model's input shape."""
-        first = model.layers[0] if model.layers else None
-        if model.input_tensor is not None or len(model.layers) < 2:
-            return
-        if isinstance(first, FunctionalModel) and len(first.inputs) == 1:
-            shape = first.inputs[0].shape
-        elif isinstance(first, SequentialModel) and first.input_tensor is not None:
-            shape = first.input_tensor.shape
-        else:
-            return
-        if shape is not None:
-            self.build_sequential(model, shape, self.ev.position(node))
 
     def register_model(self, model: Model) -> None:
         self.models.append(model)
@@ -624,7 +664,6 @@ class KerasApi:
         if isinstance(owner, SequentialModel) and name == "add":
             if args:
                 self.sequential_add(owner, args[0], node)
-                self.build_from_first_model(owner, node)
             return None
         if isinstance(owner, SequentialModel) and name == "build":
             shape = args[0] if args else kwargs.get("input_shape")

@@ -166,6 +166,10 @@ def to_categorical(api, args, kwargs, node):
     return Tensor(tuple(shape) + (classes,), eager=labels.eager)
 
 
+def epsilon(api, args, kwargs, node):
+    return 1e-7  # Keras's default fuzz factor (keras.config.epsilon)
+
+
 def no_result(api, args, kwargs, node):
     return None
 
@@ -183,6 +187,8 @@ HELPERS = {
     "keras.config.image_data_format": image_data_format,
     "keras.backend.set_image_data_format": set_image_data_format,
     "keras.utils.to_categorical": to_categorical,
+    "keras.backend.epsilon": epsilon,
+    "keras.config.epsilon": epsilon,
     **{f"keras.datasets.{name}.load_data": load_dataset(name)
        for name in ("mnist", "fashion_mnist", "cifar10", "cifar100", "imdb", "reuters", "boston_housing",
                     "california_housing")},

@@ -410,6 +410,18 @@ _TF_NAMES = {
 _TF_ARGUMENTS = {"shape": "newshape", "perm": "axes", "keepdims": "keepdims", "values": None}
 
 
+# tf.keras.backend's tensor functions (Keras 2's `K.sum(x, axis=-1)`): keras.ops functions, except that
+# concatenate and expand_dims default to the last axis.
+_BACKEND_NAMES = {name: name for name in ("sum", "mean", "max", "min", "prod", "std", "var", "sqrt", "square", "exp",
+                                          "log", "abs", "sign", "maximum", "minimum", "sigmoid", "tanh", "relu",
+                                          "softmax", "reshape", "squeeze", "stack", "cast", "round")}
+_BACKEND_NAMES.update({"pow": "power", "concatenate": "backend.concatenate", "expand_dims": "backend.expand_dims",
+                       "permute_dimensions": "transpose"})
+OPS["backend.concatenate"] = Op("concatenate", lambda shapes, axis=-1: _concatenate(shapes, axis),
+                                lambda xs, axis=-1: np.concatenate(xs, axis), tensor_args=0, options=("axis",))
+OPS["backend.expand_dims"] = Op("expand_dims", lambda shape, axis=-1: _expand_dims(shape, axis),
+                                lambda x, axis=-1: np.expand_dims(x, axis), options=("axis",))
+
 # NumPy functions that are keras.ops functions of the same name and arguments, on arrays (a data set's).
 _NUMPY_ARRAY_FUNCTIONS = {"expand_dims", "reshape", "squeeze", "transpose", "concatenate", "stack", "sqrt", "exp",
                           "log", "abs", "square"}
@@ -420,6 +432,8 @@ def lookup(qualname: str) -> Op | None:
     for prefix in ("keras.ops.nn.", "keras.ops.numpy.", "keras.ops.math.", "keras.ops.", "keras.activations."):
         if qualname.startswith(prefix):
             return OPS.get(qualname[len(prefix):])
+    if qualname.startswith("keras.backend."):
+        return OPS.get(_BACKEND_NAMES.get(qualname[len("keras.backend."):], ""))
     if qualname.startswith("numpy.") and qualname[len("numpy."):] in _NUMPY_ARRAY_FUNCTIONS:
         return OPS.get(qualname[len("numpy."):])
     if qualname.startswith("tensorflow."):
