@@ -17,6 +17,7 @@ TWINS = {
     "al106_keras2_batch_input_shape": "keras2_respelt_lstm",
     "al106_keras2_conv1d": "keras2_respelt_conv1d",
     "al106_keras2_average_pooling_default": "keras2_respelt_average_pooling",
+    "al107_theano_dim_ordering": "keras2_respelt_dim_ordering",
 }
 
 
@@ -33,6 +34,7 @@ def test_keras2_spellings_build_what_keras3_builds_from_their_keras3_spelling(ke
     assert all(model.complete for model in report.models)
     assert "AL302" not in {d.code for d in report.diagnostics}
     assert all("In Keras 3, " in d.message for d in report.diagnostics if d.code == "AL106")
+    assert all("Keras 3 removed it; use " in d.message for d in report.diagnostics if d.code == "AL107")
 
 
 def test_keras1_messages_name_the_keras3_spelling():

@@ -127,6 +127,21 @@ def set_image_data_format(api, args, kwargs, node):
     return None
 
 
+# Keras 1's dim ordering: Theano's layout was channels first, TensorFlow's channels last.
+DIM_ORDERINGS = {"th": "channels_first", "tf": "channels_last"}
+
+
+def set_image_dim_ordering(api, args, kwargs, node):
+    """Keras 1's K.set_image_dim_ordering('th'), which Keras 3 lacks (AL107 says so): what it meant."""
+    value = args[0] if args else kwargs.get("dim_ordering")
+    return set_image_data_format(api, [DIM_ORDERINGS.get(value, value) if isinstance(value, str) else value], {}, node)
+
+
+def image_dim_ordering(api, args, kwargs, node):
+    meant = {format: ordering for ordering, format in DIM_ORDERINGS.items()}
+    return meant.get(api.image_data_format, api.ev.unknown("image_dim_ordering() not known statically", node))
+
+
 # keras.datasets: the (train, test) sizes and array shapes Keras documents; images as channels_last unless
 # the code set channels_first (CIFAR); the text sets are arrays of sequences (one entry per review or article).
 _IMAGE_SETS = {"mnist": (60000, 10000, (28, 28), ()), "fashion_mnist": (60000, 10000, (28, 28), ()),
@@ -186,6 +201,8 @@ HELPERS = {
     "keras.backend.image_data_format": image_data_format,
     "keras.config.image_data_format": image_data_format,
     "keras.backend.set_image_data_format": set_image_data_format,
+    "keras.backend.set_image_dim_ordering": set_image_dim_ordering,
+    "keras.backend.image_dim_ordering": image_dim_ordering,
     "keras.utils.to_categorical": to_categorical,
     "keras.backend.epsilon": epsilon,
     "keras.config.epsilon": epsilon,
