@@ -18,6 +18,7 @@ from archlint.evaluate.source import Refused, parse
 from archlint.evaluate.user_classes import UserLayer
 from archlint.graph import LayerGraph, Node
 from archlint.layers.base import Layer
+from archlint.layers.opaque import OpaqueLayer
 from archlint.models import FunctionalModel, Model, SequentialModel, unique_layers
 from archlint.results import Diagnostic
 from archlint.rules import severity_of
@@ -160,8 +161,11 @@ def _analyze(source, path, input_shapes, line_name, assume_imports) -> FileRepor
         impossible += _solve_sizes(model_report)
     report.models = models
     report.graph = evaluator.keras.graph
-    # A library's module-level set-up (`tf = try_import_tensorflow()`) is not the checked code's concern.
-    events = [event for event in evaluator.events if id(event) not in evaluator.library_events]
+    # A library's module-level set-up is never the checked code's concern; what its layers' code could not
+    # follow is said only when a model is left incomplete.
+    complete = all(model_report.complete for model_report in models)
+    events = [event for event in evaluator.events
+              if id(event) not in evaluator.library_events or not (complete or evaluator.library_events[id(event)])]
     report.diagnostics = _diagnostics(events, models, impossible)
     return report
 
@@ -325,8 +329,8 @@ def _shape_of(node: Node):
 
 def _params_known(layer: Layer) -> bool:
     """Whether every weight of the layer, and of the layers and models inside it, has a known size."""
-    if layer.unknown_params_reason:
-        return False
+    if layer.unknown_params_reason or isinstance(layer, OpaqueLayer) and not layer.weightless:
+        return False  # an opaque layer held by a custom layer (a subclass of a Keras layer that changes its call)
     inner = list(layer.sublayers)
     if isinstance(layer, UserLayer):
         inner += layer.held_layers()

@@ -23,6 +23,7 @@ from archlint.evaluate.fragments import ASSUMED_IMPORTS, UndefinedNames
 from archlint.evaluate.keras_api import KerasApi, Sighting, is_model
 from archlint.evaluate.objects import Event, Frame, Function, ModuleValue, PublicModule, default_line_name
 from archlint.evaluate.source import Refused, parse
+from archlint.evaluate.user_classes import UserClass, UserLayer, UserObject
 from archlint.graph import Position, Tensor
 from archlint.keras_names import missing_from_keras3, star_import_has
 from archlint.layers.base import Layer, Weight
@@ -88,9 +89,9 @@ class Evaluator:
         self.current_path = path
         self.modules: dict[str, ModuleValue] = {}
         self.events: list[Event] = []
-        # Findings made in an installed library's code outside its layers' code (its module-level set-up, such as
-        # `tf = try_import_tensorflow()`): not the checked code's concern, left out of the report.
-        self.library_events: set[int] = set()
+        # Findings made in an installed library's code, each with whether it was made outside its layers' code (in
+        # its module-level set-up, such as `tf = try_import_tensorflow()`).
+        self.library_events: dict[int, bool] = {}
         self.reported: set[tuple] = set()
         self.globals = Frame()
         self.globals.names["__name__"] = "__main__"  # the checked file runs as a script
@@ -205,9 +206,8 @@ class Evaluator:
         if key not in self.reported:
             self.reported.add(key)
             self.events.append(event)
-            if self.current_path != self.path and project_modules.is_library_file(self.current_path) and \
-                    layer is None and not self.method_classes:  # not about a layer, nor made in a layer's code
-                self.library_events.add(id(event))
+            if self.current_path != self.path and project_modules.is_library_file(self.current_path):
+                self.library_events[id(event)] = layer is None and not self.method_classes
 
     def forget_events(self, since: int) -> None:
         """Drop the findings made since `since` events (an evaluation whose findings are noise)."""
@@ -577,6 +577,10 @@ class Evaluator:
             return builtin_values.EXCEPTIONS[name]
         if name in builtin_values.BUILTINS:
             return builtin_values.BUILTINS[name]
+        if name == "hasattr":
+            return HASATTR
+        if name == "getattr":
+            return GETATTR
         if self.undefined_names is not None and self.current_path == self.path:
             meant = self.undefined_names.check(self, name, node)
             if meant is not None:
@@ -1130,6 +1134,37 @@ class _ChangedNames(cst.CSTVisitor):
 
     def visit_Lambda(self, node):
         return False
+
+
+def _hasattr(evaluator: Evaluator, obj, name):
+    """hasattr() where the answer is known statically: on plain values, on objects of the checked code's classes,
+    and on Keras layers for a name that Keras's source defines nowhere (`_build_from_signature`)."""
+    if not isinstance(name, str):
+        raise builtin_values.NotEvaluated("hasattr() of a name not known statically")
+    if isinstance(obj, (int, float, str, bool, list, tuple, dict, set, type(None))):
+        return hasattr(obj, name)
+    if isinstance(obj, (UserObject, UserLayer)):
+        if name in obj.attrs or obj.cls.find(name)[1] is not None:
+            return True
+        if isinstance(obj, UserObject) and all(isinstance(base, UserClass) for c in obj.cls.mro() for base in c.bases):
+            return False
+    if isinstance(obj, (Layer, UserLayer)) and project_modules.keras_defines(name) is False:
+        return False
+    raise builtin_values.NotEvaluated(f"whether the object has `{name}` is not known statically")
+
+
+def _getattr(evaluator: Evaluator, obj, name, *default):
+    """getattr(): the attribute where hasattr() knows it is there, the default where it knows it is not."""
+    if len(default) > 1:
+        raise TypeError(f"getattr expected at most 3 arguments, got {2 + len(default)}")
+    present = _hasattr(evaluator, obj, name) if default else True
+    if present:
+        return evaluator.get_attribute(obj, name, None)
+    return default[0]
+
+
+HASATTR = builtin_values.Builtin("hasattr", _hasattr)
+GETATTR = builtin_values.Builtin("getattr", _getattr)
 
 
 def _library_value(ref: Ref):

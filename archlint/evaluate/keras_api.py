@@ -310,7 +310,11 @@ class KerasApi:
             shape_args = _map_tensors(args, lambda t: t.shape)
             shape_kwargs = _shape_parameter_names(layer, _map_tensors(kwargs, lambda t: t.shape))
             out_shape = self.output_shape(layer, shape_args, shape_kwargs, position)
-        return self.record(layer, tensors, out_shape, position, call=(args, kwargs))
+        result = self.record(layer, tensors, out_shape, position, call=(args, kwargs))
+        keys = getattr(layer.functional if isinstance(layer, UserLayer) else layer, "output_keys", None)
+        if keys is not None and isinstance(result, list) and len(result) == len(keys):
+            return dict(zip(keys, result))  # a model whose outputs are a dict gives a dict
+        return result
 
     def output_shape(self, layer: Layer, shape_args, shape_kwargs, position):
         """Build the layer on first use (weights are shared after that) and compute its output shape.
@@ -552,6 +556,10 @@ class KerasApi:
         kwargs.pop("name", None) if not isinstance(kwargs.get("name"), str) else None
         model = FunctionalModel(flat_inputs, flat_outputs, **{k: v for k, v in kwargs.items() if k in ("name", "trainable")})
         model.single_output = isinstance(outputs, Tensor)
+        # Inputs or outputs given as a dict (a keras_hub backbone's) are seen as that dict, as Keras does.
+        model.input_keys = sorted(inputs, key=str) if isinstance(inputs, dict) and len(inputs) == len(flat_inputs) else None
+        model.output_keys = sorted(outputs, key=str) if isinstance(outputs, dict) and len(outputs) == len(flat_outputs) \
+            else None
         model.name = model.name or self.auto_name("functional")
         model.origin = self.ev.position(node)
         model.built = True
@@ -631,6 +639,9 @@ class KerasApi:
     def model_tensors(self, model: Model, name: str, node):
         if isinstance(model, FunctionalModel):
             tensors = model.outputs if name.startswith("output") else model.inputs
+            keys = getattr(model, "output_keys" if name.startswith("output") else "input_keys", None)
+            if keys is not None:
+                return dict(zip(keys, tensors))
         elif model.input_tensor is not None:
             tensors = [model.output_tensor if name.startswith("output") else model.input_tensor]
         else:
@@ -686,9 +697,13 @@ class KerasApi:
         if isinstance(owner, UserLayer) and name == "build":
             return self.classes.build_from_shape(owner, args, kwargs, node)
         if isinstance(owner, Layer) and name == "build":
-            shape = args[0] if args else kwargs.get("input_shape")
-            if isinstance(shape, (tuple, list)) and not owner.built:
-                self.output_shape(owner, [tuple(shape)], {}, self.ev.position(node))
+            # `mha.build(query_shape, value_shape)`: every shape the layer's build takes, by position or name.
+            shapes = [_as_shape_argument(a) for a in args] or \
+                ([_as_shape_argument(kwargs["input_shape"])] if "input_shape" in kwargs else [])
+            named = {k: _as_shape_argument(v) for k, v in kwargs.items() if k != "input_shape"}
+            if (shapes or named) and all(isinstance(s, (tuple, list)) for s in [*shapes, *named.values()]) \
+                    and not owner.built:
+                self.output_shape(owner, shapes, named, self.ev.position(node))
             return None
         if isinstance(owner, Layer) and name == "count_params":
             return owner.count_params() if owner.built else self.ev.unknown("layer not built", node)
@@ -888,6 +903,13 @@ def _map_tensors(value, fn):
 
 
 CONSTRUCTORS = ("from_preset", "from_config")
+
+
+def _as_shape_argument(value):
+    """A shape given to build(): a tuple, or a list of tuples for a layer of several inputs."""
+    if isinstance(value, list) and value and all(isinstance(v, (tuple, list)) for v in value):
+        return [tuple(v) for v in value]
+    return tuple(value) if isinstance(value, (tuple, list)) else value
 
 
 def _first_layer_input(layer: Layer) -> tuple | None:

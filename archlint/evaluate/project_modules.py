@@ -242,6 +242,37 @@ def is_installed_keras(path: str) -> bool:
     return root is not None and os.path.realpath(path).startswith(os.path.realpath(root) + os.sep)
 
 
+# What Keras's own source defines: `def NAME`, `class NAME`, `NAME = ` (class attributes), `self.NAME = `.
+_DEFINITION = re.compile(r"^\s*(?:def|class)\s+(\w+)|^\s+(\w+)\s*(?::[^=]*)?=[^=]|self\.(\w+)\s*(?::[^=]*)?=[^=]",
+                         re.MULTILINE)
+
+
+def keras_defines(name: str) -> bool | None:
+    """Whether the installed Keras's source defines `name` anywhere (a method, class attribute or instance
+    attribute): False means no Keras layer has that attribute. None without an installed Keras."""
+    root = installed_keras()
+    if root is None:
+        return None
+    return name in _keras_definitions(os.path.realpath(root))
+
+
+@functools.lru_cache(maxsize=2)
+def _keras_definitions(root: str) -> frozenset[str]:
+    from archlint.evaluate import library_cache
+    key = library_cache.tree_key(os.path.join(root, "src"))
+    cached = library_cache.load("keras-definitions", key)
+    if isinstance(cached, list) and all(isinstance(n, str) for n in cached):
+        return frozenset(cached)
+    names = set()
+    for directory, _, files in os.walk(os.path.join(root, "src")):
+        for file in files:
+            if file.endswith(".py"):
+                for match in _DEFINITION.finditer(_read_text(os.path.join(directory, file))):
+                    names.add(next(group for group in match.groups() if group))
+    library_cache.store("keras-definitions", key, sorted(names))
+    return frozenset(names)
+
+
 def public_index(dotted: str) -> dict[str, tuple[str, str]] | None:
     """For a public Keras applications module (`keras.applications`, `tf.keras.applications.resnet50`),
     where each of its names comes from: {name: (source module, source name)}. None otherwise."""
@@ -269,6 +300,21 @@ def reexport_index(path: str) -> dict[str, tuple[str, str]] | None:
 
 @functools.lru_cache(maxsize=256)
 def _read_reexports(path: str) -> tuple[dict[str, tuple[str, str]], bool]:
+    """A module's `from M import X as Y` lines and whether it has nothing else, from the disk cache when this
+    version of the file was read before (keras_hub.models lists a thousand names)."""
+    from archlint.evaluate import library_cache
+    key = library_cache.file_key(path)
+    cached = library_cache.load("reexports", key)
+    if isinstance(cached, list) and len(cached) == 2 and isinstance(cached[0], dict) and isinstance(cached[1], bool) \
+            and all(isinstance(v, list) and len(v) == 2 and all(isinstance(p, str) for p in v)
+                    for v in cached[0].values()):
+        return {name: (source, original) for name, (source, original) in cached[0].items()}, cached[1]
+    index, only_imports = _parse_reexports(path)
+    library_cache.store("reexports", key, [index, only_imports])
+    return index, only_imports
+
+
+def _parse_reexports(path: str) -> tuple[dict[str, tuple[str, str]], bool]:
     with open(path, "rb") as handle:
         module = cst.parse_module(handle.read())
     index, only_imports = {}, True

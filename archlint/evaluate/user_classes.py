@@ -18,6 +18,7 @@ from archlint.graph import Tensor
 from archlint.keras_names import is_keras, is_keras_layer_name, layer_class
 from archlint.layers.base import Layer, snake_case
 from archlint.layers.opaque import OpaqueLayer
+from archlint.models import Model
 from archlint.values import Ref, Unknown
 
 if TYPE_CHECKING:
@@ -259,7 +260,6 @@ class UserClasses:
     # -- attributes -----------------------------------------------------------------------
 
     def get_attribute(self, obj, name: str, node):
-        from archlint.evaluate.builtins import Builtin
         if isinstance(obj, Super):
             return self.super_attribute(obj, name, node)
         if isinstance(obj, UserClass):
@@ -281,6 +281,11 @@ class UserClasses:
                 return Method(obj, name)
             if obj.is_model and name == "layers":
                 return obj.held_layers()
+            if isinstance(obj.functional, Model):
+                # A functional model of a Model subclass (a keras_hub backbone): its graph's inputs, outputs, layers.
+                if name == "_flatten_layers":  # Keras's own walk over the model's layers
+                    return Builtin("_flatten_layers", lambda ev, *args, **kwargs: obj.functional.listed_layers())
+                return self.api.get_attribute(obj.functional, name, node)
         return self.ev.unknown(f"attribute `{name}` of {obj.cls.name} is not known", node)
 
     def bind(self, obj, cls, value):
