@@ -388,11 +388,15 @@ class KerasApi:
             if node is None or node.is_input or tensor.eager:
                 return tensor.shape
             layer = node.layer
-            if isinstance(layer, (UserLayer, OpaqueLayer)) or not layer.built and not layer.weightless:
+            if isinstance(layer, (UserLayer, OpaqueLayer)) or not (layer.built or layer.weightless or isinstance(layer, Model)):
                 raise Unresolved(f"{layer.name} ({layer.type_name}) cannot be computed again for other input shapes")
             args = _map_tensors(list(node.args), shape_of)
             kwargs = _shape_parameter_names(layer, _map_tensors(dict(node.kwargs), shape_of))
-            out = layer.compute_output_shape(*args, **kwargs)
+            if isinstance(layer, (FunctionalModel, SequentialModel)):  # a nested model runs its graph again too
+                other, out = self.model_on_other_shapes(layer, args, position)
+                out = out if other else layer.compute_output_shape(*args)
+            else:
+                out = layer.compute_output_shape(*args, **kwargs)
             outs = out if isinstance(out, list) else [out]
             for index, produced in enumerate(node.outputs):
                 shapes[id(produced)] = tuple(outs[index]) if outs[index] is not None else None
