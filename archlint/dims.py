@@ -11,7 +11,6 @@ imposes on its named sizes, recorded for `archlint.sizes` to solve.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from archlint.errors import IncompatibleShapes, Unresolved
 
@@ -180,11 +179,19 @@ Dim = int | Size | None
 Shape = tuple[Dim, ...]
 
 
-@dataclass(frozen=True)
 class Symbol:
     """A named size: an input's unknown axis, or a size named by --input-shape."""
 
-    name: str
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __eq__(self, other):
+        return isinstance(other, Symbol) and other.name == self.name
+
+    def __hash__(self):
+        return hash(self.name)
 
     def names(self):
         return {self.name}
@@ -202,12 +209,19 @@ class Symbol:
         return self.name
 
 
-@dataclass(frozen=True)
 class Floor:
     """floor(content / divisor), its content reduced so that coefficients and constant lie in [0, divisor)."""
 
-    content: Size
-    divisor: int
+    __slots__ = ("content", "divisor")
+
+    def __init__(self, content: Size, divisor: int):
+        self.content, self.divisor = content, divisor
+
+    def __eq__(self, other):
+        return isinstance(other, Floor) and other.divisor == self.divisor and other.content == self.content
+
+    def __hash__(self):
+        return hash((self.content, self.divisor))
 
     def names(self):
         return self.content.names()
@@ -305,7 +319,6 @@ def has_sizes(shape) -> bool:
 # -- conditions: the checks a named size defers ----------------------------------------------
 
 
-@dataclass(frozen=True)
 class Condition:
     """`relation` over dimensions: ("ge", a, b) a >= b, ("eq", a, b) a == b, ("divides", a, m) a % m == 0,
     or ("or", [relations]).
@@ -313,9 +326,10 @@ class Condition:
     `code` and `message` are those of the error Keras raises where it does not hold.
     """
 
-    relation: tuple
-    code: str
-    message: str
+    __slots__ = ("relation", "code", "message")
+
+    def __init__(self, relation: tuple, code: str, message: str):
+        self.relation, self.code, self.message = relation, code, message
 
     def names(self) -> set[str]:
         return relation_names(self.relation)

@@ -11,7 +11,6 @@ n % period in `residues`. Sizes are at least 1.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 from archlint.dims import Size, holds, relation_difference
 from archlint.errors import IncompatibleShapes, Unresolved
@@ -21,12 +20,18 @@ INFINITY = math.inf
 MAX_START = 1_000_000
 
 
-@dataclass
 class SizeSet:
-    below: list[int]
-    start: int
-    period: int
-    residues: list[int]
+    """The sizes in `below`, then every n >= start with n % period in `residues`."""
+
+    __slots__ = ("below", "start", "period", "residues")
+
+    def __init__(self, below: list[int], start: int, period: int, residues: list[int]):
+        self.below, self.start, self.period, self.residues = below, start, period, residues
+
+    def __eq__(self, other):
+        return isinstance(other, SizeSet) and self.as_json() == other.as_json()
+
+    __hash__ = None
 
     def __contains__(self, n: int) -> bool:
         if n < self.start:
@@ -85,13 +90,13 @@ class SizeSet:
 ANY_SIZE = SizeSet([], 1, 1, [0])
 
 
-@dataclass
 class Solution:
     """Per name its accepted sizes; conditions over several names are kept aside as text."""
 
-    sets: dict[str, SizeSet] = field(default_factory=dict)
-    joint: list[str] = field(default_factory=list)
-    unsolved: list[str] = field(default_factory=list)  # names a condition of unsupported form involves
+    def __init__(self):
+        self.sets: dict[str, SizeSet] = {}
+        self.joint: list[str] = []
+        self.unsolved: list[str] = []  # names a condition of unsupported form involves
 
 
 def _atomic(relation):
