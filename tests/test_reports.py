@@ -132,7 +132,7 @@ def test_the_verified_line_appears_with_verify_only(project):
         run(["--verify", path]).output
 
 
-def test_unknown_axes_leave_macs_unknown(project):
+def test_macs_over_an_unknown_number_of_steps_are_an_expression_of_it(project):
     source = """\
 import keras
 from keras import layers
@@ -142,9 +142,9 @@ model = keras.Model(inputs, layers.LSTM(4)(inputs))
 """
     output = run([project("seq.py", source)]).output
     lstm = next(line for line in output.splitlines() if line.startswith("│ lstm"))
-    # (3 + 4) * 4 gates * 4 units per step, over an unknown number of steps; 4 floats out.
-    assert [cell.strip() for cell in lstm.split("│")[3:7]] == ["128", "100.0%", "?", "16.00 B"]
-    assert " Total MACs: 0 + ? from 1 layer\n" in output
+    # (3 + 4) * 4 gates * 4 units = 112 per step, over the input's unknown number of steps T; 4 floats out.
+    assert [cell.strip() for cell in lstm.split("│")[3:7]] == ["128", "100.0%", "112 * input_layer.T", "16.00 B"]
+    assert " Total MACs: 112 * input_layer.T\n" in output
 
 
 def test_findings_grouped_per_file_in_order_with_a_closing_count(project):

@@ -15,6 +15,8 @@ def exact_positive_int(value, what: str) -> int:
 
 @register
 class Embedding(Layer):
+    named_sizes = True
+
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
                  embeddings_constraint=None, mask_zero=False, weights=None, lora_rank=None, lora_alpha=None,
                  quantization_config=None, input_length=None, **kwargs):

@@ -34,6 +34,7 @@ class BaseRNN(Layer):
 
     gates = 1  # how many units-wide blocks the kernels hold
     state_count = 1
+    named_sizes = True
 
     def __init__(self, units, *, activation, use_bias, return_sequences, return_state, go_backwards,
                  stateful, **kwargs):
@@ -59,7 +60,7 @@ class BaseRNN(Layer):
     def build(self, sequences_shape, initial_state=None, **kwargs):
         require_rank(sequences_shape, 3, self)
         features = sequences_shape[-1]
-        if features is None:
+        if dims.unknown(features):
             raise UnknownDimension(f"{self.type_name} needs a known feature axis to size its kernel, got {format_shape(sequences_shape)}")
         if self.stateful and sequences_shape[0] is None:
             raise UnknownDimension(f"a stateful {self.type_name} needs a static batch size, got {format_shape(sequences_shape)}")
@@ -229,6 +230,8 @@ MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
 @register
 class Bidirectional(Layer):
+    named_sizes = True
+
     def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, **kwargs):
         layer = layer_arg(layer, "layer")
         if backward_layer is not None:
