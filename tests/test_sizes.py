@@ -114,3 +114,69 @@ def test_dense_after_flatten_of_a_named_size_is_al104(tmp_path):
     assert [d.code for d in report.diagnostics] == ["AL104"]
     # Flatten of (H - 2, 6, 4): 24 * (H - 2) = 24 * H - 48 features, which Keras cannot size a kernel from.
     assert report.models[0].layers[-2].output_shape == (None, 24 * Size.named("input_layer.H") - 48)
+
+
+def test_a_condition_on_two_sizes_is_kept_joint(tmp_path):
+    path = tmp_path / "model.py"
+    path.write_text("import keras\nfrom keras import layers\n\n"
+                    "inputs = keras.Input(shape=(None, None, 3))\n"
+                    "x = layers.Conv2D(4, 3, strides=2, padding='same')(inputs)\n"
+                    "model = keras.Model(inputs, layers.Reshape((-1, 6))(x))\n")
+    (model,) = analyze_file(str(path)).models
+    # ceil(H / 2) * ceil(W / 2) * 4 elements must split into rows of 6: a condition on H and W together.
+    assert model.joint_size_conditions == ["(4 * ceil(input_layer.H / 2) * ceil(input_layer.W / 2)) % 6 == 0"]
+    assert all(s.as_json() == sizes.ANY_SIZE.as_json() for s in model.accepted_sizes.values())
+
+
+def test_a_given_size_the_model_refuses_names_the_nearest_accepted_ones(tmp_path):
+    path = tmp_path / "model.py"
+    path.write_text("import keras\nfrom keras import layers\n\n"
+                    "inputs = keras.Input(shape=(100, 100, 3), name='image')\n"
+                    "c1 = layers.Conv2D(8, 3, padding='same')(inputs)\n"
+                    "c2 = layers.Conv2D(8, 3, padding='same')(layers.MaxPooling2D()(c1))\n"
+                    "c3 = layers.Conv2D(8, 3, padding='same')(layers.MaxPooling2D()(c2))\n"
+                    "u3 = layers.UpSampling2D()(layers.MaxPooling2D()(c3))\n"
+                    "model = keras.Model(inputs, layers.Concatenate()([u3, c3]))\n")
+    (finding,) = analyze_file(str(path)).diagnostics
+    # 100 -> 50 -> 25 -> 12 -> 24, against 25: the concatenation needs floor(H / 4) even, so H % 8 in {0..3}:
+    # 99 (floor(99 / 4) = 24) below and 104 above.
+    assert finding.code == "AL102" and finding.line == 9
+    assert finding.message.endswith("(the nearest input sizes the model accepts: image.H = 99, 104 instead of 100; "
+                                    "image.W = 99, 104 instead of 100)")
+
+
+WINDOWS = [
+    ("conv", "valid"), ("conv", "same"), ("deconv", "valid"), ("deconv", "same"), ("pad", None), ("upsample", None),
+]
+
+
+def _apply(step, length):
+    kind, padding, kernel, stride, dilation = step
+    if kind == "conv":
+        return dims.conv_output_length(length, kernel, stride, padding, dilation if stride == 1 else 1)
+    if kind == "deconv":
+        return dims.deconv_output_length(length, kernel, stride, padding, None, dilation if stride == 1 else 1)
+    if kind == "pad":
+        return length + kernel - stride
+    return length * stride
+
+
+def test_random_stacks_compute_as_integers_and_solve_as_brute_force():
+    import random
+
+    generator = random.Random(7)
+    for _ in range(150):
+        steps = [(*generator.choice(WINDOWS), generator.randint(1, 5), generator.randint(1, 3), generator.randint(1, 3))
+                 for _ in range(generator.randint(1, 5))]
+        symbolic, relations = H, []
+        for step in steps:
+            symbolic = _apply(step, symbolic)
+            relations.append(("ge", symbolic, 1))
+        for n in range(1, 80):
+            length = n
+            for step in steps:
+                length = _apply(step, length)
+            assert (symbolic.value({"H": n}) if isinstance(symbolic, Size) else symbolic) == length
+        relations.append(("or", [("eq", symbolic, 2 * (H // 2)), ("eq", symbolic, 1)]))
+        found = sizes.solve_one(relations, "H")
+        assert [n for n in range(1, 300) if n in found] == brute_force(relations), steps
