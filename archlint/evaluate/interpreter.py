@@ -646,6 +646,9 @@ class Evaluator:
             return self.unknown(f"{type(node).__name__} expressions are not evaluated", node)
         return handler(node, frame)
 
+    def eval_Ellipsis(self, node: cst.Ellipsis, frame):
+        return Ellipsis  # x[..., :n]
+
     def eval_Name(self, node: cst.Name, frame):
         if node.value in ("True", "False", "None"):
             return {"True": True, "False": False, "None": None}[node.value]

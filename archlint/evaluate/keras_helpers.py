@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from archlint.evaluate import tensor_ops
 from archlint.graph import Tensor
-from archlint.values import Unknown
+from archlint.values import Ref, Unknown
 
 
 def _bind(names, defaults, args, kwargs):
@@ -181,6 +181,18 @@ def to_categorical(api, args, kwargs, node):
     return Tensor(tuple(shape) + (classes,), eager=labels.eager)
 
 
+def get_activation(api, args, kwargs, node):
+    """keras.activations.get: a name is that activation function, None the linear one, a function itself."""
+    identifier = args[0] if args else kwargs.get("identifier")
+    if identifier is None:
+        identifier = "linear"
+    if isinstance(identifier, str):
+        if tensor_ops.lookup(f"keras.activations.{identifier}") is None:
+            return api.ev.unknown(f"activation {identifier!r} is not modelled", node)
+        return Ref(f"keras.activations.{identifier}")
+    return identifier
+
+
 def epsilon(api, args, kwargs, node):
     return 1e-7  # Keras's default fuzz factor (keras.config.epsilon)
 
@@ -205,6 +217,7 @@ HELPERS = {
     "keras.backend.image_dim_ordering": image_dim_ordering,
     "keras.utils.to_categorical": to_categorical,
     "keras.backend.epsilon": epsilon,
+    "keras.activations.get": get_activation,
     "keras.config.epsilon": epsilon,
     **{f"keras.datasets.{name}.load_data": load_dataset(name)
        for name in ("mnist", "fashion_mnist", "cifar10", "cifar100", "imdb", "reuters", "boston_housing",

@@ -337,7 +337,7 @@ OPS: dict[str, Op] = {}
 for _name, _fn in _UNARY.items():
     OPS[_name] = Op(_name, _same, _fn)
 for _name in ("relu", "relu6", "sigmoid", "tanh", "gelu", "silu", "swish", "softplus", "softsign", "elu", "selu",
-              "hard_sigmoid", "mish"):
+              "hard_sigmoid", "mish", "linear", "exponential", "hard_silu", "hard_swish", "leaky_relu"):
     OPS[_name] = _activation(_name)
 for _name, _fn in _BINARY.items():
     OPS[_name] = Op(_name, _broadcast, _fn, tensor_args=2)
