@@ -7,7 +7,7 @@ from archlint.report.costs import (
     FLOAT32_BYTES, byte_size, macs_text, model_activation_bytes, model_macs, param_share, row_activation_bytes,
     row_macs, unknown_layers,
 )
-from archlint.report.text import closing_line
+from archlint.report.text import accepted_sizes, closing_line
 
 DIAGRAM_NODES = 60  # beyond this, a diagram is hard to follow on a pull-request page
 MERMAID_CHARACTERS = 45_000  # GitHub draws no Mermaid diagram longer than 50,000 characters,
@@ -80,6 +80,9 @@ def _model(path: str, model, diagnostics) -> list[str]:
             f"**Activations:** {byte_size(activations)}{unknown_layers(activations_unknown)} "
             "(every layer's float32 outputs; an unknown batch counts as 1)",
             ""]
+    if model.accepted_sizes != {}:
+        parts = [("also " if " also need: " in line else "") + _code(line.split(": ", 1)[1]) for line in accepted_sizes(model)]
+        out += [f"**Accepted sizes:** {'; '.join(parts)}", ""]
     if model.layers:
         out += _diagram(path, model, diagnostics)
     return out
