@@ -104,6 +104,9 @@ def main():
                                              "every layer's output shape and parameter count (AL401).")
 @click.option("--verify-budget", metavar="SIZE", help="Memory --verify may use, e.g. 512M or 4G; a model needing "
                                                       "more is not run (AL303).  [default: 2G]")
+@click.option("--expand-nested", "expand_nested", is_flag=True,
+              help="List the layers of a model used as a layer under its row (text, json and markdown), as "
+                   "Keras's summary(expand_nested=True) does.")
 @click.option("--python", "python", metavar="PATH",
               help="Read installed packages (keras_hub, model packages) from this Python environment: its "
                    "interpreter or virtual environment. Default: the Python running archlint.")
@@ -113,7 +116,7 @@ def main():
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 def check(paths, output_format, output_file, config_file, select, ignore, per_file_ignores, severity, fail_on,
           exit_zero, exclude, force_exclude, max_layer_param_share, max_params, input_shapes, assume_imports, verify,
-          verify_budget, python, color, quiet, statistics, debug):
+          verify_budget, expand_nested, python, color, quiet, statistics, debug):
     """Analyse Keras model files (or directories of them) without running them."""
     if statistics and output_format != "text":
         raise click.UsageError("--statistics goes with the text format")
@@ -159,11 +162,13 @@ def check(paths, output_format, output_file, config_file, select, ignore, per_fi
 
     if output_format in REPORTERS:
         render = importlib.import_module(f"archlint.report.{REPORTERS[output_format]}").render
+        if output_format in ("json", "markdown"):
+            render = functools.partial(render, expand_nested=expand_nested)
     else:
         from archlint.report import text as text_report
         colour = output_file is None and _use_colour(color, sys.stdout)
         render = text_report.statistics if statistics else \
-            functools.partial(text_report.render, colour=colour, quiet=quiet)
+            functools.partial(text_report.render, colour=colour, quiet=quiet, expand_nested=expand_nested)
     text, writer_failed = _render(reports, render, debug)
     failed = failed or writer_failed
     if output_file:

@@ -1,5 +1,6 @@
-"""Prints how fast `archlint check` is: start-up, time per file on the fixture corpus, and on the
-Keras Applications sources of the installed keras package (when there is one).
+"""Prints how fast `archlint check` is: start-up, time per file on the fixture corpus, files whose models come
+from libraries (a transfer-learning file, a keras_hub file) cold and with the library cache, and the Keras
+Applications sources of the installed keras package (when there is one).
 
     python benchmarks/check_speed.py [--repeat N]
 
@@ -9,10 +10,12 @@ in this process (parse, evaluate, tabulate), median of N runs.
 
 import argparse
 import importlib.util
+import os
 import pathlib
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
@@ -46,6 +49,7 @@ def main() -> None:
     print(f"fixture corpus: {len(files)} files, {layers} layer rows, {sum(per_file):.3f} s in all; "
           f"median {statistics.median(per_file) * 1000:.1f} ms, max {max(per_file) * 1000:.1f} ms per file")
 
+    library_files(args.repeat)
     spec = importlib.util.find_spec("keras")
     if spec is None:
         return
@@ -58,6 +62,34 @@ def main() -> None:
         report = analyze_file(str(path))
         rows = sum(len(m.layers) for m in report.models)
         print(f"  {path.name:24} {len(report.models):2} models {rows:6} rows {seconds:6.3f} s")
+
+
+# Files whose models come from installed libraries, and the package each needs.
+LIBRARY_FILES = [(REPO / "fixtures" / "models" / "transfer_fine_tune_top.py", "keras"),
+                 (REPO / "fixtures" / "libraries" / "keras_hub_bert.py", "keras_hub")]
+
+
+def library_files(repeat: int) -> None:
+    """`archlint check` in a fresh process on each file: cold (an empty library cache, the first run in a
+    project) and cached (the same cache again), median of `repeat` runs each."""
+    print("files using library models, archlint check in a fresh process (cold / with the library cache):")
+    for path, package in LIBRARY_FILES:
+        if importlib.util.find_spec(package) is None:
+            print(f"  {path.name}: {package} is not installed")
+            continue
+        command = [sys.executable, "-m", "archlint", "check", "-q", str(path)]
+        cold = []
+        for _ in range(repeat):
+            with tempfile.TemporaryDirectory() as cache:
+                environment = {**os.environ, "ARCHLINT_CACHE_DIR": cache}
+                start = time.perf_counter()
+                subprocess.run(command, capture_output=True, env=environment)
+                cold.append(time.perf_counter() - start)
+        with tempfile.TemporaryDirectory() as cache:
+            environment = {**os.environ, "ARCHLINT_CACHE_DIR": cache}
+            subprocess.run(command, capture_output=True, env=environment)
+            cached = median_seconds(lambda: subprocess.run(command, capture_output=True, env=environment), repeat)
+        print(f"  {path.name:32} {statistics.median(cold):6.2f} s cold {cached:6.2f} s cached")
 
 
 if __name__ == "__main__":

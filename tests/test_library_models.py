@@ -225,3 +225,31 @@ def test_library_cache_holds_plain_json_and_ignores_a_forged_entry(tmp_path, cac
     module.write_text('from pkg.src.blocks import Stem as Stem\nx = 1\n')
     project_modules._read_reexports.cache_clear()
     assert project_modules._read_reexports(str(module)) == ({"Stem": ("pkg.src.blocks", "Stem")}, False)
+
+
+def test_expand_nested_lists_a_library_model_under_its_row_in_every_format():
+    """--expand-nested: the base's own layers, as Keras built them (the fixture's recorded `base`), under its row."""
+    from click.testing import CliRunner
+
+    from archlint.cli import main
+
+    path = pathlib.Path(__file__).parent.parent / "fixtures" / "models" / "transfer_fine_tune_top.py"
+    truth = json.loads(path.with_suffix(".keras.json").read_text())["models"]
+    base_rows = [(row["name"], row["params"]) for row in truth["base"]["layers"]]
+    runner = CliRunner()
+
+    plain = runner.invoke(main, ["check", "--format", "json", str(path)])
+    document = json.loads(runner.invoke(main, ["check", "--format", "json", "--expand-nested", str(path)]).output)
+    model = {m["symbol"]: m for m in document["files"][0]["models"]}["model"]
+    [base_row] = [row for row in model["layers"] if "nested" in row]
+    assert [(row["name"], row["params"]) for row in base_row["nested"]["layers"]] == base_rows
+    assert "nested" not in plain.output
+
+    text = runner.invoke(main, ["check", "--expand-nested", "--color", "never", str(path)]).output
+    listed = [line.split("└ ", 1)[1].split(" (")[0] for line in text.splitlines() if "└ " in line]
+    # Each of the base's layers once, under the fine-tuned model's row (the base's own table nests no model).
+    assert listed == [name for name, _ in base_rows]
+
+    markdown = runner.invoke(main, ["check", "--format", "markdown", "--expand-nested", str(path)]).output
+    assert [line.split("`")[1] for line in markdown.splitlines() if line.startswith("| └ ")] == \
+        [name for name, _ in base_rows]

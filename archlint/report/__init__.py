@@ -23,3 +23,13 @@ def workspace_path(path: str) -> str:
     absolute = os.path.abspath(path)
     relative = os.path.relpath(absolute)
     return (absolute if relative.startswith("..") else relative).replace(os.sep, "/")
+
+
+def expanded_rows(model, expand_nested: bool = False, depth: int = 0):
+    """(depth, row) for each row of the model's table; with `expand_nested`, a model used as a layer is followed
+    by its own rows one level deeper, as Keras's summary(expand_nested=True) lists them."""
+    for row in model.layers:
+        yield depth, row
+        nested = getattr(row, "nested", None)
+        if expand_nested and nested is not None:
+            yield from expanded_rows(nested, True, depth + 1)

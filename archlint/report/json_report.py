@@ -80,14 +80,15 @@ def diagnostic_json(d) -> dict:
             "via": list(d.chain)}  # the helper calls and loop iterations that led there, outermost first
 
 
-def render(files) -> str:
+def render(files, expand_nested: bool = False) -> str:
+    """The JSON report; with `expand_nested`, a row of a model used as a layer holds that model under "nested"."""
     counts = {"error": 0, "warning": 0, "info": 0}
     for f in files:
         for d in f.diagnostics:
             counts[d.severity] += 1
     document = {
         "archlint_version": __version__,
-        "files": [{"path": f.path, "models": [model_json(m) for m in f.models],
+        "files": [{"path": f.path, "models": [model_json(m, nested=expand_nested) for m in f.models],
                    "diagnostics": [diagnostic_json(d) for d in f.diagnostics]} for f in files],
         "summary": {"files": len(files), "models": sum(len(f.models) for f in files),
                     "errors": counts["error"], "warnings": counts["warning"], "infos": counts["info"]},

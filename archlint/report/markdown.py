@@ -2,7 +2,7 @@
 ($GITHUB_STEP_SUMMARY) or a pull-request comment (GitHub-flavoured markdown)."""
 
 from archlint.dims import format_shape
-from archlint.report import plural, position
+from archlint.report import expanded_rows, plural, position
 from archlint.report.costs import (
     FLOAT32_BYTES, byte_size, macs_text, model_activation_bytes, model_macs, param_share, row_activation_bytes,
     row_macs, unknown_layers,
@@ -56,17 +56,18 @@ def _diagram(path: str, model, diagnostics) -> list[str]:
     return [f"<details><summary>{summary}</summary>", "", *body, "", "</details>", ""]
 
 
-def _model(path: str, model, diagnostics) -> list[str]:
+def _model(path: str, model, diagnostics, expand_nested: bool = False) -> list[str]:
     where = path if model.line is None else f"{path}:{'' if model.cell is None else f'cell {model.cell}:'}{model.line}"
     title = _code(model.symbol) + ("" if model.symbol == model.name else f" ({_code(model.name)})")
     out = [f"### {title} · {_code(where)}", "",
            "| Layer (type) | Output shape | Param # | Share | MACs | Activations |",
            "|---|---|---:|---:|---:|---:|"]
-    for row in model.layers:
+    for depth, row in expanded_rows(model, expand_nested):
         shape = "?" if row.output_shape is None else _code(format_shape(row.output_shape))
         share = param_share(row, model)
         activations = row_activation_bytes(row)
-        out.append(f"| {_code(row.name)} ({_text(row.type)}) | {shape} | {_count(row.params)} | "
+        indent = "&nbsp;&nbsp;" * (depth - 1) + "└ " if depth else ""
+        out.append(f"| {indent}{_code(row.name)} ({_text(row.type)}) | {shape} | {_count(row.params)} | "
                    f"{'-' if share is None else f'{100 * share:.1f}%'} | {_count(row_macs(row))} | "
                    f"{'?' if activations is None else byte_size(activations)} |")
     macs, macs_unknown = model_macs(model)
@@ -88,7 +89,7 @@ def _model(path: str, model, diagnostics) -> list[str]:
     return out
 
 
-def render(files) -> str:
+def render(files, expand_nested: bool = False) -> str:
     from archlint.rules import find_rule
 
     models = sum(len(f.models) for f in files)
@@ -103,5 +104,5 @@ def render(files) -> str:
         out.append("")
     for f in files:
         for model in f.models:
-            out += _model(f.path, model, f.diagnostics)
+            out += _model(f.path, model, f.diagnostics, expand_nested)
     return "\n".join(out).rstrip("\n") + "\n"

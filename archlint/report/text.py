@@ -4,7 +4,7 @@ parameter shares and activation sizes Keras does not give), then the findings; a
 from collections import Counter
 
 from archlint.dims import format_shape
-from archlint.report import line_label, plural, position
+from archlint.report import expanded_rows, line_label, plural, position
 from archlint.report.costs import (
     FLOAT32_BYTES, byte_size, macs_text, model_activation_bytes, model_macs, param_share, row_activation_bytes,
     row_macs, unknown_layers,
@@ -76,15 +76,16 @@ VERIFIED = {True: "yes, the NumPy runtime reproduced every output shape and para
             False: "no, the NumPy runtime disagrees (see the AL401 findings)"}
 
 
-def table(model) -> list[str]:
+def table(model, expand_nested: bool = False) -> list[str]:
     connected = model.kind == "functional" and not _chain(model)
     headers = ["Layer (type)", "Output Shape", "Param #", "Share", "MACs", "Activations"]
     headers += ["Connected to"] if connected else []
     widths = [33, 24, 15, 8, 15, 13, 22][:len(headers)]
     right = [False, False, True, True, True, True, False]
     rows = []
-    for row in model.layers:
-        cells = [f"{row.name} ({row.type})", _shape_text(row.output_shape), _count_text(row.params),
+    for depth, row in expanded_rows(model, expand_nested):
+        indent = "  " * (depth - 1) + "└ " if depth else ""  # a layer of a nested model, under that model's row
+        cells = [f"{indent}{row.name} ({row.type})", _shape_text(row.output_shape), _count_text(row.params),
                  _share_text(param_share(row, model)), _count_text(row_macs(row)),
                  _bytes_text(row_activation_bytes(row))]
         if connected:
@@ -138,14 +139,15 @@ def closing_line(files) -> str:
     return f"Found {plural(total, 'finding')} ({by_severity})."
 
 
-def render(files, colour: bool = False, quiet: bool = False) -> str:
-    """Each file's tables and findings together; `quiet` keeps the findings lines alone."""
+def render(files, colour: bool = False, quiet: bool = False, expand_nested: bool = False) -> str:
+    """Each file's tables and findings together; `quiet` keeps the findings lines alone; `expand_nested` lists
+    the layers of a model used as a layer under its row."""
     out = []
     for f in files:
         if not quiet and f.models:
             out.append(f.path)
             for model in f.models:
-                out += table(model) + [""]
+                out += table(model, expand_nested) + [""]
         out += [diagnostic_line(f.path, d, colour) for d in f.diagnostics]
         if f.diagnostics and not quiet:
             out.append("")  # a blank line closes the file's findings
