@@ -737,3 +737,13 @@ def test_a_nested_model_on_any_image_size_called_on_416x416_shows_that_calls_sha
     assert [row.output_shape for row in model.layers] == [
         (None, 416, 416, 3), [(None, 208, 208, 8), (None, 208, 208, 12)], (None, 208, 208, 2)]
     assert (model.total_params, model.trainable_params, model.complete) == (318, 302, True)
+
+
+def test_numpy_constants_and_functions_of_numbers():
+    report = analyse("""
+        import numpy as np
+        import keras
+        units = int(np.sqrt(np.e ** 2 * 100) // 1) + int(np.floor(np.pi))
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(units)])
+    """)
+    assert models(report)["model"].total_params == 4 * 30 + 30  # sqrt(e^2 * 100) = 27.18..., floor(pi) = 3

@@ -86,6 +86,15 @@ def _plain(fn):
     return lambda evaluator, *args, **kwargs: fn(*args, **kwargs)
 
 
+def _of_a_number(fn):
+    """A NumPy function of one number, as math's; of an array, its value is not followed."""
+    def call(evaluator, value, *args, **kwargs):
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and not args and not kwargs:
+            return fn(value)
+        return evaluator.unknown(f"numpy.{fn.__name__}() of an array is not followed", None)
+    return call
+
+
 def costly(*values) -> bool:
     """Whether Python's own walk over these values (hashing, comparing, printing them) would visit more than
     a few times MAX_ITEMS items: containers that share their parts (`x = [x, x]` in a loop) grow exponentially
@@ -391,11 +400,12 @@ LIBRARY = {name: Builtin(name, fn) for name, fn in {
     "functools.wraps": _wraps,
     "numpy.linspace": _linspace,
     "numpy.prod": lambda evaluator, values: _product(_iterable(evaluator, values), 1),
-    "numpy.ceil": _plain(math.ceil),
-    "numpy.floor": _plain(math.floor),
-    "numpy.sqrt": _plain(math.sqrt),
+    "numpy.ceil": _of_a_number(math.ceil),
+    "numpy.floor": _of_a_number(math.floor),
+    "numpy.sqrt": _of_a_number(math.sqrt),
 }.items()}
 LIBRARY_CONSTANTS = {"math.pi": math.pi, "math.e": math.e, "math.inf": math.inf,
+                     "numpy.pi": math.pi, "numpy.e": math.e, "numpy.inf": math.inf,
                      "numpy.newaxis": None, "tensorflow.newaxis": None}  # x[:, tf.newaxis] is x[:, None]
 
 _BINARY = {

@@ -423,8 +423,7 @@ OPS["backend.expand_dims"] = Op("expand_dims", lambda shape, axis=-1: _expand_di
                                 lambda x, axis=-1: np.expand_dims(x, axis), options=("axis",))
 
 # NumPy functions that are keras.ops functions of the same name and arguments, on arrays (a data set's).
-_NUMPY_ARRAY_FUNCTIONS = {"expand_dims", "reshape", "squeeze", "transpose", "concatenate", "stack", "sqrt", "exp",
-                          "log", "abs", "square"}
+_NUMPY_ARRAY_FUNCTIONS = {"expand_dims", "reshape", "squeeze", "transpose", "concatenate", "stack"}
 
 
 def lookup(qualname: str) -> Op | None:

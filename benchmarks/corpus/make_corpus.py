@@ -1,0 +1,195 @@
+"""Build a real-code corpus from its manifest: each file's text at its commit, trimmed to what Keras runs here.
+
+Usage:  KERAS_BACKEND=jax python benchmarks/corpus/make_corpus.py benchmarks/corpus/NAME.json [FILE...]
+            [--mirror DIR] [--truth PATH/keras_truth.py]
+
+For each manifest entry (repository, path, commit, file, support files it imports), the text comes from
+a git snapshot at MIRROR/<owner>+<name>/repo (a notebook's code cells joined, IPython lines made `pass`)
+into corpus/NAME/src/FILE; it is then run statement by statement under Keras 3 (JAX): statements that
+train, plot or save, and those that fail here (no network: downloads fail; modules not installed), are
+dropped, and corpus/NAME/FILE keeps the rest. keras.datasets loaders give zeros in the shapes and dtypes
+Keras documents, since nothing can be downloaded. keras_truth.py --factories on that file gives
+corpus/NAME/FILE.keras.json, and the manifest records each dropped statement ("trimmed").
+The corpus folder is git-ignored: third-party code is never committed.
+"""
+import argparse
+import ast
+import json
+import os
+import signal
+import subprocess
+import sys
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def source_of(git_dir, commit, path):
+    raw = subprocess.run(["git", "--git-dir", git_dir, "show", f"{commit}:{path}"], check=True,
+                         capture_output=True).stdout.decode()
+    if not path.endswith(".ipynb"):
+        return raw
+    cells = []
+    for cell in json.loads(raw)["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        lines = []
+        for line in text.splitlines():
+            stripped = line.lstrip()
+            if stripped.startswith(("%", "!")) or "get_ipython" in line:
+                line = line[: len(line) - len(stripped)] + "pass  # " + stripped
+            lines.append(line)
+        cells.append("\n".join(lines))
+    return "\n\n".join(cells) + "\n"
+
+
+SKIP = (".fit(", ".fit_generator(", ".evaluate(", ".predict(", "plt.", ".save(", "load_model(",
+        "load_weights(", ".train_on_batch(", "tfds.", "plot_model(", "input(", "display(", "tensorboard",
+        ".save_weights(", "save_model(", "export(")
+
+
+class Timeout(Exception):
+    """A statement that runs too long here (a training loop) is dropped."""
+
+
+def on_alarm(*_):
+    raise Timeout()
+
+
+def standin_datasets(keras):
+    """No network here: keras.datasets loaders give zeros in the shapes and dtypes Keras documents."""
+    import numpy as np
+    import keras.datasets as ds
+
+    def images(n_train, n_test, shape, label_shape=()):
+        def load_data(*_a, **_k):
+            return ((np.zeros((n_train,) + shape, "uint8"), np.zeros((n_train,) + label_shape, "uint8")),
+                    (np.zeros((n_test,) + shape, "uint8"), np.zeros((n_test,) + label_shape, "uint8")))
+        return load_data
+
+    def sequences(total, train_split_of):
+        def load_data(*_a, num_words=None, test_split=0.2, maxlen=None, **_k):
+            n_train = train_split_of(total, test_split)
+            seqs = [[1] * (20 + i % 50) for i in range(total)]
+            x = np.empty(total, dtype="object")
+            x[:] = seqs
+            y = np.zeros(total, "int64")
+            return (x[:n_train], y[:n_train]), (x[n_train:], y[n_train:])
+        return load_data
+
+    def table(total, features, dtype):
+        def load_data(*_a, test_split=0.2, **_k):
+            x, y = np.zeros((total, features), dtype), np.zeros((total,), dtype)
+            cut = int(total * (1 - test_split))
+            return (x[:cut], y[:cut]), (x[cut:], y[cut:])
+        return load_data
+
+    channels_last = keras.config.image_data_format() == "channels_last"
+    cifar = (32, 32, 3) if channels_last else (3, 32, 32)
+    ds.mnist.load_data = images(60000, 10000, (28, 28))
+    ds.fashion_mnist.load_data = images(60000, 10000, (28, 28))
+    ds.cifar10.load_data = images(50000, 10000, cifar, (1,))
+    ds.cifar100.load_data = images(50000, 10000, cifar, (1,))
+    ds.imdb.load_data = sequences(50000, lambda total, split: 25000)
+    ds.reuters.load_data = sequences(11228, lambda total, split: int(total * (1 - split)))
+    ds.boston_housing.load_data = table(506, 13, "float64")
+    ds.california_housing.load_data = table(20640, 8, "float32")
+
+
+def trim(src_path, out_path, truth_path):
+    """Worker: run SOURCE statement by statement under Keras; OUT keeps what ran; TRUTH is keras_truth's entry."""
+    import keras_truth
+    keras = keras_truth.keras
+    sys.path.insert(0, os.path.dirname(os.path.abspath(out_path)))  # the modules beside it, as `python FILE` finds them
+    source = open(src_path).read()
+    lines = source.splitlines()
+    tree = ast.parse(keras_truth.without_tensorflow(source))
+    keras_truth.shim_tensorflow_imports()
+    standin_datasets(keras)
+
+    def refuse(*_a, **_k):
+        raise RuntimeError("training is not run for the corpus truth")
+    for name in ("fit", "evaluate", "predict", "train_on_batch", "predict_on_batch", "test_on_batch"):
+        setattr(keras.Model, name, refuse)
+    scope = {"__name__": "__main__", "__file__": out_path, "__tf_shim__": keras_truth._TensorFlowShim()}
+    kept, dropped = [], []
+    signal.signal(signal.SIGALRM, on_alarm)
+    stdout, sys.stdout = sys.stdout, sys.stderr
+    for node in tree.body:
+        start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+        text = "\n".join(lines[start - 1:node.end_lineno])
+        if any(s in text for s in SKIP) and not isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)):
+            dropped.append([start, node.end_lineno, "skipped (training/plotting/saving)"])
+            continue
+        signal.alarm(20)
+        try:
+            exec(compile(ast.Module([node], []), out_path, "exec"), scope)
+            kept.append(text)
+        except BaseException as exc:  # noqa: BLE001  (a statement Keras cannot run here is dropped)
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            dropped.append([start, node.end_lineno, f"{type(exc).__name__}: {str(exc)[:120]}"])
+        finally:
+            signal.alarm(0)
+    sys.stdout = stdout
+    with open(out_path, "w") as f:
+        f.write("\n".join(kept) + "\n")
+    signal.alarm(240)
+    truth = keras_truth.run(out_path, call_factories=True)
+    signal.alarm(0)
+    with open(truth_path, "w") as f:
+        json.dump({"dropped": dropped, "truth": truth}, f, indent=1)
+
+
+def build(manifest_path, only, mirror, truth_script):
+    with open(manifest_path) as f:
+        manifest = json.load(f)
+    out = os.path.join(REPO, "corpus", os.path.splitext(os.path.basename(manifest_path))[0])
+    os.makedirs(os.path.join(out, "src"), exist_ok=True)
+    for entry in manifest["files"]:
+        if only and entry["file"] not in only:
+            continue
+        git_dir = os.path.join(mirror, entry["repository"].replace("/", "+"), "repo")
+        for support in entry.get("support", []):
+            os.makedirs(os.path.dirname(os.path.join(out, support)), exist_ok=True)
+            with open(os.path.join(out, support), "w") as f:
+                f.write(source_of(git_dir, entry["commit"], support))
+        raw = os.path.join(out, "src", entry["file"])
+        with open(raw, "w") as f:
+            f.write(source_of(git_dir, entry["commit"], entry["path"]))
+        target = os.path.join(out, entry["file"])
+        record = target[:-3] + ".run.json"
+        try:
+            subprocess.run([sys.executable, __file__, "--trim", raw, target, record, "--truth", truth_script],
+                           timeout=420, capture_output=True, cwd=out, check=True)
+        except (subprocess.TimeoutExpired, subprocess.CalledProcessError) as exc:
+            print(f"{entry['file']}: not built ({type(exc).__name__})", file=sys.stderr)
+            continue
+        with open(record) as f:
+            run = json.load(f)
+        with open(target[:-3] + ".keras.json", "w") as f:
+            json.dump(run["truth"], f, indent=1)
+        entry["trimmed"] = [f"lines {a}-{b}: {why}" for a, b, why in run["dropped"]]
+        print(entry["file"], file=sys.stderr)
+    with open(manifest_path, "w") as f:
+        json.dump(manifest, f, indent=1)
+        f.write("\n")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("manifest", nargs="?")
+    parser.add_argument("files", nargs="*", help="only these files of the manifest")
+    parser.add_argument("--mirror", default="/work/.mirror", help="folder of <owner>+<name>/repo git snapshots")
+    parser.add_argument("--truth", default=os.path.join(REPO, "..", "shared", "tools", "keras_truth.py"))
+    parser.add_argument("--trim", nargs=3, metavar=("SOURCE", "OUT", "RECORD"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.trim:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(args.truth)))
+        trim(*args.trim)
+    else:
+        build(args.manifest, set(args.files), args.mirror, os.path.abspath(args.truth))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""Score archlint on a corpus of real code against what real Keras built from the same files.
+
+Usage:  python benchmarks/score_corpus.py benchmarks/corpus/NAME.json [--corpus DIR] [--json] [--verbose]
+
+The manifest lists the files (repository, path, commit, the file's name in the corpus folder and
+how it was trimmed); the corpus folder (default corpus/NAME/, git-ignored: third-party code is
+never committed) holds each FILE.py and FILE.keras.json, the entry keras_truth.py --factories
+recorded for it. Each model Keras built is one of:
+  exact               every row (type, output shape, params) and the totals as Keras gives them
+  incomplete          archlint says some of it is unknown (with a reason: an AL3xx finding, or none)
+  complete but wrong  archlint says complete, and something differs from Keras: must be 0
+  missing             archlint reports no model under that name
+"Totals exact" counts complete models whose total and trainable counts equal Keras's.
+Errors archlint reports on a file Keras ran are counted too: every corpus file runs under Keras.
+"""
+import argparse
+import json
+import pathlib
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from archlint.analysis import analyze_file  # noqa: E402
+from tests.fixture_compare import mismatches  # noqa: E402
+
+REASON_CODES = ("AL301", "AL302")
+
+
+def score_file(path: pathlib.Path, truth: dict) -> dict:
+    started = time.perf_counter()
+    try:
+        report = analyze_file(str(path))
+    except Exception as exc:  # noqa: BLE001  (a crash is a result to count, not a reason to stop)
+        return {"crash": f"{type(exc).__name__}: {exc}", "models": {}, "errors": [], "seconds": 0.0}
+    seconds = time.perf_counter() - started
+    ours = {m.symbol: m for m in report.models}
+    factories_used = {m.factory for m in report.models if m.factory}
+    reasons = [d for d in report.diagnostics if d.code in REASON_CODES]
+    models = {}
+    for symbol, expected in truth["models"].items():
+        if "error" in expected or symbol in factories_used:
+            continue
+        model = ours.get(symbol)
+        if model is None:
+            models[symbol] = {"outcome": "missing", "problems": [f"not found (archlint found {sorted(ours)})"]}
+            continue
+        problems = mismatches(report, {"models": {symbol: expected}}, path.stem)
+        if not model.complete:
+            outcome = "incomplete" if reasons else "incomplete without a reason"
+        else:
+            outcome = "complete but wrong" if problems else "exact"
+        total = expected["total"] if symbol != "<module>" else None
+        totals_exact = model.complete and total is not None and model.total_params == total and \
+            model.trainable_params == expected.get("trainable", model.trainable_params)
+        models[symbol] = {"outcome": outcome, "totals_exact": bool(totals_exact), "problems": problems}
+    errors = [f"{d.code} line {d.line}: {d.message}" for d in report.diagnostics if d.severity == "error"]
+    return {"models": models, "errors": errors, "seconds": round(seconds, 3)}
+
+
+def summarize(results: dict) -> dict:
+    outcomes = [m for r in results.values() for m in r["models"].values()]
+    count = lambda outcome: sum(m["outcome"] == outcome for m in outcomes)  # noqa: E731
+    return {
+        "files": len(results),
+        "models": len(outcomes),
+        "models exact": count("exact"),
+        "totals exact": sum(m.get("totals_exact", False) for m in outcomes),
+        "incomplete with a reason": count("incomplete"),
+        "incomplete without a reason": count("incomplete without a reason"),
+        "complete but wrong": count("complete but wrong"),
+        "missing": count("missing"),
+        "files with errors": sum(bool(r["errors"]) for r in results.values()),
+        "crashes": sum("crash" in r for r in results.values()),
+    }
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("manifest", type=pathlib.Path)
+    parser.add_argument("--corpus", type=pathlib.Path, help="folder of the files and their truth")
+    parser.add_argument("--json", action="store_true", help="print every result as JSON")
+    parser.add_argument("--verbose", action="store_true", help="list each model's differences")
+    args = parser.parse_args(argv)
+    manifest = json.loads(args.manifest.read_text())
+    corpus = args.corpus or ROOT / "corpus" / args.manifest.stem
+    results = {}
+    for entry in manifest["files"]:
+        path = corpus / entry["file"]
+        truth_path = path.with_suffix(".keras.json")
+        if not path.exists() or not truth_path.exists():
+            print(f"{entry['file']}: not in {corpus} (build the corpus first)", file=sys.stderr)
+            continue
+        results[entry["file"]] = score_file(path, json.loads(truth_path.read_text()))
+    if args.json:
+        print(json.dumps({"summary": summarize(results), "files": results}, indent=1))
+        return 0
+    for name, result in results.items():
+        if "crash" in result:
+            print(f"{name}: CRASH {result['crash']}")
+            continue
+        tally = ", ".join(f"{symbol} {m['outcome']}" for symbol, m in result["models"].items()) or "no model"
+        print(f"{name} ({result['seconds']} s): {tally}")
+        for error in result["errors"]:
+            print(f"    error {error}")
+        if args.verbose:
+            for symbol, m in result["models"].items():
+                for problem in m["problems"][:8]:
+                    print(f"    {symbol}: {problem}")
+    print(json.dumps(summarize(results), indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
