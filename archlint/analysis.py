@@ -270,7 +270,10 @@ def _module_models(evaluator: Evaluator) -> list[tuple[str, object, dict | None]
         model = sightings[0][1].model
         bound = [s.symbol for _, s in sightings if s.bound]
         symbol = final_names.get(id(model)) or (bound[-1] if bound else sightings[0][1].symbol)
-        snapshots = [(index, s) for index, s in sightings if s.trainable is not None]
+        snapshots = []  # a summary() showing what the one before it showed adds nothing
+        for index, s in sightings:
+            if s.trainable is not None and not (snapshots and _same_state(snapshots[-1][1].trainable, s.trainable)):
+                snapshots.append((index, s))
         final_state = trainable_state(model)
         for position, (index, sighting) in enumerate(snapshots):
             last = position == len(snapshots) - 1
@@ -356,17 +359,23 @@ def _row(layer: Layer, nodes: list[Node]) -> LayerRow:
 
 
 def _tabulate_as_of(symbol: str, model, state: dict | None, graph) -> ModelReport:
-    """The model's table; with a summary() call's trainable flags, as that call showed it."""
+    """The model's table; with a summary() call's state (its layers then, and their trainable flags), as that
+    call showed it."""
     if state is None:
         return _tabulate(symbol, model, graph)
     now = {**{key: (layer, layer.trainable) for key, (layer, _) in state.items()}, **trainable_state(model)}
+    layers = model.layers if isinstance(model, SequentialModel) else None
     try:
         for layer, flag in state.values():
             layer.trainable = flag
+        if layers is not None:  # the layers added by then
+            model.layers = [layer for layer in layers if id(layer) in state]
         return _tabulate(symbol, model, graph)
     finally:
         for layer, flag in now.values():
             layer.trainable = flag
+        if layers is not None:
+            model.layers = layers
 
 
 def _tabulate(symbol: str, model, graph, nesting: frozenset = frozenset()) -> ModelReport:

@@ -663,6 +663,8 @@ def test_keras_datasets_arrays_have_the_documented_shapes():
         cifar = keras.Sequential([keras.Input(shape=c_train.shape[1:]), layers.Flatten(),
                                   layers.Dense(keras.utils.to_categorical(c_labels, 100).shape[-1])])
         (h_train, _), (h_test, _) = keras.datasets.boston_housing.load_data()
+        h_train -= h_train.mean(axis=0)
+        h_train /= h_train.std(axis=0)
         houses = keras.Sequential([keras.Input(shape=(h_train.shape[1],)), layers.Dense(len(h_test))])
     """)
     found = models(report)
@@ -747,3 +749,17 @@ def test_numpy_constants_and_functions_of_numbers():
         model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(units)])
     """)
     assert models(report)["model"].total_params == 4 * 30 + 30  # sqrt(e^2 * 100) = 27.18..., floor(pi) = 3
+
+
+def test_a_sequential_summarized_before_and_after_an_add_shows_each_state_once():
+    report = analyse("""
+        import keras
+        model = keras.Sequential()
+        model.add(keras.Input(shape=(3,)))
+        model.add(keras.layers.Dense(64))
+        model.summary()
+        model.summary()
+        model.add(keras.layers.Dense(10))
+        model.summary()
+    """)
+    assert [(m.symbol, m.total_params) for m in report.models] == [("model", 3 * 64 + 64), ("model", 256 + 64 * 10 + 10)]

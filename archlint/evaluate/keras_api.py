@@ -40,12 +40,14 @@ TENSOR_FACTORIES = {
     "tensorflow.zeros", "tensorflow.ones", "tensorflow.random.normal", "tensorflow.random.uniform",
     "tensorflow.random.truncated_normal", "tensorflow.fill", "tensorflow.ones_like",
     "numpy.zeros", "numpy.ones", "numpy.empty", "numpy.full", "numpy.random.random", "numpy.random.normal",
-    "numpy.random.uniform", "numpy.random.standard_normal", "numpy.random.random_sample",
+    "numpy.random.uniform", "numpy.random.standard_normal", "numpy.random.random_sample", "numpy.random.random",
+    "numpy.random.randint",
     "keras.ops.zeros", "keras.ops.ones", "keras.ops.full", "keras.random.normal", "keras.random.uniform",
     "keras.random.truncated_normal", "keras.backend.random_normal", "keras.backend.random_uniform",
 }
 VARARG_TENSOR_FACTORIES = {"numpy.random.rand", "numpy.random.randn"}
 ELEMENTWISE_BINARY = {name for name in tensor_ops.OPERATORS.values() if name != "matmul"}
+ARRAY_REDUCTIONS = {"mean", "std", "var", "sum", "max", "min", "prod"}
 MODEL_METHODS_WITH_RESULTS = {"fit", "evaluate", "predict", "get_config", "to_json"}
 # The names of an Input's unknown axes, by its rank without the batch axis (a longer one numbers them).
 AXIS_LETTERS = {1: ["T"], 2: ["T", "C"], 3: ["H", "W", "C"], 4: ["D", "H", "W", "C"]}
@@ -582,7 +584,7 @@ class KerasApi:
         if isinstance(obj, Tensor):
             if name == "shape":
                 return self.shape_of(obj, node)
-            if name in ("get_shape", "reshape", "astype"):
+            if name in ("get_shape", "reshape", "astype") or name in ARRAY_REDUCTIONS:
                 return Method(obj, name)
             if name == "ndim":
                 return len(obj.shape) if obj.shape is not None else self.ev.unknown("rank unknown", node)
@@ -672,6 +674,8 @@ class KerasApi:
         if isinstance(owner, Tensor) and name == "reshape":  # a NumPy array's: x.reshape((n, 784)), x.reshape(n, 784)
             shape = args[0] if len(args) == 1 else tuple(args) if args else kwargs.get("shape")
             return self.apply_tensor_function(tensor_ops.OPS["reshape"], [owner, shape], {}, node)
+        if isinstance(owner, Tensor) and name in ARRAY_REDUCTIONS:  # a NumPy array's x.mean(axis=0)
+            return self.apply_tensor_function(tensor_ops.OPS[name], [owner, *args], kwargs, node)
         if isinstance(owner, Tensor) and name == "astype":
             return self.apply_tensor_function(tensor_ops.OPS["cast"], [owner], {"dtype": args[0] if args else kwargs.get("dtype")}, node)
         if isinstance(owner, StaticShape) and name == "as_list":
@@ -743,7 +747,7 @@ class KerasApi:
             shape = tuple(args)
         else:
             shape = args[0] if args else kwargs.get("shape", kwargs.get("size"))
-            if name in ("numpy.random.normal", "numpy.random.uniform"):
+            if name in ("numpy.random.normal", "numpy.random.uniform", "numpy.random.randint"):
                 shape = kwargs.get("size", args[2] if len(args) > 2 else None)
         if isinstance(shape, int) and not isinstance(shape, bool):
             shape = (shape,)
