@@ -214,3 +214,14 @@ def test_expand_nested_keras_application_base():
     assert 'label="mobilenetv2_0.35_96 (Functional)"' in text
     params = [int(count.replace(",", "")) for count in re.findall(r"\\n([\d,]+) params", text)]
     assert sum(params) == 416613
+
+
+def test_markdown_report_draws_nested_models_expanded_when_asked(tmp_path):
+    path = tmp_path / "nested.py"
+    path.write_text("import keras\nfrom keras import layers\n"
+                    "inner = keras.Sequential([keras.Input((5,)), layers.Dense(3, name='hidden')], name='inner')\n"
+                    "model = keras.Sequential([keras.Input((5,)), inner, layers.Dense(1, name='out')])\n")
+    check = ["check", str(path), "--format", "markdown", "--exit-zero"]
+    assert 'subgraph n1_model["inner (Sequential)"]' not in CliRunner().invoke(main, check).output
+    expanded = CliRunner().invoke(main, [*check, "--expand-nested"]).output
+    assert 'subgraph n1_model["inner (Sequential)"]\n    n1_n1["hidden (Dense)<br/>(None, 3)<br/>18 params"]' in expanded

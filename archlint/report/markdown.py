@@ -34,21 +34,23 @@ def _sized(count: int) -> str:
     return f"{count:,} ({byte_size(count * FLOAT32_BYTES)})"
 
 
-def _diagram(path: str, model, diagnostics) -> list[str]:
+def _diagram(path: str, model, diagnostics, expand_nested: bool = False) -> list[str]:
     """The model's layer graph as a Mermaid diagram, folded away in <details>; past DIAGRAM_NODES nodes, each
-    helper call's layers folded into one node."""
+    helper call's layers folded into one node. With `expand_nested`, a model used as a layer is a cluster of its
+    own layers."""
     from archlint.diagram import build, mermaid
     from archlint.report.json_report import diagnostic_json, model_json
 
-    data, findings = model_json(model), [diagnostic_json(d) for d in diagnostics]
-    drawing = build(data, findings)
+    data, findings = model_json(model, nested=expand_nested), [diagnostic_json(d) for d in diagnostics]
+    drawing = build(data, findings, expand_nested=expand_nested)
     folded = len(drawing.boxes) > DIAGRAM_NODES
     if folded:
-        drawing = build(data, findings, collapse=True)
+        drawing = build(data, findings, collapse=True, expand_nested=expand_nested)
     text = mermaid(drawing, show_shapes=True, show_params=True)
     summary = f"Diagram ({plural(len(drawing.boxes), 'node')}{', one per helper call' if folded else ''})"
     if len(text) > MERMAID_CHARACTERS or len(drawing.edges) > MERMAID_EDGES:
-        command = f"archlint graph {path} --symbol {model.symbol} --collapse -o {model.symbol}.svg"
+        command = f"archlint graph {path} --symbol {model.symbol} --collapse" + \
+            " --expand-nested" * expand_nested + f" -o {model.symbol}.svg"
         body = [f"Too large for GitHub to draw ({plural(len(drawing.edges), 'edge')}): {_code(command)} draws it "
                 "with Graphviz."]
     else:
@@ -85,7 +87,7 @@ def _model(path: str, model, diagnostics, expand_nested: bool = False) -> list[s
         parts = [("also " if " also need: " in line else "") + _code(line.split(": ", 1)[1]) for line in accepted_sizes(model)]
         out += [f"**Accepted sizes:** {'; '.join(parts)}", ""]
     if model.layers:
-        out += _diagram(path, model, diagnostics)
+        out += _diagram(path, model, diagnostics, expand_nested)
     return out
 
 
