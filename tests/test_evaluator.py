@@ -763,3 +763,28 @@ def test_a_sequential_summarized_before_and_after_an_add_shows_each_state_once()
         model.summary()
     """)
     assert [(m.symbol, m.total_params) for m in report.models] == [("model", 3 * 64 + 64), ("model", 256 + 64 * 10 + 10)]
+
+
+def test_text_vectorization_with_max_tokens_and_output_sequence_length():
+    # Keras's TextVectorization.compute_output_shape: int mode gives (batch, output_sequence_length);
+    # multi_hot with pad_to_max_tokens gives max_tokens per sample. Embedding 20000 * 256, a Bidirectional
+    # LSTM(32) on 256 features 2 * 4 * 32 * (256 + 32 + 1), Dense(1) 64 + 1.
+    report = analyse("""
+        import keras
+        from keras import layers
+        vectorize = layers.TextVectorization(max_tokens=20000, output_mode="int", output_sequence_length=600)
+        text_input = keras.Input(shape=(1,), dtype="string")
+        x = layers.Embedding(20000, 256)(vectorize(text_input))
+        x = layers.Bidirectional(layers.LSTM(32))(x)
+        model = keras.Model(text_input, layers.Dense(1)(x))
+        bag = layers.TextVectorization(max_tokens=100, output_mode="multi_hot", pad_to_max_tokens=True)
+        words = keras.Input(shape=(), dtype="string")
+        bag_model = keras.Model(words, layers.Dense(2)(bag(words)))
+        adapted = layers.TextVectorization(output_mode="multi_hot")
+        adapted_model = keras.Model(words, layers.Dense(2)(adapted(words)))
+    """)
+    found = models(report)
+    assert found["model"].layers[1].output_shape == (None, 600)
+    assert found["model"].total_params == 20000 * 256 + 2 * 4 * 32 * (256 + 32 + 1) + 65
+    assert found["bag_model"].layers[1].output_shape == (None, 100) and found["bag_model"].total_params == 202
+    assert not found["adapted_model"].complete

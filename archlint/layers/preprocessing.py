@@ -273,3 +273,36 @@ KERNELS = {
     "lanczos3": lanczos_kernel(3.0),
     "lanczos5": lanczos_kernel(5.0),
 }
+
+
+@register
+class TextVectorization(Layer):
+    """Strings to token indices (`output_mode="int"`) or to one count per vocabulary entry. Its vocabulary is a
+    lookup table, not a weight. The width of the other modes is `max_tokens` with `pad_to_max_tokens=True`,
+    else the size of the vocabulary `adapt()` finds, known only at run time. No NumPy forward: it reads strings."""
+
+    weightless = True
+
+    def __init__(self, max_tokens=None, standardize="lower_and_strip_punctuation", split="whitespace", ngrams=None,
+                 output_mode="int", output_sequence_length=None, pad_to_max_tokens=False, vocabulary=None,
+                 idf_weights=None, sparse=False, ragged=False, encoding="utf-8", **kwargs):
+        super().__init__(**kwargs)
+        self.max_tokens = max_tokens
+        self.split = split
+        self.output_mode = output_mode
+        self.output_sequence_length = output_sequence_length
+        self.pad_to_max_tokens = pad_to_max_tokens
+
+    def compute_output_shape(self, input_shape, **kwargs):
+        mode = known(self.output_mode, "output_mode")
+        if mode == "int":  # Keras: (batch, output_sequence_length), a length of None when not given
+            return (input_shape[0], known(self.output_sequence_length, "output_sequence_length"))
+        if not (known(self.pad_to_max_tokens, "pad_to_max_tokens") and isinstance(self.max_tokens, int)):
+            raise Unresolved(f"TextVectorization(output_mode={mode!r}) is as wide as the vocabulary adapt() finds")
+        if known(self.split, "split") is None:
+            shape = tuple(input_shape) + (1,) if len(input_shape) <= 1 else tuple(input_shape)
+        else:
+            shape = tuple(input_shape) + (None,)
+        if mode == "one_hot":
+            return (shape[:-1] if len(shape) > 1 and shape[-1] == 1 else shape) + (self.max_tokens,)
+        return shape[:-1] + (self.max_tokens,)
