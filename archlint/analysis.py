@@ -201,7 +201,8 @@ def _solve_sizes(report: ModelReport) -> list[tuple[Node, dims.Condition, str]]:
         report.accepted_sizes = None
         report.sizes_unknown = "some layers are unresolved"
         return []
-    blind = next((node for node in nodes if node.sizes_lost or node.sizes_read), None)
+    blind = next((node for node in nodes if node.sizes_lost or node.sizes_read or not getattr(node.layer, "named_sizes", False)
+                  and any(dims.has_sizes(t.shape) for t in node.inputs)), None)
     if blind is not None:
         how = "reads the shape as Keras gives it, None" if blind.sizes_read else "does not compute with named sizes"
         report.accepted_sizes = None

@@ -180,3 +180,19 @@ def test_random_stacks_compute_as_integers_and_solve_as_brute_force():
         relations.append(("or", [("eq", symbolic, 2 * (H // 2)), ("eq", symbolic, 1)]))
         found = sizes.solve_one(relations, "H")
         assert [n for n in range(1, 300) if n in found] == brute_force(relations), steps
+
+
+def test_a_custom_layer_on_a_named_size_leaves_the_accepted_sizes_unknown(tmp_path):
+    path = tmp_path / "model.py"
+    path.write_text("import keras\nfrom keras import layers\n\n"
+                    "class Block(layers.Layer):\n"
+                    "    def __init__(self, **kwargs):\n"
+                    "        super().__init__(**kwargs)\n"
+                    "        self.conv = layers.Conv2D(8, 3, strides=2)\n"
+                    "    def call(self, x):\n"
+                    "        return self.conv(x)\n\n"
+                    "inputs = keras.Input(shape=(None, None, 3))\n"
+                    "model = keras.Model(inputs, Block()(inputs))\n")
+    (model,) = analyze_file(str(path)).models
+    assert model.accepted_sizes is None
+    assert model.sizes_unknown == "block (Block) does not compute with named sizes"
