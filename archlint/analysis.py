@@ -343,8 +343,18 @@ def _params_known(layer: Layer) -> bool:
     return all(_params_known(sub) for sub in inner)
 
 
-def _row(layer: Layer, nodes: list[Node]) -> LayerRow:
-    shape = _shape_of(nodes[0]) if nodes else None  # Keras's layer.output: the first application
+def _first_application(layer: Layer, nodes: list[Node], graph) -> Node | None:
+    """The layer's first symbolic application anywhere, when it comes before its first one in this model (a
+    layer of a nested model applied again on its own)."""
+    if not nodes or graph is None:
+        return None
+    applications = [n for n in graph.nodes_of(layer) if n.listed and not all(t.eager for t in n.outputs)]
+    return applications[0] if applications and applications[0] is not nodes[0] else None
+
+
+def _row(layer: Layer, nodes: list[Node], first: Node | None = None) -> LayerRow:
+    # Keras's layer.output: the layer's first application, which may be in another model it is shared with.
+    shape = _shape_of(first or nodes[0]) if first or nodes else None
     sized = layer.built and _params_known(layer)
     params = layer.count_params() if sized else 0 if layer.weightless else None
     trainable = layer.count_trainable() if sized else 0 if layer.weightless else None
@@ -406,7 +416,7 @@ def _tabulate_rows(symbol: str, model, graph) -> ModelReport:
         # Keras creates a subclassed model's weights when it is first called or built.
         report.complete = report.complete and model.built
         return report
-    rows = [_row(layer, nodes) for layer, nodes in model.rows()]
+    rows = [_row(layer, nodes, _first_application(layer, nodes, graph)) for layer, nodes in model.rows()]
     operations = []
     if isinstance(model, FunctionalModel):
         inputs = [(t.node.layer.name, t.shape) for t in model.inputs if t.node is not None]
@@ -422,13 +432,20 @@ def _tabulate_rows(symbol: str, model, graph) -> ModelReport:
 
 
 def _report(symbol, name, kind, line, inputs, rows, layers, model) -> ModelReport:
-    total = sum(layer.count_params() for layer in layers if layer.built)
+    # Each weight once: a layer used both inside a nested model and on its own (GPT-2's token embedding, applied
+    # again reversed by the language model head) holds one set of weights, as Keras counts them.
+    # (Layers called outside a model keep a total per layer called, as the "<module>" entry has always listed.)
+    weights = {}
+    for layer in layers:
+        if layer.built:
+            for owner, weight in layer.all_weights():
+                weights.setdefault(id(weight) if model is not None else (id(layer), id(weight)), (owner, weight))
+    total = sum(weight.size for _, weight in weights.values())
     if model is not None and not model.trainable:
         trainable = 0
     else:
         # Keras asks each weight, not the models between: a layer unfrozen inside a frozen nested model counts.
-        trainable = sum(weight.size for layer in layers if layer.built
-                        for owner, weight in layer.all_weights() if owner.trainable and weight.trainable)
+        trainable = sum(weight.size for owner, weight in weights.values() if owner.trainable and weight.trainable)
     complete = all(row.params is not None and _known(row.output_shape) for row in rows) and \
         (kind != "sequential" or bool(inputs))
     return ModelReport(symbol, name, kind, line, inputs, rows, total, trainable, complete, model=model)

@@ -27,11 +27,6 @@ def installed(package: str) -> bool:
     return project_modules.library_root(package) is not None
 
 
-# Library models archlint leaves incomplete, with the layer it says it cannot follow: GPT-2's decoder layers hold
-# a CachedMultiHeadAttention, a MultiHeadAttention whose call keras_hub rewrites.
-INCOMPLETE = {"keras_hub_gpt2": "CachedMultiHeadAttention"}
-
-
 @pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.py")), ids=lambda p: p.stem)
 def test_library_fixture_matches_keras(path):
     package = next(p for prefix, p in FIXTURE_PACKAGES.items() if path.stem.startswith(prefix))
@@ -39,17 +34,6 @@ def test_library_fixture_matches_keras(path):
         pytest.skip(f"{package} is not installed (pip install -e .[test])")
     truth = json.loads(path.with_suffix(".keras.json").read_text())
     report = analyze_file(str(path))
-    if path.stem in INCOMPLETE:
-        # Never complete but wrong: each model is incomplete, for the reason said, and every row it does size is
-        # what Keras built.
-        assert report.models and not any(model.complete for model in report.models)
-        assert any(INCOMPLETE[path.stem] in d.message for d in report.diagnostics if d.code == "AL301")
-        for model in report.models:
-            rows = {row["name"]: row for row in truth["models"][model.symbol]["layers"]}
-            for row in model.layers:
-                if row.params is not None:
-                    assert (row.name, row.params) == (row.name, rows[row.name]["params"])
-        return
     assert mismatches(report, truth, path.stem) == []
     assert all(model.complete for model in report.models)
     assert [d for d in report.diagnostics if d.code == "AL301"] == []

@@ -202,6 +202,10 @@ class UserClasses:
         when the subclass changes none of its methods, else one layer of unknown shape and parameters."""
         changed = [name for name in LAYER_METHODS if cls.find(name)[1] is not None]
         modelled = layer_class(f"keras.layers.{cls.layer_base}")
+        if changed == ["call"] and modelled is not None:
+            # Its weights are the Keras layer's (build is not changed); what its own call gives is not followed.
+            reason = f"{cls.name} subclasses keras.layers.{cls.layer_base} and overrides its call"
+            return self.api.construct_layer(_call_rewritten(modelled, cls.name, reason), args, kwargs, node)
         if changed or modelled is None:
             why = f"overrides its {', '.join(changed)}" if changed else "archlint does not model that layer"
             layer = OpaqueLayer(cls.name, f"{cls.name} subclasses keras.layers.{cls.layer_base} and {why}")
@@ -407,6 +411,14 @@ def _as_shape(result, layer):
 
 
 @functools.lru_cache(maxsize=256)
+def _call_rewritten(layer_class: type, name: str, reason: str) -> type:
+    """The modelled Keras layer class under a subclass's name, with its weights, when the subclass rewrites only
+    its call: an application's output is unknown, for `reason`."""
+    def unknown_output(self, *args, **kwargs):
+        raise Unresolved(reason)
+    return type(name, (layer_class,), {"compute_output_shape": unknown_output, "forward": unknown_output})
+
+
 def _renamed(layer_class: type, name: str) -> type:
     """The modelled Keras layer class under a subclass's name, which Keras shows as the layer's type."""
     return type(name, (layer_class,), {})
