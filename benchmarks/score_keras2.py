@@ -116,7 +116,7 @@ def score_file(path: pathlib.Path) -> dict:
         "al106": codes.count("AL106"),
         "al302": codes.count("AL302"),
         "faults": sorted(code for code in codes if code.startswith("AL2") or code == "AL110"),
-        "errors": sorted({code for code in codes if code.startswith("AL1")}),
+        "errors": sorted({d.code for d in report.diagnostics if d.severity == "error"}),
         "built_by_keras": outcomes(report, truth, path.stem),
     }
 
