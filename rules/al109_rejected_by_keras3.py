@@ -16,7 +16,9 @@ RULE = Rule(
         `output_shape` attribute of a layer; a TensorFlow function (`tf.reduce_sum`,
         `tf.concat`...) called on a symbolic tensor outside a layer; a value that is not a
         tensor passed positionally to a layer call (`layer(x, True)`); `load_model` of a path
-        that is neither `.keras` nor `.h5`/`.hdf5`. The message gives the Keras 3 spelling, and
+        that is neither `.keras` nor `.h5`/`.hdf5`; the model methods Keras 3 removed
+        (`fit_generator`, `predict_classes`, ...) and Keras 1's `fit(nb_epoch=...)`. The message
+        gives the Keras 3 spelling, and
         archlint goes on with it.
         """,
     why="""
@@ -27,7 +29,8 @@ RULE = Rule(
         `learning_rate=` for `lr=`; `metrics=["accuracy"]`; `Model(inputs=..., outputs=...)`;
         `x.shape` for `x.get_shape()`; `layer.output.shape` (after the layer is called) for
         `layer.output_shape`; `keras.ops` functions or a layer around TensorFlow code; pass
-        options by keyword (`layer(x, training=True)`); save and load `.keras` files.
+        options by keyword (`layer(x, training=True)`); save and load `.keras` files;
+        `model.fit` for `fit_generator`, `epochs=` for `nb_epoch=`.
         """,
     fires=("""
         import keras

@@ -9,6 +9,12 @@ from __future__ import annotations
 from archlint.graph import Tensor
 from archlint.keras2_arguments import KERNEL_SIDES
 
+# Model methods Keras 3 dropped: the method that replaces each (fit, evaluate and predict take generators).
+REMOVED_MODEL_METHODS = {"fit_generator": "fit", "evaluate_generator": "evaluate", "predict_generator": "predict",
+                         "predict_classes": "predict", "predict_proba": "predict"}
+# Keras 1 keywords of fit, evaluate and predict, and their Keras 3 names (None: gone).
+TRAINING_KEYWORDS = {"nb_epoch": "epochs", "samples_per_epoch": "steps_per_epoch", "nb_val_samples": "validation_steps",
+                     "show_accuracy": None, "nb_worker": None}
 SAVED_MODEL_EXTENSIONS = (".keras", ".h5", ".hdf5")
 LOAD_FUNCTIONS = ("keras.models.load_model", "keras.saving.load_model")
 
@@ -109,3 +115,20 @@ def keras1_kernel_sides(ev, cls, args, kwargs, node) -> None:
                            f"in Keras 3 (Keras 1 read it as the kernel's width): write kernel_size=({sides[0]}, "
                            f"{sides[1]}) for a {sides[0]}x{sides[1]} kernel, or strides={sides[1]} if the stride is "
                            "meant", node)
+
+
+def removed_model_method(ev, model, name: str, node) -> str:
+    """model.fit_generator(...): reported; the Keras 3 method that does it is what the analysis goes on with."""
+    instead = REMOVED_MODEL_METHODS[name]
+    how = "np.argmax(model.predict(x), axis=-1)" if name == "predict_classes" else f"model.{instead}(...)"
+    ev.report("AL109", f"'{type(model).__name__.replace('Model', '') or 'Model'}' object has no attribute '{name}' in "
+                       f"Keras 3: use {how}", node)
+    return instead
+
+
+def training_arguments(ev, name: str, kwargs: dict, node) -> None:
+    old = [key for key in kwargs if key in TRAINING_KEYWORDS]
+    if old:
+        spelt = "; ".join(f"{key}= is {TRAINING_KEYWORDS[key]}=" if TRAINING_KEYWORDS[key] else f"{key}= is gone"
+                          for key in old)
+        ev.report("AL109", f"{name}() got an unexpected keyword argument '{old[0]}': in Keras 3, {spelt}", node)

@@ -597,6 +597,8 @@ class KerasApi:
                 return self.model_tensors(obj, name, node)
             if name in ("add", "build", "compile", "get_layer") or name in MODEL_METHODS_WITHOUT_EFFECT:
                 return Method(obj, name)
+            if name in keras3_checks.REMOVED_MODEL_METHODS:
+                return Method(obj, keras3_checks.removed_model_method(self.ev, obj, name, node))
         if isinstance(obj, Layer):
             value = getattr(obj, name, None) if not name.startswith("_") else None
             if name in ("name", "trainable", "built") or isinstance(value, (int, float, str, tuple)):
@@ -729,6 +731,8 @@ class KerasApi:
             if isinstance(result, (type({}.items()), type({}.keys()), type({}.values()))):
                 return list(result)
             return result
+        if isinstance(owner, Model) and name in ("fit", "evaluate", "predict"):
+            keras3_checks.training_arguments(self.ev, name, kwargs, node)
         if name in MODEL_METHODS_WITH_RESULTS:  # `_, accuracy = model.evaluate(ds)`: not None
             return self.ev.unknown(f"the result of {name}() is known only at run time", node)
         return None
