@@ -103,3 +103,15 @@ model = keras.Sequential()
 model.add(layers.Dense(8, input_shape=data.shape[1:]))
 """)
     assert "AL302" not in {d.code for d in report.diagnostics}
+
+
+def test_a_keras2_spelling_with_a_value_not_known_statically_is_both_reported_and_no_missing_input():
+    report = lint("""\
+import keras
+from keras.layers import Dense
+width = read_width()
+model = keras.Sequential()
+model.add(Dense(width, input_dim=width, init="uniform"))
+""")
+    codes = [(d.code, "In Keras 3, init= is kernel_initializer=" in d.message) for d in report.diagnostics]
+    assert ("AL106", True) in codes and ("AL301", False) in codes and "AL302" not in dict(codes)

@@ -281,8 +281,15 @@ class KerasApi:
         if respelt is not None:
             try:
                 layer = cls(*respelt.args, **respelt.kwargs)
-            except (LayerError, TypeError, Unresolved):
+            except (LayerError, TypeError):
                 pass
+            except Unresolved as unresolved:  # the spelling was the fault; a value is also unknown
+                self.ev.report(code, f"{cls.__name__}: {message}. In Keras 3, {'; '.join(respelt.changes)}", node)
+                self.ev.report("AL301", f"{cls.__name__}: {unresolved.reason}; its output shape and parameters are "
+                                        "unknown", node)
+                layer = OpaqueLayer(cls.__name__, unresolved.reason)
+                layer.input_shape_given = bool({"input_shape", "input_dim"} & set(respelt.kwargs))
+                return layer
             else:
                 layer.input_batch_size = respelt.batch_size
                 self.ev.report(code, f"{cls.__name__}: {message}. In Keras 3, {'; '.join(respelt.changes)}", node)
