@@ -115,3 +115,24 @@ model.add(Dense(width, input_dim=width, init="uniform"))
 """)
     codes = [(d.code, "In Keras 3, init= is kernel_initializer=" in d.message) for d in report.diagnostics]
     assert ("AL106", True) in codes and ("AL301", False) in codes and "AL302" not in dict(codes)
+
+
+def test_assume_imports_from_the_command_line_and_the_settings(tmp_path):
+    from click.testing import CliRunner
+
+    from archlint.cli import main
+    from archlint.config import ConfigError, Settings, apply
+
+    snippet = tmp_path / "snippet.py"
+    snippet.write_text("model = Sequential([Input(shape=(4,)), Dense(2)])\n")
+
+    def codes(*options):
+        result = CliRunner().invoke(main, ["check", "--format", "json", *options, str(snippet)], catch_exceptions=False)
+        return [d["code"] for d in json.loads(result.output)["files"][0]["diagnostics"]]
+
+    assert codes() == ["AL108"] and codes("--assume-imports") == []
+    (tmp_path / "pyproject.toml").write_text("[tool.archlint]\nassume-imports = true\n")
+    assert codes() == []
+    assert apply(Settings(), {"assume-imports": True}).assume_imports is True
+    with pytest.raises(ConfigError):
+        apply(Settings(), {"assume-imports": "yes"})
