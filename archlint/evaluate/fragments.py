@@ -73,6 +73,14 @@ class BoundNames(cst.CSTVisitor):
     def visit_ClassDef(self, node):
         self.names.add(node.name.value)
 
+    def visit_MatchAs(self, node):
+        if node.name is not None:
+            self.names.add(node.name.value)
+
+    def visit_MatchStar(self, node):
+        if node.name is not None:
+            self.names.add(node.name.value)
+
     def visit_Global(self, node):
         self.names.update(item.name.value for item in node.names)
 
