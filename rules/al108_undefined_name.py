@@ -22,7 +22,8 @@ RULE = Rule(
     fix="""
         Import the name (`from keras import layers`, `from keras.layers import Dense`). For a
         fragment, run `archlint check --assume-imports` (or set `assume-imports = true`): it is
-        analysed as if `import keras`, `from keras import layers, models, optimizers` and
+        analysed as if `import numpy as np`, `import tensorflow as tf`, `import keras`,
+        `from keras import layers, models, optimizers`,
         `from keras.layers import *` and `from keras.models import Sequential, Model` were there.
         """,
     fires=("""

@@ -15,6 +15,8 @@ from archlint.values import Ref
 
 # What --assume-imports puts in front of a fragment: the imports Keras examples begin with.
 ASSUMED_IMPORTS = """\
+import numpy as np
+import tensorflow as tf
 import keras
 from keras import layers, models, optimizers, losses, activations, regularizers, initializers, callbacks
 from keras.layers import *
