@@ -317,7 +317,8 @@ class KerasApi:
             self.ev.report("AL301", f"{layer.name} is called on a value not known statically ({unknown.reason})", node)
         elif all(t.shape is not None for t in tensors):
             shape_args = _map_tensors(args, lambda t: t.shape)
-            shape_kwargs = _shape_parameter_names(layer, _map_tensors(kwargs, lambda t: t.shape))
+            # A tensor passed by keyword is its shape, marked as one: a custom layer's call() gets a tensor there.
+            shape_kwargs = _shape_parameter_names(layer, _map_tensors(kwargs, lambda t: StaticShape(t.shape)))
             out_shape = self.output_shape(layer, shape_args, shape_kwargs, position)
         result = self.record(layer, tensors, out_shape, position, call=(args, kwargs))
         keys = getattr(layer.functional if isinstance(layer, UserLayer) else layer, "output_keys", None)
@@ -892,7 +893,7 @@ def _is_shape(value) -> bool:
 def _map_shapes(value, fn):
     """fn applied to each shape (a tuple of dimensions) inside lists and dicts of them."""
     if isinstance(value, tuple) and all(d is None or isinstance(d, (int, dims.Size)) for d in value):
-        return fn(value)
+        return StaticShape(fn(value)) if isinstance(value, StaticShape) else fn(value)
     if isinstance(value, (list, tuple)):
         return type(value)(_map_shapes(v, fn) for v in value)
     if isinstance(value, dict):

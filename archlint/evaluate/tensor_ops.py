@@ -344,6 +344,12 @@ for _name, _fn in _BINARY.items():
 for _name, _fn in _COMPARISONS.items():  # a tensor of booleans, which the NumPy forward holds as 0.0 and 1.0
     OPS[_name] = Op(_name, _broadcast, _fn, tensor_args=2)
 OPS["logical_not"] = Op("logical_not", _same, lambda x: np.logical_not(x))
+OPS["ones_like"] = Op("ones_like", _same, lambda x, dtype=None: np.ones_like(x), options=("dtype",))
+OPS["zeros_like"] = Op("zeros_like", _same, lambda x, dtype=None: np.zeros_like(x), options=("dtype",))
+for _name, _fn in (("cumsum", lambda: np.cumsum), ("cumprod", lambda: np.cumprod)):
+    # Without an axis the tensor is flattened first.
+    OPS[_name] = Op(_name, lambda shape, axis=None, dtype=None: shape if axis is not None else (product(shape),),
+                    lambda x, axis=None, dtype=None, _fn=_fn: _fn()(x, axis=axis), options=("axis", "dtype"))
 for _name, _get in _REDUCE.items():
     OPS[_name] = Op(_name, _reduce, lambda x, axis=None, keepdims=False, _get=_get: _np_reduce(_get())(x, axis, keepdims),
                     options=("axis", "keepdims"))

@@ -361,7 +361,7 @@ class UserClasses:
         inputs = [_symbolic(shape) for shape in shapes]
         self.api.tracing += 1
         try:
-            result = self.call_method(layer, cls, call, inputs, kwargs_without_shapes(kwargs), None)
+            result = self.call_method(layer, cls, call, inputs, keyword_tensors(kwargs), None)
         finally:
             self.api.tracing -= 1
         return _output_shapes(self.checked(result, layer, "call()"), layer)
@@ -377,8 +377,12 @@ def _functional_arguments(args, kwargs) -> bool:
     return len(args) >= 2 or len(args) == 1 and "outputs" in kwargs or "inputs" in kwargs and "outputs" in kwargs
 
 
-def kwargs_without_shapes(kwargs):
-    return {k: v for k, v in kwargs.items() if not isinstance(v, tuple)}
+def keyword_tensors(kwargs):
+    """The keyword arguments of a traced call(): a tensor's shape (passed as one) becomes a symbolic tensor again;
+    another tuple is a shape some other caller gave, which call() never takes."""
+    from archlint.evaluate.keras_api import StaticShape
+    return {k: _symbolic(v) if isinstance(v, StaticShape) else v for k, v in kwargs.items()
+            if isinstance(v, StaticShape) or not isinstance(v, tuple)}
 
 
 def _symbolic(shape):
