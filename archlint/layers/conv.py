@@ -367,6 +367,7 @@ class BaseConv(WindowedConv):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.filters = positive_int(filters, "filters")
         self.read_window_args(kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias)
+        self.kernel_initializer = kernel_initializer
         self.groups = positive_int(groups, "groups")
         if self.filters % self.groups:
             raise InvalidArgument(f"`filters`={self.filters} must be divisible by `groups`={self.groups}")

@@ -52,6 +52,7 @@ class Dense(Layer):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.units = positive_int(units, "units")
         self.activation = activation_name(activation)
+        self.kernel_initializer = kernel_initializer
         self.use_bias = bool(known(use_bias, "use_bias"))
         self.lora_rank = None if lora_rank is None else positive_int(lora_rank, "lora_rank")
 
