@@ -136,3 +136,15 @@ def test_assume_imports_from_the_command_line_and_the_settings(tmp_path):
     assert apply(Settings(), {"assume-imports": True}).assume_imports is True
     with pytest.raises(ConfigError):
         apply(Settings(), {"assume-imports": "yes"})
+
+
+def test_keras2_np_utils_to_categorical_is_reported_and_still_gives_its_shape():
+    report = lint("""\
+import numpy as np
+from keras.utils import np_utils
+from keras import layers, Sequential, Input
+labels = np_utils.to_categorical(np.zeros((100, 1)), 10)
+model = Sequential([Input(shape=(4,)), layers.Dense(labels.shape[1])])
+""")
+    assert [(d.code, d.line) for d in report.diagnostics] == [("AL107", 2)]
+    assert report.models[0].complete and report.models[0].total_params == 4 * 10 + 10

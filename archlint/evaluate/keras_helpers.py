@@ -216,6 +216,7 @@ HELPERS = {
     "keras.backend.set_image_dim_ordering": set_image_dim_ordering,
     "keras.backend.image_dim_ordering": image_dim_ordering,
     "keras.utils.to_categorical": to_categorical,
+    "keras.utils.np_utils.to_categorical": to_categorical,  # Keras 2's path (AL107), what it meant
     "keras.backend.epsilon": epsilon,
     "keras.activations.get": get_activation,
     "keras.config.epsilon": epsilon,
