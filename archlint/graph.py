@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import networkx as nx
-
 from archlint.dims import Shape, without_sizes
 from archlint.errors import Unresolved
 from archlint.layers.base import Layer
@@ -60,19 +58,30 @@ class Node:
 
 
 class LayerGraph:
+    """Every node in the order it was made, with each node's consumers and each layer's applications at hand."""
+
     def __init__(self):
-        self.graph = nx.MultiDiGraph()
+        self.nodes: list[Node] = []
+        self._consumers: dict[int, list[Node]] = {}
+        self._applications: dict[int, list[Node]] = {}
 
     def add(self, node: Node) -> Node:
-        self.graph.add_node(node)
-        for i, tensor in enumerate(node.inputs):
+        self.nodes.append(node)
+        self._applications.setdefault(id(node.layer), []).append(node)
+        for tensor in node.inputs:
             if tensor.node is not None:
-                self.graph.add_edge(tensor.node, node, key=i)
+                consumers = self._consumers.setdefault(id(tensor.node), [])
+                if not consumers or consumers[-1] is not node:  # a node reading two outputs of one node is one consumer
+                    consumers.append(node)
         return node
 
     def nodes_of(self, layer: Layer) -> list[Node]:
         """The applications of a layer, in the order they were made."""
-        return [node for node in self.graph.nodes if node.layer is layer]
+        return list(self._applications.get(id(layer), ()))
+
+    def successors(self, node: Node) -> list[Node]:
+        """The nodes reading an output of `node`, in the order they were made."""
+        return list(self._consumers.get(id(node), ()))
 
     def predecessors(self, node: Node) -> list[Node]:
         return [t.node for t in node.inputs if t.node is not None]

@@ -10,10 +10,7 @@ from archlint.rules import Rule, applications, describe, finding, where
 def check(report, settings):
     if report.graph is None:
         return  # the file did not parse
-    graph = report.graph.graph
-    applied: dict[int, list] = {}
-    for node in graph.nodes:
-        applied.setdefault(id(node.layer), []).append(node)
+    graph = report.graph
     model_outputs = {id(tensor) for model in report.models if isinstance(model.model, FunctionalModel)
                      for tensor in model.model.outputs}
     flagged: set[int] = set()
@@ -22,7 +19,7 @@ def check(report, settings):
         if id(layer) in flagged or not _linear_bias(layer):
             continue
         # Every application must feed only such BatchNormalizations: the shared bias matters wherever one does not.
-        normalizations = [_cancelling_normalizations(n, graph, model_outputs) for n in applied[id(layer)]]
+        normalizations = [_cancelling_normalizations(n, graph, model_outputs) for n in graph.nodes_of(layer)]
         if all(normalizations):
             flagged.add(id(layer))
             names = ", ".join(dict.fromkeys(describe(bn.layer) for found in normalizations for bn in found))

@@ -11,7 +11,7 @@ LINEAR_BETWEEN = (*DROPOUT, BatchNormalization)
 def check(report, settings):
     if report.graph is None:
         return
-    graph = report.graph.graph
+    graph = report.graph
     for symbol, node in applications(report):
         if not isinstance(node.layer, Dense):
             continue
