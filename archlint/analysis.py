@@ -85,16 +85,18 @@ def analyze_file(path: str, display_path: str | None = None) -> FileReport:
 
 
 def analyze_source(source: bytes | str, path: str, input_shapes: dict | None = None,
-                   line_name: Callable[[int], str] = default_line_name, assume_imports: bool = False) -> FileReport:
-    """The file's models and findings; `input_shapes` names inputs (or models) and the shapes to give them.
+                   line_name: Callable[[int], str] = default_line_name, assume_imports: bool = False,
+                   max_seconds: float | None = None) -> FileReport:
+    """The file's models and findings; `input_shapes` names inputs (or models) and the shapes to give them;
+    `max_seconds` of CPU time end the evaluation with an AL301 (default: the interpreter's MAX_SECONDS).
 
     A size error on an input of given sizes names the nearest sizes the model accepts, found by analysing
     the file again with those sizes named."""
-    report = _analyze(source, path, input_shapes, line_name, assume_imports)
+    report = _analyze(source, path, input_shapes, line_name, assume_imports, max_seconds)
     named = _sizes_named(report)
     if named and any(d.code in SIZE_ERRORS for d in report.diagnostics):
         shapes = {**(input_shapes or {}), **{name: shape for name, (shape, _) in named.items()}}
-        _add_nearest_sizes(report, _analyze(source, path, shapes, line_name, assume_imports), named)
+        _add_nearest_sizes(report, _analyze(source, path, shapes, line_name, assume_imports, max_seconds), named)
     return report
 
 
@@ -133,7 +135,7 @@ def _add_nearest_sizes(report: FileReport, renamed: FileReport, named: dict) -> 
             report.diagnostics[index] = replace(diagnostic, message=message)
 
 
-def _analyze(source, path, input_shapes, line_name, assume_imports) -> FileReport:
+def _analyze(source, path, input_shapes, line_name, assume_imports, max_seconds) -> FileReport:
     report = FileReport(path, line_name=line_name)
     dims.take_conditions()  # none left from an analysis that stopped half-way
     try:
@@ -147,6 +149,8 @@ def _analyze(source, path, input_shapes, line_name, assume_imports) -> FileRepor
             evaluator.input_shapes = input_shapes or {}
             evaluator.line_name = line_name
             evaluator.track_undefined_names(assume_imports)
+            if max_seconds is not None:
+                evaluator.max_seconds = max_seconds
             evaluator.run_module()
             found = _module_models(evaluator)
             found += _factory_models(evaluator, {id(model) for _, model, _ in found})

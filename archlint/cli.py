@@ -100,6 +100,8 @@ def main():
 @click.option("--assume-imports", is_flag=True, default=None,
               help="Analyse fragments (code without its imports) as if `import keras`, `from keras.layers import *` "
                    "and the usual models/optimizers imports were there.")
+@click.option("--max-analysis-seconds", type=float, help="CPU seconds one file's analysis may take; past them it "
+                                                          "stops with an AL301 naming where.  [default: 3]")
 @click.option("--verify", is_flag=True, help="Also run each model with the embedded NumPy runtime and compare "
                                              "every layer's output shape and parameter count (AL401).")
 @click.option("--verify-budget", metavar="SIZE", help="Memory --verify may use, e.g. 512M or 4G; a model needing "
@@ -115,8 +117,8 @@ def main():
 @click.option("--statistics", is_flag=True, help="Print how many findings each rule code has, instead of them.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 def check(paths, output_format, output_file, config_file, select, ignore, per_file_ignores, severity, fail_on,
-          exit_zero, exclude, force_exclude, max_layer_param_share, max_params, input_shapes, assume_imports, verify,
-          verify_budget, expand_nested, python, color, quiet, statistics, debug):
+          exit_zero, exclude, force_exclude, max_layer_param_share, max_params, input_shapes, assume_imports,
+          max_analysis_seconds, verify, verify_budget, expand_nested, python, color, quiet, statistics, debug):
     """Analyse Keras model files (or directories of them) without running them."""
     if statistics and output_format != "text":
         raise click.UsageError("--statistics goes with the text format")
@@ -129,6 +131,7 @@ def check(paths, output_format, output_file, config_file, select, ignore, per_fi
             "severity": _pairs(severity, "="), "fail-on": fail_on, "exclude": exclude,
             "max-layer-param-share": max_layer_param_share, "max-params": max_params,
             "input-shapes": _pairs(input_shapes, "="), "assume-imports": assume_imports,
+            "max-analysis-seconds": max_analysis_seconds,
             "python": os.path.abspath(python) if python and os.sep in python else python,
         })
     except ConfigError as exc:

@@ -11,6 +11,7 @@
     max-layer-param-share = 0.5              # AL202
     max-params = 10_000_000                  # AL202, off unless set
     input-shapes = { image = "224,224,3" }
+    max-analysis-seconds = 3                 # CPU seconds one file's analysis may take
 
 A pattern without "/" matches any file or directory name on the path; one with "/" matches
 the path relative to the settings file's directory (the current directory without one).
@@ -51,6 +52,7 @@ class Settings:
     max_params: int | None = None
     input_shapes: dict[str, tuple[int | str | None, ...]] = field(default_factory=dict)
     assume_imports: bool = False  # analyse fragments as if the usual Keras imports were there
+    max_analysis_seconds: float | None = None  # None: the evaluator's default
     verify_budget: int | None = None  # --verify: bytes the NumPy runtime may use; None: no verification
     python: str | None = None  # the interpreter whose installed packages are read; None: the one running archlint
 
@@ -183,6 +185,12 @@ def _flag(value) -> bool:
     return value
 
 
+def _seconds(value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
+        raise ConfigError(f"expected a positive number of seconds, got {value!r}")
+    return float(value)
+
+
 def _count(value) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ConfigError(f"expected a positive integer, got {value!r}")
@@ -224,4 +232,5 @@ READERS = {
     "input-shapes": _input_shapes,
     "assume-imports": _flag,
     "python": lambda value: str(value),
+    "max-analysis-seconds": _seconds,
 }

@@ -86,7 +86,8 @@ def _by_cell(report: FileReport, notebook: Notebook) -> FileReport:
 def lint_source(source: bytes | str, path: str, settings: Settings, display_path: str | None = None,
                 line_name=default_line_name) -> FileReport:
     """Every finding for the file at `path` (settings match it), reported under `display_path`."""
-    report = analyze_source(source, display_path or path, settings.input_shapes, line_name, settings.assume_imports)
+    report = analyze_source(source, display_path or path, settings.input_shapes, line_name, settings.assume_imports,
+                            settings.max_analysis_seconds)
     for rule in all_rules():
         if rule.check is not None and settings.selected(rule.code, path):
             report.diagnostics += rule.check(report, settings)

@@ -22,9 +22,9 @@ def codes(report):
 
 @pytest.mark.parametrize("loop", ["for i in range(10**9):\n    x += 1", "while True:\n    x += 1"])
 def test_endless_loops_end_with_a_budget_finding(loop):
-    start = time.monotonic()
+    start = time.process_time()  # the budget is CPU time: a busy machine stretches the wall time
     report = analyse("import keras\nx = 0\n" + loop + "\nmodel = keras.Sequential()\n")
-    assert time.monotonic() - start < 30
+    assert time.process_time() - start < 30
     assert ("AL301", 4) in codes(report)
     assert "budget exceeded at line 4" in report.diagnostics[0].message
 

@@ -249,9 +249,9 @@ NESTED_TUPLE = "t = ()\nfor _ in range(60):\n    t = (t, t)\n"
 def test_enormous_values_end_with_a_report_and_the_analysis_goes_on(tmp_path, small_budget, hostile):
     path = tmp_path / "hostile.py"
     path.write_text(f"import keras\n{hostile}\n{SMALL_MODEL}")
-    start = time.monotonic()
+    start = time.process_time()  # the budget is CPU time: a busy machine stretches the wall time
     result = check(path)
-    assert time.monotonic() - start < 30
+    assert time.process_time() - start < 30
     assert result.exit_code in (0, 1)
     models = report_of(result)["files"][0]["models"]
     assert [(m["symbol"], m["total_params"]) for m in models] == [("model", SMALL_MODEL_PARAMS)]
@@ -271,11 +271,39 @@ def test_enormous_values_end_with_a_report_and_the_analysis_goes_on(tmp_path, sm
 def test_endless_work_ends_with_a_budget_finding(tmp_path, small_budget, hostile):
     path = tmp_path / "endless.py"
     path.write_text(f"import keras\n{hostile}\n{SMALL_MODEL}")
-    start = time.monotonic()
+    start = time.process_time()  # the budget is CPU time: a busy machine stretches the wall time
     result = check(path)
-    assert time.monotonic() - start < 30
+    assert time.process_time() - start < 30
     (file_report,) = report_of(result)["files"]
     assert any(d["code"] == "AL301" and "budget" in d["message"] for d in file_report["diagnostics"])
+
+
+def test_a_model_growing_forever_stops_within_the_budget_and_the_models_before_it_are_reported(tmp_path):
+    path = tmp_path / "growing.py"
+    path.write_text("import keras\n" + SMALL_MODEL + "grown = keras.Sequential([keras.Input(shape=(4,))])\n"
+                    "while True:\n    grown.add(keras.layers.Dense(4))\n")
+    start = time.process_time()
+    result = CliRunner().invoke(main, ["check", "--format", "json", str(path)])
+    # The evaluation stops at the budget (CPU time); tabulating and checking the layers it built before takes
+    # less than as long again.
+    assert time.process_time() - start < 2 * interpreter.MAX_SECONDS + 1
+    (file_report,) = report_of(result)["files"]
+    [stop] = [d for d in file_report["diagnostics"] if d["code"] == "AL301"]
+    assert stop["line"] in (4, 5) and "in the `while` loop at line 4 in the file" in stop["message"]
+    assert [(m["symbol"], m["total_params"]) for m in file_report["models"]][0] == ("model", SMALL_MODEL_PARAMS)
+
+
+@pytest.mark.parametrize("option, setting", [(["--max-analysis-seconds", "0.5"], ""),
+                                             ([], "[tool.archlint]\nmax-analysis-seconds = 0.5\n")])
+def test_the_budget_is_a_setting(tmp_path, option, setting):
+    (tmp_path / "pyproject.toml").write_text(setting)
+    path = tmp_path / "endless.py"
+    path.write_text("x = 0\nwhile True:\n    x += 1\n")
+    start = time.process_time()
+    result = CliRunner().invoke(main, ["check", "--format", "json", *option, str(path)])
+    assert time.process_time() - start < 0.5 + 1.5
+    [stop] = report_of(result)["files"][0]["diagnostics"]
+    assert stop["code"] == "AL301" and "(budget: 0.5 s, --max-analysis-seconds)" in stop["message"]
 
 
 @pytest.mark.parametrize("source, code", [
@@ -307,9 +335,9 @@ def test_endless_work_ends_with_a_budget_finding(tmp_path, small_budget, hostile
 def test_deep_and_long_sources(tmp_path, source, code):
     path = tmp_path / "deep.py"
     path.write_text(source + "\n")
-    start = time.monotonic()
+    start = time.process_time()  # the budget is CPU time: a busy machine stretches the wall time
     result = check(path)
-    assert time.monotonic() - start < 60
+    assert time.process_time() - start < 60
     (file_report,) = report_of(result)["files"]
     assert codes(file_report) == ([code] if code else [])
 
