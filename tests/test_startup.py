@@ -1,0 +1,47 @@
+"""Start-up: `archlint check` on a small file imports only what that run needs (a pre-commit hook runs it often)."""
+
+import json
+import subprocess
+import sys
+
+# Modules a plain check of a small model file has no use for: numpy serves --verify and the runtime, the report
+# writers their formats, networkx no check at all; Keras, JAX and TensorFlow are never archlint's.
+UNUSED_BY_A_CHECK = ("numpy", "networkx", "threadpoolctl", "keras", "jax", "tensorflow", "scipy", "archlint.runtime",
+                     "archlint.report.json_report", "archlint.report.sarif", "archlint.report.markdown",
+                     "archlint.report.github")
+
+SMALL_MODEL = """\
+import keras
+from keras import layers
+
+model = keras.Sequential([
+    keras.Input(shape=(8,)),
+    layers.Dense(4, activation="relu"),
+    layers.Dense(1),
+])
+"""
+
+# In a fresh interpreter: this test process has imported everything by now.
+LIST_MODULES = """
+import json, sys
+from archlint.cli import main
+try:
+    main(["check", sys.argv[1]])
+except SystemExit:
+    pass
+print(json.dumps(sorted(sys.modules)), file=sys.stderr)
+"""
+
+
+def modules_of_a_check(tmp_path) -> list[str]:
+    path = tmp_path / "model.py"
+    path.write_text(SMALL_MODEL)
+    run = subprocess.run([sys.executable, "-c", LIST_MODULES, str(path)], capture_output=True, text=True, timeout=300)
+    assert "model.py" in run.stdout, run.stdout + run.stderr[-2000:]
+    return json.loads(run.stderr.strip().splitlines()[-1])
+
+
+def test_a_check_of_a_small_file_imports_nothing_heavy_it_does_not_use(tmp_path):
+    loaded = modules_of_a_check(tmp_path)
+    assert "archlint.analysis" in loaded  # the check did run
+    assert [m for m in loaded if m in UNUSED_BY_A_CHECK or m.split(".")[0] in UNUSED_BY_A_CHECK] == []
