@@ -33,6 +33,7 @@ def keras_results():
     return {pathlib.Path(path).resolve(): entry for path, entry in json.loads(proc.stdout).items()}
 
 
+@pytest.mark.xdist_group("keras_on_fixtures")  # one Keras run of every fixture, on one worker
 @pytest.mark.parametrize("path", FILES, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_archlint_agrees_with_keras_now(path, keras_results):
     truth = keras_results[path.resolve()]

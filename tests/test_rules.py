@@ -144,6 +144,7 @@ def keras_verdicts(tmp_path_factory):
     return {key: verdicts[path] for key, path in files.items()}
 
 
+@pytest.mark.xdist_group("keras_on_rule_examples")  # one Keras run of every example, on one worker
 @pytest.mark.parametrize("code, kind, index, source", EXAMPLES, ids=[f"{c}-{k}-{i}" for c, k, i, _ in EXAMPLES])
 def test_example_agrees_with_keras(code, kind, index, source, keras_verdicts):
     """An error rule's must-fire examples are exactly what Keras refuses; every other example builds."""
