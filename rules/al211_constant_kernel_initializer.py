@@ -18,7 +18,7 @@ def constant_initializer(value) -> str | None:
 def check(report, settings):
     if report.graph is None:
         return
-    graph = report.graph.graph
+    graph = report.graph
     model_outputs = {id(tensor.node) for model in report.models if isinstance(model.model, FunctionalModel)
                      for tensor in model.model.outputs}
     flagged: set[int] = set()
