@@ -64,6 +64,25 @@ KERNEL_SIDES = {"Conv2D": ("nb_row", "nb_col"), "SeparableConv2D": ("nb_row", "n
                 "Conv2DTranspose": ("nb_row", "nb_col"), "Conv3D": ("kernel_dim1", "kernel_dim2", "kernel_dim3")}
 
 
+# Keras 1's merge(inputs, mode=...) function: the Keras 3 merge layer of each mode, and its options' new names.
+MERGE_MODES = {"sum": "Add", "mul": "Multiply", "ave": "Average", "max": "Maximum", "concat": "Concatenate",
+               "dot": "Dot", "cos": "Dot"}
+MERGE_OPTIONS = {"concat_axis": "axis", "dot_axes": "axes", "name": "name"}
+
+
+def keras1_merge(kwargs: dict) -> tuple[str, dict] | None:
+    """merge([a, b], mode="concat", concat_axis=1) -> ("Concatenate", {"axis": 1}); None for a mode not known."""
+    mode = kwargs.get("mode", "sum")
+    if not isinstance(mode, str) or mode not in MERGE_MODES:
+        return None
+    options = {MERGE_OPTIONS[key]: value for key, value in kwargs.items() if key in MERGE_OPTIONS}
+    if mode == "cos":
+        options["normalize"] = True
+    if MERGE_MODES[mode] == "Dot":
+        options.setdefault("axes", -1)
+    return MERGE_MODES[mode], options
+
+
 @dataclass
 class Respelt:
     args: list

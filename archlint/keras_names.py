@@ -76,6 +76,8 @@ _REMOVED_NAMES = {
                                             "'channels_first', 'tf' is 'channels_last')",
     "keras.backend.image_dim_ordering": "keras.backend.image_data_format() ('channels_first' for Theano's 'th')",
     "keras.layers.Merge": "the merge layers (keras.layers.Add, Concatenate, Multiply, Dot, ...)",
+    "keras.layers.merge": "the merge layers: keras.layers.Add()(inputs) for mode='sum', Concatenate(axis=...) for "
+                          "'concat', Multiply for 'mul', Average for 'ave', Maximum for 'max', Dot for 'dot'",
     "keras.utils.np_utils": "keras.utils (keras.utils.to_categorical)",
 }
 

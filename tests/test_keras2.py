@@ -18,6 +18,7 @@ TWINS = {
     "al106_keras2_conv1d": "keras2_respelt_conv1d",
     "al106_keras2_average_pooling_default": "keras2_respelt_average_pooling",
     "al107_theano_dim_ordering": "keras2_respelt_dim_ordering",
+    "al107_keras1_merge": "keras2_respelt_merge",
 }
 
 

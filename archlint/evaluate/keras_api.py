@@ -26,7 +26,7 @@ from archlint.graph import LayerGraph, Node, Tensor
 from archlint.keras_names import (
     canonical, is_keras, is_keras_layer_name, layer_class, merge_function, missing_from_keras3,
 )
-from archlint.keras2_arguments import keras3_arguments
+from archlint.keras2_arguments import keras1_merge, keras3_arguments
 from archlint.layers import REGISTRY
 from archlint.evaluate.user_classes import (
     BoundMethod, Super, TracedLambda, UserClass, UserClasses, UserLayer, UserObject,
@@ -149,6 +149,10 @@ class KerasApi:
         cls = layer_class(name)
         if cls is not None:
             return self.construct_layer(cls, args, kwargs, node)
+        if name == "keras.layers.merge" and keras1_merge(kwargs) is not None:  # Keras 1 (AL107 at its import)
+            merge, options = keras1_merge(kwargs)
+            layer = self.construct_layer(REGISTRY[merge], [], options, node)
+            return self.apply_layer(layer, [args[0] if args else kwargs.get("inputs")], {}, node)
         merge = merge_function(name)
         if merge is not None:
             inputs, *rest = args if args else [kwargs.pop("inputs", None)]
