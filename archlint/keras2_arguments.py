@@ -51,6 +51,7 @@ DROPPED = {
     "consume_less": "Keras 3 chooses the implementation",
     "forget_bias_init": "Keras 3 sets the forget bias with unit_forget_bias=True",
     "input_length": "the input shape gives the sequence length",
+    "dropout": "Keras 1's Embedding dropout: a SpatialDropout1D after the layer",
 }
 # Keyword spellings only Keras 1 used: a call with one of them reads its positionals the Keras 1 way.
 KERAS1_ONLY = {"nb_filter", "nb_row", "nb_col", "border_mode", "subsample", "subsample_length", "init", "dim_ordering",

@@ -122,6 +122,7 @@ class UndefinedNames:
         self.fragment = not visitor.imports_keras
         self.fragment_reported = False
         self.reported: set[str] = set()  # each missing name once: Python stops at its first use
+        self.lines: set[int] = set()  # and at the first missing name of a line
 
     def check(self, ev, name: str, node) -> Ref | None:
         """Report an unbound name; a Keras name is what the analysis goes on with, as if it were imported."""
@@ -135,9 +136,11 @@ class UndefinedNames:
                                    "Keras, as a fragment of a program does; run archlint with --assume-imports to "
                                    f"analyse it as if `import keras` and `from keras.layers import *` were there", node)
             return meant
-        if name in self.reported:
+        line = ev.line_of(node) if node is not None else None
+        if name in self.reported or line in self.lines:
             return meant
         self.reported.add(name)
+        self.lines.add(line)
         imported = f": import it (from {meant.qualname.rsplit('.', 1)[0]} import {name})" if meant else ""
         ev.report("AL108", f"name `{name}` is not defined (Python raises NameError here){imported}", node)
         return meant
