@@ -1,4 +1,9 @@
-"""One file in, one report out: parse, evaluate, find the models, tabulate their layers."""
+"""One file in, one analysis out: parse, evaluate, find the models, tabulate their layers.
+
+The analysis holds the evaluator's live objects (layers, their applications, the layer graph):
+the rules and --verify read it. `file_report` turns it into the plain report (results.py) that
+the report formats and the API's users see.
+"""
 
 from __future__ import annotations
 
@@ -16,16 +21,18 @@ from archlint.evaluate.objects import Event, Function, default_line_name
 from archlint.evaluate.keras_api import Sighting, trainable_state
 from archlint.evaluate.source import Refused, parse
 from archlint.evaluate.user_classes import UserLayer
-from archlint.graph import LayerGraph, Node
+from archlint.graph import LayerGraph, Node, application_macs, counted_shapes
 from archlint.layers.base import Layer
 from archlint.layers.opaque import OpaqueLayer
 from archlint.models import FunctionalModel, Model, SequentialModel, unique_layers
-from archlint.results import Diagnostic
+from archlint.results import FLOAT32_BYTES, Diagnostic, FileReport, LayerRow, ModelReport
 from archlint.rules import severity_of
 
 
 @dataclass
-class LayerRow:
+class LayerAnalysis:
+    """A row of a model's table, with the layer and its applications (nodes)."""
+
     name: str
     type: str
     line: int | None
@@ -38,17 +45,19 @@ class LayerRow:
     cell: int | None = None  # in a notebook, the code cell `line` counts in
     via: tuple[str, ...] = ()  # the helper calls and loop iterations that led to the layer's creation
     call_ids: tuple[int | None, ...] = ()  # per `via` step: Position.call_ids
-    nested: "ModelReport | None" = field(default=None, repr=False)  # a model used as a layer: its own rows
+    nested: "ModelAnalysis | None" = field(default=None, repr=False)  # a model used as a layer: its own rows
 
 
 @dataclass
-class ModelReport:
+class ModelAnalysis:
+    """A model found in the file, with the evaluator's model object."""
+
     symbol: str
     name: str
     kind: str
     line: int | None
     inputs: list[tuple[str, object]]
-    layers: list[LayerRow]
+    layers: list[LayerAnalysis]
     total_params: int
     trainable_params: int
     complete: bool
@@ -57,7 +66,7 @@ class ModelReport:
     factory: str | None = None  # the top-level function whose call built it, if any
     cell: int | None = None
     # A functional model's tensor operators, which `layers` leaves out as Keras does but `inbound` may name.
-    operations: list[LayerRow] = field(default_factory=list)
+    operations: list[LayerAnalysis] = field(default_factory=list)
     # Per named size of its inputs the sizes the model accepts (empty without named sizes); None with
     # `sizes_unknown` saying why when some layer saw a named size as None.
     accepted_sizes: dict | None = field(default_factory=dict)
@@ -70,15 +79,17 @@ class ModelReport:
 
 
 @dataclass
-class FileReport:
+class FileAnalysis:
+    """The file's models and findings, with every layer application the evaluator made (`graph`)."""
+
     path: str
-    models: list[ModelReport] = field(default_factory=list)
+    models: list[ModelAnalysis] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     graph: LayerGraph | None = field(default=None, repr=False)  # every layer application the evaluator made
     line_name: Callable[[int], str] = field(default=default_line_name, repr=False)  # for messages: "line 7"
 
 
-def analyze_file(path: str, display_path: str | None = None) -> FileReport:
+def analyze_file(path: str, display_path: str | None = None) -> FileAnalysis:
     with open(path, "rb") as handle:
         data = handle.read()
     return analyze_source(data, display_path or path)
@@ -86,7 +97,7 @@ def analyze_file(path: str, display_path: str | None = None) -> FileReport:
 
 def analyze_source(source: bytes | str, path: str, input_shapes: dict | None = None,
                    line_name: Callable[[int], str] = default_line_name, assume_imports: bool = False,
-                   max_seconds: float | None = None) -> FileReport:
+                   max_seconds: float | None = None) -> FileAnalysis:
     """The file's models and findings; `input_shapes` names inputs (or models) and the shapes to give them;
     `max_seconds` of CPU time end the evaluation with an AL301 (default: the interpreter's MAX_SECONDS).
 
@@ -104,7 +115,7 @@ def analyze_source(source: bytes | str, path: str, input_shapes: dict | None = N
 SIZE_ERRORS = ("AL101", "AL102", "AL105")
 
 
-def _sizes_named(report: FileReport) -> dict[str, tuple]:
+def _sizes_named(report: FileAnalysis) -> dict[str, tuple]:
     """Per input of a given size: its shape with each spatial size named (`image.H`), and those names' sizes."""
     named = {}
     for model in report.models:
@@ -120,7 +131,7 @@ def _sizes_named(report: FileReport) -> dict[str, tuple]:
     return named
 
 
-def _add_nearest_sizes(report: FileReport, renamed: FileReport, named: dict) -> None:
+def _add_nearest_sizes(report: FileAnalysis, renamed: FileAnalysis, named: dict) -> None:
     """Each size error of a model says which accepted sizes lie nearest the given ones."""
     given = {size_name: size for _, sizes_given in named.values() for size_name, size in sizes_given.items()}
     accepted = {m.symbol: m.accepted_sizes for m in renamed.models if m.accepted_sizes}
@@ -135,8 +146,8 @@ def _add_nearest_sizes(report: FileReport, renamed: FileReport, named: dict) -> 
             report.diagnostics[index] = replace(diagnostic, message=message)
 
 
-def _analyze(source, path, input_shapes, line_name, assume_imports, max_seconds) -> FileReport:
-    report = FileReport(path, line_name=line_name)
+def _analyze(source, path, input_shapes, line_name, assume_imports, max_seconds) -> FileAnalysis:
+    report = FileAnalysis(path, line_name=line_name)
     dims.take_conditions()  # none left from an analysis that stopped half-way
     try:
         module = parse(source)
@@ -193,7 +204,7 @@ def _model_nodes(model) -> list[Node]:
     return found[::-1]
 
 
-def _solve_sizes(report: ModelReport) -> list[tuple[Node, dims.Condition, str]]:
+def _solve_sizes(report: ModelAnalysis) -> list[tuple[Node, dims.Condition, str]]:
     """The model's accepted sizes per named input size; each size no input can take, with the first
     condition that leaves none."""
     nodes = _model_nodes(report.model)
@@ -356,7 +367,7 @@ def _first_application(layer: Layer, nodes: list[Node], graph) -> Node | None:
     return applications[0] if applications and applications[0] is not nodes[0] else None
 
 
-def _row(layer: Layer, nodes: list[Node], first: Node | None = None) -> LayerRow:
+def _row(layer: Layer, nodes: list[Node], first: Node | None = None) -> LayerAnalysis:
     # Keras's layer.output: the layer's first application, which may be in another model it is shared with.
     shape = _shape_of(first or nodes[0]) if first or nodes else None
     sized = layer.built and _params_known(layer)
@@ -369,11 +380,11 @@ def _row(layer: Layer, nodes: list[Node], first: Node | None = None) -> LayerRow
                 inbound.append(tensor.node.layer.name)
     origin = getattr(layer, "origin", None)
     line = origin.line if origin else None
-    return LayerRow(layer.name, layer.type_name, line, shape, params, trainable, inbound, layer, nodes,
+    return LayerAnalysis(layer.name, layer.type_name, line, shape, params, trainable, inbound, layer, nodes,
                     via=origin.chain if origin else (), call_ids=origin.call_ids if origin else ())
 
 
-def _tabulate_as_of(symbol: str, model, state: dict | None, graph) -> ModelReport:
+def _tabulate_as_of(symbol: str, model, state: dict | None, graph) -> ModelAnalysis:
     """The model's table; with a summary() call's state (its layers then, and their trainable flags), as that
     call showed it."""
     if state is None:
@@ -393,7 +404,7 @@ def _tabulate_as_of(symbol: str, model, state: dict | None, graph) -> ModelRepor
             model.layers = layers
 
 
-def _tabulate(symbol: str, model, graph, nesting: frozenset = frozenset()) -> ModelReport:
+def _tabulate(symbol: str, model, graph, nesting: frozenset = frozenset()) -> ModelAnalysis:
     """The model's report; a model used as one of its layers gets its own, on that layer's row."""
     report = _tabulate_rows(symbol, model, graph)
     inside = nesting | {id(model)}
@@ -403,7 +414,7 @@ def _tabulate(symbol: str, model, graph, nesting: frozenset = frozenset()) -> Mo
     return report
 
 
-def _tabulate_rows(symbol: str, model, graph) -> ModelReport:
+def _tabulate_rows(symbol: str, model, graph) -> ModelAnalysis:
     if isinstance(model, list):  # layers called on concrete tensors, in call order
         rows = [_row(node.layer, [node]) for node in model]
         layers = unique_layers(row.layer for row in rows)
@@ -435,7 +446,7 @@ def _tabulate_rows(symbol: str, model, graph) -> ModelReport:
     return report
 
 
-def _report(symbol, name, kind, line, inputs, rows, layers, model) -> ModelReport:
+def _report(symbol, name, kind, line, inputs, rows, layers, model) -> ModelAnalysis:
     # Each weight once: a layer used both inside a nested model and on its own (GPT-2's token embedding, applied
     # again reversed by the language model head) holds one set of weights, as Keras counts them.
     # (Layers called outside a model keep a total per layer called, as the "<module>" entry has always listed.)
@@ -452,7 +463,7 @@ def _report(symbol, name, kind, line, inputs, rows, layers, model) -> ModelRepor
         trainable = sum(weight.size for owner, weight in weights.values() if owner.trainable and weight.trainable)
     complete = all(row.params is not None and _known(row.output_shape) for row in rows) and \
         (kind != "sequential" or bool(inputs))
-    return ModelReport(symbol, name, kind, line, inputs, rows, total, trainable, complete, model=model)
+    return ModelAnalysis(symbol, name, kind, line, inputs, rows, total, trainable, complete, model=model)
 
 
 def _known(shape) -> bool:
@@ -465,7 +476,7 @@ def _diagnostic(code, message, line, column, end_line=None, end_column=None, **e
     return Diagnostic(code, severity_of(code), message, line, column, end_line or line, end_column or column, **extra)
 
 
-def _diagnostics(events: list[Event], models: list[ModelReport], impossible=()) -> list[Diagnostic]:
+def _diagnostics(events: list[Event], models: list[ModelAnalysis], impossible=()) -> list[Diagnostic]:
     owner = {}
     for report in models:
         for row in report.layers:
@@ -508,3 +519,54 @@ def _diagnostics(events: list[Event], models: list[ModelReport], impossible=()) 
                                  chain=where.chain if where else ()))
     found.sort(key=lambda d: (d.line, d.column, d.code))
     return found
+
+
+# -- the plain report -------------------------------------------------------------------------------------------
+
+def file_report(analysis: FileAnalysis) -> FileReport:
+    """The analysis as plain data: what the report formats show, without the evaluator's objects."""
+    return FileReport(analysis.path, tuple(_model_report(model) for model in analysis.models),
+                      tuple(analysis.diagnostics))
+
+
+def _model_report(model: ModelAnalysis) -> ModelReport:
+    return ModelReport(
+        model.symbol, model.name, model.kind, model.line, tuple(tuple(item) for item in model.inputs),
+        tuple(_layer_row(row, model.total_params) for row in model.layers), model.total_params,
+        model.trainable_params, model.complete, model.verified, model.factory, model.cell,
+        tuple(_layer_row(row, model.total_params) for row in model.operations), model.accepted_sizes,
+        tuple(model.joint_size_conditions), model.sizes_unknown)
+
+
+def _layer_row(row: LayerAnalysis, total_params: int) -> LayerRow:
+    share = None if row.params is None or not total_params else row.params / total_params
+    return LayerRow(row.name, row.type, row.line, row.output_shape, row.params, row.trainable_params,
+                    tuple(row.inbound), row.cell, tuple(row.via), tuple(row.call_ids), len(row.nodes),
+                    row_macs(row.nodes), row_activation_bytes(row.nodes), share,
+                    None if row.nested is None else _model_report(row.nested))
+
+
+def _known_sum(values) -> int | None:
+    total = 0
+    for value in values:
+        if value is None:
+            return None
+        total += value
+    return total
+
+
+def row_macs(nodes: list[Node]) -> int | None:
+    """The MACs of a row's applications; None when some are unknown, or the layer was never applied."""
+    return _known_sum(application_macs(node) for node in nodes) if nodes else None
+
+
+def row_activation_bytes(nodes: list[Node]) -> int | None:
+    """The float32 bytes of a row's outputs: what its applications hand on to the next layers."""
+    if not nodes:
+        return None
+    outputs = []
+    for node in nodes:
+        shapes = counted_shapes(node)
+        outputs.append(None if shapes is None else _known_sum(dims.product(shape) for shape in shapes[1]))
+    total = _known_sum(outputs)
+    return None if total is None else total * FLOAT32_BYTES

@@ -10,38 +10,11 @@ import traceback
 
 import click
 
-from archlint import __version__
+from archlint.version import __version__
 
-SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 # The report modules besides text, imported only when chosen.
 REPORTERS = {"json": "json_report", "sarif": "sarif", "markdown": "markdown", "github": "github"}
 FORMATS = ("text", *REPORTERS)
-
-
-def _source_files(paths, settings, force_exclude: bool) -> list[str]:
-    """The files named, and the `*.py` and `*.ipynb` files (and what `extend-include` adds) under the directories
-    named, less what `exclude` matches."""
-    found = []
-    for path in paths:
-        if os.path.isdir(path):
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in ("__pycache__", "node_modules")
-                                 and not settings.excluded(os.path.join(root, d)))
-                found += [os.path.join(root, f) for f in sorted(files)
-                          if settings.included(os.path.join(root, f)) and not settings.excluded(os.path.join(root, f))]
-        elif not (force_exclude and settings.excluded(path)):
-            found.append(path)
-    return found
-
-
-def _settings(config_file, paths, options: dict):
-    """The settings file's (named, or the nearest one above the paths), then the command line's on top."""
-    from archlint.config import apply, find_config, load
-
-    if config_file is None:
-        directories = [path if os.path.isdir(path) else os.path.dirname(path) or "." for path in paths]
-        config_file = find_config(os.path.commonpath([os.path.abspath(d) for d in directories]))
-    return apply(load(config_file), options, "command line: ")
 
 
 def _pairs(values, separator: str) -> dict | None:
@@ -122,46 +95,26 @@ def check(paths, output_format, output_file, config_file, select, ignore, per_fi
     """Analyse Keras model files (or directories of them) without running them."""
     if statistics and output_format != "text":
         raise click.UsageError("--statistics goes with the text format")
-    from archlint.config import ConfigError
-    from archlint.lint import lint_file
+    from archlint import api
 
     try:
-        settings = _settings(config_file, paths, {
+        settings = api.load_settings(paths, config_file, {
             "select": select, "ignore": ignore, "per-file-ignores": _pairs(per_file_ignores, ":"),
             "severity": _pairs(severity, "="), "fail-on": fail_on, "exclude": exclude,
             "max-layer-param-share": max_layer_param_share, "max-params": max_params,
             "input-shapes": _pairs(input_shapes, "="), "assume-imports": assume_imports,
             "max-analysis-seconds": max_analysis_seconds,
             "python": os.path.abspath(python) if python and os.sep in python else python,
-        })
-    except ConfigError as exc:
+            "verify": verify, "verify-budget": verify_budget,
+        }, "command line: ")
+    except api.ConfigError as exc:
         click.echo(f"archlint: {exc}", err=True)
         sys.exit(2)
-    from archlint.evaluate import project_modules
-    try:
-        project_modules.use_python(settings.python)
-    except project_modules.PythonEnvironmentError as exc:
-        click.echo(f"archlint: {exc}", err=True)
-        sys.exit(2)
-    if verify:
-        from archlint.runtime import DEFAULT_BUDGET, parse_size
-        try:
-            settings.verify_budget = DEFAULT_BUDGET if verify_budget is None else parse_size(verify_budget)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--verify-budget") from None
-    reports, failed = [], False
-    for path in dict.fromkeys(_source_files(paths, settings, force_exclude)):  # a file named twice is read once
-        try:
-            report = lint_file(path, settings)
-        except OSError as exc:
-            click.echo(f"archlint: cannot read {path}: {exc.strerror or exc}", err=True)
-            failed = True
-            continue
-        except Exception as exc:  # one bad file must not lose the others' findings
-            _internal_error(f"on {path}", exc, debug)
-            failed = True
-            continue
-        reports.append(report)
+    except ValueError as exc:  # the budget
+        raise click.BadParameter(str(exc), param_hint="--verify-budget") from None
+    report = api.check_paths(paths, settings=settings, force_exclude=force_exclude)
+    for failure in report.failures:
+        _print_failure(failure, debug)
 
     if output_format in REPORTERS:
         render = importlib.import_module(f"archlint.report.{REPORTERS[output_format]}").render
@@ -172,8 +125,7 @@ def check(paths, output_format, output_file, config_file, select, ignore, per_fi
         colour = output_file is None and _use_colour(color, sys.stdout)
         render = text_report.statistics if statistics else \
             functools.partial(text_report.render, colour=colour, quiet=quiet, expand_nested=expand_nested)
-    text, writer_failed = _render(reports, render, debug)
-    failed = failed or writer_failed
+    text, writer_failed = _render(list(report.files), render, debug)
     if output_file:
         with open(output_file, "w", encoding="utf-8") as handle:
             handle.write(text)
@@ -184,11 +136,16 @@ def check(paths, output_format, output_file, config_file, select, ignore, per_fi
         except BrokenPipeError:  # `archlint check ... | head` ends quietly
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
-    if failed:
+    if report.failures or writer_failed:
         sys.exit(2)
-    threshold = SEVERITY_RANK.get(settings.fail_on)
-    worst = max((SEVERITY_RANK[d.severity] for r in reports for d in r.diagnostics), default=-1)
-    sys.exit(1 if not exit_zero and threshold is not None and worst >= threshold else 0)
+    sys.exit(1 if report.fails and not exit_zero else 0)
+
+
+def _print_failure(failure, debug: bool) -> None:
+    """One line on stderr naming the file; archlint's traceback first with --debug."""
+    if debug and failure.traceback:
+        click.echo(failure.traceback, err=True, nl=False)
+    click.echo(f"archlint: {failure.message}", err=True)
 
 
 def _internal_error(where: str, exc: Exception, debug: bool) -> None:
@@ -278,22 +235,19 @@ def _fail(reason: str):
 
 def _one_report(path: str, config_file, debug: bool):
     """The report of one file, read as `check` reads it; exit 2 with one line when it cannot be."""
-    from archlint.config import ConfigError
-    from archlint.lint import lint_file
+    from archlint import api
 
     if os.path.isdir(path):
         _fail(f"{path} is a directory: name one model file")
     try:
-        settings = _settings(config_file, [path], {})
-    except ConfigError as exc:
+        settings = api.load_settings([path], config_file)
+    except api.ConfigError as exc:
         _fail(str(exc))
-    try:
-        return lint_file(path, settings)
-    except OSError as exc:
-        _fail(f"cannot read {path}: {exc.strerror or exc}")
-    except Exception as exc:
-        _internal_error(f"on {path}", exc, debug)
+    report = api.check_paths([path], settings=settings)
+    for failure in report.failures:
+        _print_failure(failure, debug)
         sys.exit(2)
+    return report.files[0]
 
 
 class _PathsAfterDashes(click.Command):
@@ -368,7 +322,7 @@ def _file_pairs(base: str, head: str, debug: bool):
 
 def _revision_pairs(base: str, head: str | None, paths, debug: bool):
     """The files the change touches (or every file under the paths named), before and after."""
-    from archlint.config import ConfigError
+    from archlint import api
     from archlint.modeldiff import FilePair
     from archlint.revisions import check_revision, compared_files, files_at, repository_root
 
@@ -384,8 +338,8 @@ def _revision_pairs(base: str, head: str | None, paths, debug: bool):
     if pathspecs and not files_at(root, base_commit, pathspecs) and not files_at(root, head_commit, pathspecs):
         _fail(f"{', '.join(paths)}: in neither {base} nor {head or 'the working tree'}")
     try:
-        settings = _settings(None, [root], {})
-    except ConfigError as exc:
+        settings = api.load_settings([root])
+    except api.ConfigError as exc:
         _fail(str(exc))
 
     def checked(path):

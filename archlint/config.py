@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from dataclasses import dataclass, field
 
 try:
@@ -31,6 +32,8 @@ except ModuleNotFoundError:  # Python 3.10
 from archlint.rules import resolve
 
 SEVERITIES = ("error", "warning", "info")
+DEFAULT_BUDGET = 2 * 1024 ** 3  # the memory --verify may use
+SIZE_UNITS = {"": 1, "K": 1024, "M": 1024 ** 2, "G": 1024 ** 3, "T": 1024 ** 4}
 FAIL_ON = (*SEVERITIES, "never")
 
 
@@ -195,6 +198,14 @@ def _count(value) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ConfigError(f"expected a positive integer, got {value!r}")
     return value
+
+
+def parse_size(text: str) -> int:
+    """A byte count as `--verify-budget` takes it: 512M, 2G, 1.5G, 2GiB, 1000000 (binary units)."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d*)?)\s*([KMGT]?)(?:i?B)?\s*", text, re.IGNORECASE)
+    if match is None:
+        raise ValueError(f"{text!r} is not a size such as 512M or 2G")
+    return int(float(match.group(1)) * SIZE_UNITS[match.group(2).upper()])
 
 
 def parse_shape(value) -> tuple[int | str | None, ...]:

@@ -18,9 +18,11 @@ from __future__ import annotations
 import html
 import json
 import os
+from dataclasses import replace
 
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
+from archlint.analysis import file_report
 from archlint.config import ConfigError, find_config, load
 from archlint.dims import format_shape
 from archlint.lint import lint_notebook
@@ -124,10 +126,11 @@ class ArchlintMagics(Magics):
             print(f"archlint: {exc}")
             return None
         notebook = {"cells": [{"cell_type": "code", "source": text} for text in cells], "nbformat": 4}
-        report = lint_notebook(json.dumps(notebook).encode(), os.path.join(os.getcwd(), "In"), settings, "In")
+        report = file_report(lint_notebook(json.dumps(notebook).encode(), os.path.join(os.getcwd(), "In"), settings,
+                                           "In"))
         if own_cell is not None:
-            report.models = [m for m in report.models if m.cell == own_cell]
-            report.diagnostics = [d for d in report.diagnostics if d.cell == own_cell]
+            report = replace(report, models=tuple(m for m in report.models if m.cell == own_cell),
+                             diagnostics=tuple(d for d in report.diagnostics if d.cell == own_cell))
         return ReportView(report, only)
 
 

@@ -7,7 +7,7 @@ import re
 import tokenize
 from dataclasses import dataclass, field, replace
 
-from archlint.analysis import FileReport, analyze_source
+from archlint.analysis import FileAnalysis, analyze_source
 from archlint.config import Settings
 from archlint.evaluate.objects import default_line_name
 from archlint.markdown import MarkdownError, is_markdown, read_markdown
@@ -22,17 +22,22 @@ LONG_WORD = re.compile(rb"[\w.]{100,}")
 EVERYTHING = ("",)  # the prefix of every code
 
 
-def lint_file(path: str, settings: Settings, display_path: str | None = None) -> FileReport:
+def lint_file(path: str, settings: Settings, display_path: str | None = None) -> FileAnalysis:
     with open(path, "rb") as handle:
         source = handle.read()
-    if is_notebook(path):
-        return lint_notebook(source, path, settings, display_path)
-    if is_markdown(path):
-        return lint_markdown(source, path, settings, display_path)
+    return lint_data(source, path, settings, display_path)
+
+
+def lint_data(source: bytes | str, path: str, settings: Settings, display_path: str | None = None) -> FileAnalysis:
+    """A file's contents, read as its path's suffix says: a notebook, Markdown, else Python."""
+    if is_notebook(path) or is_markdown(path):
+        data = source.encode() if isinstance(source, str) else source
+        read = lint_notebook if is_notebook(path) else lint_markdown
+        return read(data, path, settings, display_path)
     return lint_source(source, path, settings, display_path)
 
 
-def lint_notebook(data: bytes, path: str, settings: Settings, display_path: str | None = None) -> FileReport:
+def lint_notebook(data: bytes, path: str, settings: Settings, display_path: str | None = None) -> FileAnalysis:
     """A notebook's code cells as one file; every line reported as a line of its cell."""
     try:
         notebook = read_notebook(data)
@@ -41,7 +46,7 @@ def lint_notebook(data: bytes, path: str, settings: Settings, display_path: str 
     return _by_cell(lint_source(notebook.source, path, settings, display_path, notebook.line_name), notebook)
 
 
-def lint_markdown(data: bytes, path: str, settings: Settings, display_path: str | None = None) -> FileReport:
+def lint_markdown(data: bytes, path: str, settings: Settings, display_path: str | None = None) -> FileAnalysis:
     """A Markdown file's Python blocks as one file, at the Markdown's own lines and columns."""
     try:
         markdown = read_markdown(data)
@@ -60,14 +65,14 @@ def lint_markdown(data: bytes, path: str, settings: Settings, display_path: str 
     return report
 
 
-def _unreadable(message: str, path: str, settings: Settings, display_path: str | None) -> FileReport:
-    report = FileReport(display_path or path)
+def _unreadable(message: str, path: str, settings: Settings, display_path: str | None) -> FileAnalysis:
+    report = FileAnalysis(display_path or path)
     if settings.selected("AL001", path):
         report.diagnostics.append(Diagnostic("AL001", settings.severity_of("AL001", "error"), message, 1, 1, 1, 1))
     return report
 
 
-def _by_cell(report: FileReport, notebook: Notebook) -> FileReport:
+def _by_cell(report: FileAnalysis, notebook: Notebook) -> FileAnalysis:
     def moved(item, **changes):
         if item.line is None:
             return replace(item, **changes)
@@ -84,7 +89,7 @@ def _by_cell(report: FileReport, notebook: Notebook) -> FileReport:
 
 
 def lint_source(source: bytes | str, path: str, settings: Settings, display_path: str | None = None,
-                line_name=default_line_name) -> FileReport:
+                line_name=default_line_name) -> FileAnalysis:
     """Every finding for the file at `path` (settings match it), reported under `display_path`."""
     report = analyze_source(source, display_path or path, settings.input_shapes, line_name, settings.assume_imports,
                             settings.max_analysis_seconds)

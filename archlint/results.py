@@ -1,8 +1,19 @@
-"""What archlint finds, as plain data: nothing here refers to the evaluator's live objects."""
+"""What archlint finds, as plain data: the report of a check, its files, models, layer rows and findings.
+
+Everything here is frozen and picklable, and refers to nothing the evaluator made: a report can be
+cached, sent between processes and compared. The costs the reports show (MACs, activation bytes,
+each layer's share of the parameters) are computed once, when a row is made from the analysis
+(`archlint.analysis.file_report`). A shape is a tuple of dimensions (int, None when unknown, or a
+symbolic size); a layer with several outputs has a list of them.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Iterator
+
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+FLOAT32_BYTES = 4  # what a parameter or an activation takes: Keras's default dtype
 
 
 @dataclass(frozen=True)
@@ -18,5 +29,110 @@ class Diagnostic:
     end_column: int
     symbol: str | None = None  # the model (or function) it belongs to
     layer: str | None = None  # the layer's name, when it is about one
-    chain: tuple[str, ...] = ()  # in an imported module: the import or call lines that lead there
+    chain: tuple[str, ...] = ()  # the helper calls and loop iterations that led there, outermost first
     cell: int | None = None  # in a notebook, the code cell `line` counts in
+
+
+@dataclass(frozen=True)
+class LayerRow:
+    """One layer of a model, as Keras's model.summary() lists it, with its costs."""
+
+    name: str
+    type: str
+    line: int | None  # where the layer was made
+    output_shape: object  # a shape, a list of them for several outputs, or None when unknown
+    params: int | None  # None when unknown
+    trainable_params: int | None
+    inbound: tuple[str, ...]  # the layers its first application reads from
+    cell: int | None = None  # in a notebook, the code cell `line` counts in
+    via: tuple[str, ...] = ()  # the helper calls and loop iterations that led to the layer's creation
+    call_ids: tuple[int | None, ...] = ()  # per `via` step, a number per call (two calls on one line differ)
+    applications: int = 0  # how many times the model applies the layer (a shared layer: several)
+    macs: int | None = None  # multiply-accumulates of all its applications; None when unknown
+    activation_bytes: int | None = None  # float32 bytes of all its applications' outputs; None when unknown
+    param_share: float | None = None  # its parameters as a fraction of the model's; None when unknown
+    nested: ModelReport | None = field(default=None, repr=False)  # a model used as a layer: its own report
+
+    @property
+    def non_trainable_params(self) -> int | None:
+        return None if self.params is None else self.params - self.trainable_params
+
+
+@dataclass(frozen=True)
+class ModelReport:
+    """One model of a file: how it was made, its layers and its parameter totals."""
+
+    symbol: str  # the variable (or factory function) that holds it
+    name: str
+    kind: str  # "sequential", "functional", "subclassed" or "eager" (layers called on concrete tensors)
+    line: int | None
+    inputs: tuple[tuple[str, object], ...]  # (input layer name, shape)
+    layers: tuple[LayerRow, ...]
+    total_params: int  # of the layers whose size is known
+    trainable_params: int
+    complete: bool  # every shape and parameter count known
+    verified: bool | None = None  # --verify's outcome; None when not verified
+    factory: str | None = None  # the top-level function whose call built it, if any
+    cell: int | None = None
+    operations: tuple[LayerRow, ...] = ()  # a functional model's tensor operators, which Keras does not list
+    # Per named size of its inputs the sizes the model accepts (empty without named sizes); None with
+    # `sizes_unknown` saying why when some layer saw a named size as None.
+    accepted_sizes: dict | None = field(default_factory=dict)
+    joint_size_conditions: tuple[str, ...] = ()  # conditions relating several sizes
+    sizes_unknown: str | None = None
+
+    @property
+    def non_trainable_params(self) -> int:
+        return self.total_params - self.trainable_params
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """The models and findings of one checked file (or source text)."""
+
+    path: str
+    models: tuple[ModelReport, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+@dataclass(frozen=True)
+class FileFailure:
+    """A file archlint could not check: unreadable, or archlint itself failed on it."""
+
+    path: str
+    message: str  # one line: "cannot read PATH: reason" or "internal error on PATH: Type: reason"
+    traceback: str | None = None  # archlint's own traceback, for an internal error
+
+
+@dataclass(frozen=True)
+class Report:
+    """The result of a check: a report per file checked, and the files that could not be.
+
+    `to_json()` is the JSON report `archlint check --format json` prints; `fails` says whether
+    the findings reach the settings' `fail-on` severity (exit status 1 on the command line), and
+    `failures` lists the files archlint could not check (exit status 2).
+    """
+
+    files: tuple[FileReport, ...] = ()
+    failures: tuple[FileFailure, ...] = ()
+    fail_on: str = "warning"  # the lowest severity that fails the check, or "never"
+
+    @property
+    def diagnostics(self) -> Iterator[Diagnostic]:
+        return (d for f in self.files for d in f.diagnostics)
+
+    @property
+    def worst_severity(self) -> str | None:
+        """The most severe finding's severity, None without findings."""
+        return max((d.severity for d in self.diagnostics), key=SEVERITY_RANK.__getitem__, default=None)
+
+    @property
+    def fails(self) -> bool:
+        threshold = SEVERITY_RANK.get(self.fail_on)
+        worst = self.worst_severity
+        return threshold is not None and worst is not None and SEVERITY_RANK[worst] >= threshold
+
+    def to_json(self) -> str:
+        from archlint.report import json_report
+
+        return json_report.render(self.files)

@@ -14,11 +14,11 @@ model with parts the runtime cannot execute (a custom layer's call, an opaque La
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from archlint import parallel
-from archlint.analysis import FileReport, ModelReport
+from archlint.analysis import FileAnalysis, ModelAnalysis
+from archlint.config import DEFAULT_BUDGET, SIZE_UNITS, parse_size  # noqa: F401  (parse_size: beside the budget it reads)
 from archlint.dims import Shape, format_shape, has_sizes, is_size, product
 from archlint.errors import LayerError, Unresolved
 from archlint.evaluate.user_classes import TracedLambda, UserLayer
@@ -29,20 +29,10 @@ from archlint.results import Diagnostic
 from archlint.rules import severity_of
 from archlint.values import Unknown
 
-DEFAULT_BUDGET = 2 * 1024 ** 3
 ITEM_BYTES = 4  # float32 throughout
 BATCH = 1  # what an unknown batch axis runs as
 LARGEST_TRIED_SIZE = 1024  # unknown spatial and time sizes are tried from 1 up to this
 BOOKKEEPING_BYTES = 1024 ** 2  # the run's own Python objects and array headers, beyond weights and activations
-SIZE_UNITS = {"": 1, "K": 1024, "M": 1024 ** 2, "G": 1024 ** 3, "T": 1024 ** 4}
-
-
-def parse_size(text: str) -> int:
-    """A byte count as `--verify-budget` takes it: 512M, 2G, 1.5G, 2GiB, 1000000 (binary units)."""
-    match = re.fullmatch(r"\s*(\d+(?:\.\d*)?)\s*([KMGT]?)(?:i?B)?\s*", text, re.IGNORECASE)
-    if match is None:
-        raise ValueError(f"{text!r} is not a size such as 512M or 2G")
-    return int(float(match.group(1)) * SIZE_UNITS[match.group(2).upper()])
 
 
 def format_bytes(count: int) -> str:
@@ -110,7 +100,7 @@ def model_inputs(model: Layer) -> list[Tensor]:
     return [model.input_tensor] if isinstance(model, SequentialModel) else model.inputs
 
 
-def report_programs(report: ModelReport) -> list[Program]:
+def report_programs(report: ModelAnalysis) -> list[Program]:
     """What runs for one reported model: its graph, or each layer call on its own for layers called
     outside a model and for the layers a subclassed model's call traced."""
     if report.kind in ("functional", "sequential"):
@@ -391,7 +381,7 @@ class Execution:
     """One reported model made runnable: its shapes planned at construction (nothing allocated),
     its weights by `allocate`, after which `run` may be called any number of times."""
 
-    def __init__(self, report: ModelReport, batch: int = BATCH, seed: int = 0):
+    def __init__(self, report: ModelAnalysis, batch: int = BATCH, seed: int = 0):
         self.report = report
         self.programs = report_programs(report)
         self.shapes = plan(self.programs, batch)
@@ -428,7 +418,7 @@ class Outcome:
     findings: list[tuple[str, str, Node | None]]  # (code, message, node to point at or None for the model)
 
 
-def verify_model(report: ModelReport, budget: int = DEFAULT_BUDGET, seed: int = 0) -> Outcome:
+def verify_model(report: ModelAnalysis, budget: int = DEFAULT_BUDGET, seed: int = 0) -> Outcome:
     """Execute one reported model and compare every node with the static result."""
     try:
         execution = Execution(report, seed=seed)
@@ -466,7 +456,7 @@ def random_weight(shape: tuple[int, ...], rng):
     return value
 
 
-def parameter_disagreements(report: ModelReport) -> list[tuple[str, Node | None]]:
+def parameter_disagreements(report: ModelAnalysis) -> list[tuple[str, Node | None]]:
     """Layers whose allocated weights do not hold the parameter count the static analysis reported."""
     found = []
     for row in report.layers:
@@ -481,7 +471,7 @@ def parameter_disagreements(report: ModelReport) -> list[tuple[str, Node | None]
     return found
 
 
-def verify_file(report: FileReport, budget: int = DEFAULT_BUDGET, seed: int = 0) -> list[Diagnostic]:
+def verify_file(report: FileAnalysis, budget: int = DEFAULT_BUDGET, seed: int = 0) -> list[Diagnostic]:
     """Verify every model of a file: sets each model's `verified` and returns the findings."""
     found = []
     for model in report.models:
@@ -492,7 +482,7 @@ def verify_file(report: FileReport, budget: int = DEFAULT_BUDGET, seed: int = 0)
     return found
 
 
-def _diagnostic(code: str, message: str, model: ModelReport, node: Node | None) -> Diagnostic:
+def _diagnostic(code: str, message: str, model: ModelAnalysis, node: Node | None) -> Diagnostic:
     """A finding at the layer call (else the layer's construction), or for the whole model at the model."""
     candidates = [node.position, getattr(node.layer, "origin", None)] if node is not None else []
     candidates += [getattr(model.model, "origin", None), *(n.position for row in model.layers for n in row.nodes)]

@@ -23,7 +23,7 @@ from archlint.models import Model
 from archlint.results import Diagnostic
 
 if TYPE_CHECKING:
-    from archlint.analysis import FileReport
+    from archlint.analysis import FileAnalysis
     from archlint.config import Settings
     from archlint.graph import Node, Position
     from archlint.layers.base import Layer
@@ -40,7 +40,7 @@ class Rule:
     fix: str
     fires: tuple[str, ...]  # Keras sources it must flag; a trailing `# CODE` comment marks each flagged line
     passes: tuple[str, ...]  # near misses it must leave alone
-    check: Callable[[FileReport, Settings], Iterable[Diagnostic]] | None = None  # None: found by the evaluator
+    check: Callable[[FileAnalysis, Settings], Iterable[Diagnostic]] | None = None  # None: found by the evaluator
 
     def __post_init__(self):
         self.what, self.why, self.fix = (textwrap.dedent(text).strip() for text in (self.what, self.why, self.fix))
@@ -102,7 +102,7 @@ DROPOUT = (Dropout, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D, Gaussi
 ELEMENTWISE = (Activation, ReLU, LeakyReLU, ELU, PReLU, BatchNormalization, *DROPOUT)
 
 
-def applications(report: FileReport) -> Iterator[tuple[str, Node]]:
+def applications(report: FileAnalysis) -> Iterator[tuple[str, Node]]:
     """Every layer application of the file's models, with the symbol of the first model listing it.
 
     A model used as a layer is one row of its parent: its own layers are visited through it. Layers

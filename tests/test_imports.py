@@ -103,3 +103,30 @@ def test_no_import_circle_at_module_level():
 
 def test_no_import_circle_with_deferred_imports():
     assert _circles(import_graph(with_deferred=True)) == []
+
+
+def _imported(module: str) -> set[str]:
+    """What one module imports (deferred imports too)."""
+    return set(import_graph(with_deferred=True).successors(module))
+
+
+def test_the_command_line_goes_through_the_api():
+    banned = ("archlint.analysis", "archlint.lint", "archlint.runtime", "archlint.evaluate", "archlint.layers",
+              "archlint.graph", "archlint.models")
+    assert "archlint.api" in _imported("archlint.cli")
+    assert [m for m in _imported("archlint.cli") if m.startswith(banned)] == []
+
+
+def test_the_report_formats_read_results_only():
+    """The formats write the plain report; the rule catalog they name rules from is theirs to read."""
+    graph = import_graph(with_deferred=True)
+    report_modules = [m for m in graph if m == "archlint.report" or m.startswith("archlint.report.")]
+    imported = {m for module in report_modules for m in graph.successors(module)}
+    assert [m for m in imported if m.startswith(("archlint.layers", "archlint.evaluate", "archlint.graph",
+                                                 "archlint.analysis", "archlint.models"))] == []
+
+
+def test_the_results_import_nothing_of_the_analysis():
+    graph = import_graph(with_deferred=True)
+    assert not {m for m in nx.descendants(graph, "archlint.results")
+                if m.startswith(("archlint.analysis", "archlint.evaluate", "archlint.layers", "archlint.graph"))}

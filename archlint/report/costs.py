@@ -2,46 +2,18 @@
 
 A row counts every application of its layer in the model (a shared layer is paid each time it
 runs). Batch axes count as given, and as 1 where unknown, so a model built on `keras.Input`
-is costed per sample.
+is costed per sample. The rows carry their costs (results.LayerRow); here they are summed and
+written out.
 """
 
 from __future__ import annotations
 
-from archlint.dims import is_size, product
-from archlint.graph import application_macs, counted_shapes
+from archlint.dims import is_size
 from archlint.report import plural
 
-FLOAT32_BYTES = 4
-
-
-def _known_sum(values) -> int | None:
-    total = 0
-    for value in values:
-        if value is None:
-            return None
-        total += value
-    return total
-
-
-def row_macs(row) -> int | None:
-    """None when some application's MACs are unknown, or the layer was never applied."""
-    return _known_sum(application_macs(node) for node in row.nodes) if row.nodes else None
-
-
-def row_activation_bytes(row) -> int | None:
-    """The float32 bytes of the row's outputs: what its applications hand on to the next layers."""
-    if not row.nodes:
-        return None
-    sizes = []
-    for node in row.nodes:
-        shapes = counted_shapes(node)
-        sizes.append(None if shapes is None else _known_sum(product(shape) for shape in shapes[1]))
-    total = _known_sum(sizes)
-    return None if total is None else total * FLOAT32_BYTES
-
-
 def param_share(row, model) -> float | None:
-    """The row's parameters as a fraction of the model's; None when unknown or the model has none."""
+    """The row's parameters as a fraction of the model's (the outer model's, for a nested model's row); None
+    when unknown or the model has none."""
     if row.params is None or not model.total_params:
         return None
     return row.params / model.total_params
@@ -54,11 +26,11 @@ def known_total(values) -> tuple[int, int]:
 
 
 def model_macs(model) -> tuple[int, int]:
-    return known_total([row_macs(row) for row in model.layers])
+    return known_total([row.macs for row in model.layers])
 
 
 def model_activation_bytes(model) -> tuple[int, int]:
-    return known_total([row_activation_bytes(row) for row in model.layers])
+    return known_total([row.activation_bytes for row in model.layers])
 
 
 def unknown_layers(count: int) -> str:

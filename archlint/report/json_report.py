@@ -2,9 +2,9 @@
 
 import json
 
-from archlint import __version__
 from archlint.dims import is_size
-from archlint.report.costs import model_macs, row_activation_bytes, row_macs
+from archlint.report.costs import model_macs
+from archlint.version import __version__
 
 
 def shape_json(shape):
@@ -54,15 +54,15 @@ def model_json(model, nested: bool = False) -> dict:
             "params": row.params,
             "trainable_params": row.trainable_params,
             "non_trainable_params": None if row.params is None else row.params - row.trainable_params,
-            "inbound": row.inbound,
-            "macs": count_json(row_macs(row)),  # beyond the spec: null when unknown
-            "activation_bytes": count_json(row_activation_bytes(row)),
+            "inbound": list(row.inbound),
+            "macs": count_json(row.macs),  # beyond the spec: null when unknown
+            "activation_bytes": count_json(row.activation_bytes),
             "via": list(row.via),  # the helper calls and loop iterations that created the layer
             "call_ids": list(row.call_ids),
             **({"nested": model_json(row.nested, nested=True)} if nested and row.nested is not None else {}),
         } for row in model.layers],
         "operations": [{"name": row.name, "type": row.type, "output_shape": shape_json(row.output_shape),
-                        "inbound": row.inbound, "via": list(row.via), "call_ids": list(row.call_ids)}
+                        "inbound": list(row.inbound), "via": list(row.via), "call_ids": list(row.call_ids)}
                        for row in model.operations],
         "total_params": model.total_params,
         "trainable_params": model.trainable_params,

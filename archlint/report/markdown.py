@@ -4,10 +4,10 @@
 from archlint.dims import format_shape
 from archlint.report import expanded_rows, plural, position
 from archlint.report.costs import (
-    FLOAT32_BYTES, byte_size, macs_text, model_activation_bytes, model_macs, param_share, row_activation_bytes,
-    row_macs, unknown_layers,
+    byte_size, macs_text, model_activation_bytes, model_macs, param_share, unknown_layers,
 )
 from archlint.report.text import accepted_sizes, closing_line
+from archlint.results import FLOAT32_BYTES
 
 DIAGRAM_NODES = 60  # beyond this, a diagram is hard to follow on a pull-request page
 MERMAID_CHARACTERS = 45_000  # GitHub draws no Mermaid diagram longer than 50,000 characters,
@@ -67,10 +67,10 @@ def _model(path: str, model, diagnostics, expand_nested: bool = False) -> list[s
     for depth, row in expanded_rows(model, expand_nested):
         shape = "?" if row.output_shape is None else _code(format_shape(row.output_shape))
         share = param_share(row, model)
-        activations = row_activation_bytes(row)
+        activations = row.activation_bytes
         indent = "&nbsp;&nbsp;" * (depth - 1) + "└ " if depth else ""
         out.append(f"| {indent}{_code(row.name)} ({_text(row.type)}) | {shape} | {_count(row.params)} | "
-                   f"{'-' if share is None else f'{100 * share:.1f}%'} | {_count(row_macs(row))} | "
+                   f"{'-' if share is None else f'{100 * share:.1f}%'} | {_count(row.macs)} | "
                    f"{'?' if activations is None else byte_size(activations)} |")
     macs, macs_unknown = model_macs(model)
     activations, activations_unknown = model_activation_bytes(model)

@@ -10,7 +10,7 @@ import os
 import pathlib
 import urllib.parse
 
-from archlint import __version__
+from archlint.version import __version__
 from archlint.report import workspace_path
 from archlint.report.notebook_text import NotebookText, file_span, read_notebook_text
 

@@ -6,9 +6,9 @@ from collections import Counter
 from archlint.dims import format_shape
 from archlint.report import expanded_rows, line_label, plural, position
 from archlint.report.costs import (
-    FLOAT32_BYTES, byte_size, macs_text, model_activation_bytes, model_macs, param_share, row_activation_bytes,
-    row_macs, unknown_layers,
+    byte_size, macs_text, model_activation_bytes, model_macs, param_share, unknown_layers,
 )
+from archlint.results import FLOAT32_BYTES
 
 SEVERITY_COLOURS = {"error": "31", "warning": "33", "info": "36"}
 SEVERITIES = ("error", "warning", "info")
@@ -44,7 +44,8 @@ def _wrap_cell(text: str, width: int) -> list[str]:
 def _chain(model) -> bool:
     """Keras prints a functional model that is a plain chain without the "Connected to" column."""
     rows = model.layers
-    return all(len(row.nodes) == 1 and row.inbound == ([rows[i - 1].name] if i else []) for i, row in enumerate(rows))
+    return all(row.applications == 1 and list(row.inbound) == ([rows[i - 1].name] if i else [])
+               for i, row in enumerate(rows))
 
 
 def totals(model) -> list[str]:
@@ -86,8 +87,8 @@ def table(model, expand_nested: bool = False) -> list[str]:
     for depth, row in expanded_rows(model, expand_nested):
         indent = "  " * (depth - 1) + "└ " if depth else ""  # a layer of a nested model, under that model's row
         cells = [f"{indent}{row.name} ({row.type})", _shape_text(row.output_shape), _count_text(row.params),
-                 _share_text(param_share(row, model)), _count_text(row_macs(row)),
-                 _bytes_text(row_activation_bytes(row))]
+                 _share_text(param_share(row, model)), _count_text(row.macs),
+                 _bytes_text(row.activation_bytes)]
         if connected:
             cells.append(", ".join(f"{name}[0][0]" for name in row.inbound) or "-")
         rows.append(cells)
