@@ -19,3 +19,10 @@ def __getattr__(name: str):
 
 def __dir__():
     return sorted([*globals(), *_API])
+
+
+def load_ipython_extension(ipython) -> None:
+    """`%load_ext archlint`: the `%%archlint` and `%archlint` magics (see archlint.jupyter)."""
+    from archlint.jupyter import load_ipython_extension as load
+
+    load(ipython)
