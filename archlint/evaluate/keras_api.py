@@ -21,7 +21,7 @@ from archlint.evaluate import keras3_checks, project_modules, tensor_ops
 from archlint.evaluate.tensor_ops import TensorFunction
 from archlint.evaluate.builtins import LIBRARY, PythonError, method_too_costly
 from archlint.evaluate.keras_helpers import HELPERS
-from archlint.evaluate.objects import MODEL_METHODS_WITHOUT_EFFECT, EvaluatorServices, Function, Method
+from archlint.evaluate.objects import MODEL_METHODS_WITHOUT_EFFECT, EvaluatorServices, Function, Method, StaticShape
 from archlint.graph import LayerGraph, Node, Tensor
 from archlint.keras_names import (
     canonical, is_keras, is_keras_layer_name, layer_class, merge_function, missing_from_keras3,
@@ -82,10 +82,6 @@ def trainable_state(model: Layer) -> dict:
             state[id(layer)] = (layer, layer.trainable)
             pending.extend(layer.inner_layers())
     return state
-
-
-class StaticShape(tuple):
-    """A tensor's shape, which TensorFlow code also reads as a TensorShape: `x.get_shape().as_list()`."""
 
 
 class KerasApi:

@@ -84,6 +84,10 @@ class Event:
     function: str | None = None
 
 
+class StaticShape(tuple):
+    """A tensor's shape, which TensorFlow code also reads as a TensorShape: `x.get_shape().as_list()`."""
+
+
 class Method:
     """A method of a value the evaluator owns (a model's `add`, a list's `append`)."""
 

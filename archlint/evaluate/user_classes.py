@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from archlint.errors import Unresolved
 from archlint.evaluate.builtins import Builtin
-from archlint.evaluate.objects import MODEL_METHODS_WITHOUT_EFFECT, Function, Method
+from archlint.evaluate.objects import MODEL_METHODS_WITHOUT_EFFECT, Function, Method, StaticShape
 from archlint.graph import Tensor
 from archlint.keras_names import is_keras, is_keras_layer_name, layer_class
 from archlint.layers.base import Layer, snake_case
@@ -380,7 +380,6 @@ def _functional_arguments(args, kwargs) -> bool:
 def keyword_tensors(kwargs):
     """The keyword arguments of a traced call(): a tensor's shape (passed as one) becomes a symbolic tensor again;
     another tuple is a shape some other caller gave, which call() never takes."""
-    from archlint.evaluate.keras_api import StaticShape
     return {k: _symbolic(v) if isinstance(v, StaticShape) else v for k, v in kwargs.items()
             if isinstance(v, StaticShape) or not isinstance(v, tuple)}
 
