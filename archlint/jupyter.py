@@ -22,10 +22,8 @@ from dataclasses import replace
 
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
-from archlint.analysis import file_report
-from archlint.config import ConfigError, find_config, load
+from archlint.api import ConfigError, check_source
 from archlint.dims import format_shape
-from archlint.lint import lint_notebook
 from archlint.report import line_label, position
 from archlint.report.text import closing_line, table
 
@@ -34,7 +32,8 @@ SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
 
 class ReportView:
-    """A checked cell or session as IPython shows it: `_repr_html_` in Jupyter, text elsewhere."""
+    """A checked cell or session as IPython shows it: `_repr_html_` in Jupyter, text elsewhere. `report` is the
+    checked code's `archlint.results.FileReport`."""
 
     def __init__(self, report, only: str | None = None):
         self.report, self.only = report, only
@@ -99,10 +98,6 @@ class ReportView:
         found = ", ".join(m.symbol for m in self.report.models) or "none"
         return f"archlint: no model {self.only!r} (models found: {found})"
 
-    @property
-    def path(self) -> str:
-        return self.report.path
-
 
 @magics_class
 class ArchlintMagics(Magics):
@@ -120,18 +115,20 @@ class ArchlintMagics(Magics):
         return self._check(earlier + ["\n" + cell], only, own_cell=len(earlier) + 1)
 
     def _check(self, cells: list[str], only: str | None, own_cell: int | None = None) -> ReportView | None:
+        notebook = {"cells": [{"cell_type": "code", "source": text} for text in cells], "nbformat": 4}
         try:
-            settings = load(find_config(os.getcwd()))
+            report = check_source(json.dumps(notebook), os.path.join(os.getcwd(), "In.ipynb"))
         except ConfigError as exc:
             print(f"archlint: {exc}")
             return None
-        notebook = {"cells": [{"cell_type": "code", "source": text} for text in cells], "nbformat": 4}
-        report = file_report(lint_notebook(json.dumps(notebook).encode(), os.path.join(os.getcwd(), "In"), settings,
-                                           "In"))
+        if report.failures:
+            print(f"archlint: {report.failures[0].message}")
+            return None
+        (checked,) = report.files
         if own_cell is not None:
-            report = replace(report, models=tuple(m for m in report.models if m.cell == own_cell),
-                             diagnostics=tuple(d for d in report.diagnostics if d.cell == own_cell))
-        return ReportView(report, only)
+            checked = replace(checked, models=tuple(m for m in checked.models if m.cell == own_cell),
+                              diagnostics=tuple(d for d in checked.diagnostics if d.cell == own_cell))
+        return ReportView(checked, only)
 
 
 def load_ipython_extension(ipython) -> None:
