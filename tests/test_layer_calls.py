@@ -3,8 +3,7 @@ and the tensor operators between the layers (`operations`)."""
 
 import json
 
-from archlint.analysis import analyze_source
-from archlint.report.json_report import model_json
+import archlint
 
 SOURCE = """\
 import keras
@@ -24,8 +23,8 @@ model = keras.Model(inputs, heads)
 
 
 def test_each_call_of_a_helper_has_its_own_id():
-    report = analyze_source(SOURCE, "blocks.py")
-    rows = {row["name"]: row for row in json.loads(json.dumps(model_json(report.models[0])))["layers"]}
+    document = json.loads(archlint.check_source(SOURCE, "blocks.py", config=False).to_json())
+    rows = {row["name"]: row for row in document["files"][0]["models"][0]["layers"]}
     assert (rows["input_layer"]["via"], rows["input_layer"]["call_ids"]) == ([], [])
     assert rows["conv2d"]["via"] == ["iteration 0 of the loop at line 10", "block() called at line 11"]
     assert rows["conv2d_1"]["via"] == ["iteration 1 of the loop at line 10", "block() called at line 11"]
@@ -54,7 +53,7 @@ model = keras.Model(inputs, outputs)
 
 def test_tensor_operators_are_listed_apart_with_their_inputs():
     """Keras's summary leaves out `a + b` but names it in "Connected to": the operations say what it takes."""
-    document = model_json(analyze_source(OPERATORS, "ops.py").models[0])
+    document = json.loads(archlint.check_source(OPERATORS, "ops.py", config=False).to_json())["files"][0]["models"][0]
     assert [row["name"] for row in document["layers"]] == ["input_layer", "dense", "dense_1", "dense_2", "dense_3"]
     assert document["layers"][3]["inbound"] == ["add"]
     assert document["layers"][4]["inbound"] == ["multiply"]
