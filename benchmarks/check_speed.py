@@ -71,7 +71,8 @@ LIBRARY_FILES = [(REPO / "fixtures" / "models" / "transfer_fine_tune_top.py", "k
 
 def library_files(repeat: int) -> None:
     """`archlint check` in a fresh process on each file: cold (an empty library cache, the first run in a
-    project) and cached (the same cache again), median of `repeat` runs each."""
+    project) and cached (the same cache again), median of `repeat` runs each; then each file analysed twice in
+    this process (note: the first figure is cold only if no earlier file here read the same library)."""
     print("files using library models, archlint check in a fresh process (cold / with the library cache):")
     for path, package in LIBRARY_FILES:
         if importlib.util.find_spec(package) is None:
@@ -90,6 +91,13 @@ def library_files(repeat: int) -> None:
             subprocess.run(command, capture_output=True, env=environment)
             cached = median_seconds(lambda: subprocess.run(command, capture_output=True, env=environment), repeat)
         print(f"  {path.name:32} {statistics.median(cold):6.2f} s cold {cached:6.2f} s cached")
+    print("the same files analysed again in one process (a directory, a notebook: library modules parsed once):")
+    from archlint.analysis import analyze_file
+    for path, package in LIBRARY_FILES:
+        if importlib.util.find_spec(package) is not None:
+            first = median_seconds(lambda: analyze_file(str(path)), 1)
+            again = median_seconds(lambda: analyze_file(str(path)), repeat)
+            print(f"  {path.name:32} {first:6.2f} s first {again:6.2f} s again")
 
 
 if __name__ == "__main__":

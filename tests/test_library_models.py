@@ -237,3 +237,14 @@ def test_expand_nested_lists_a_library_model_under_its_row_in_every_format():
     markdown = runner.invoke(main, ["check", "--format", "markdown", "--expand-nested", str(path)]).output
     assert [line.split("`")[1] for line in markdown.splitlines() if line.startswith("| └ ")] == \
         [name for name, _ in base_rows]
+
+
+def test_a_library_read_again_in_the_same_process_gives_the_same_result():
+    """Library modules parsed once per process are shared by the files after: the second report is the first's."""
+    path = pathlib.Path(__file__).parent.parent / "fixtures" / "models" / "transfer_fine_tune_top.py"
+    first, second = analyze_file(str(path)), analyze_file(str(path))
+    assert [(m.symbol, m.total_params, m.trainable_params, m.complete, [(r.name, r.output_shape, r.params)
+                                                                         for r in m.layers]) for m in first.models] == \
+        [(m.symbol, m.total_params, m.trainable_params, m.complete, [(r.name, r.output_shape, r.params)
+                                                                     for r in m.layers]) for m in second.models]
+    assert [d.message for d in first.diagnostics] == [d.message for d in second.diagnostics]

@@ -95,8 +95,8 @@ class Evaluator:
         self.current_path = path
         self.modules: dict[str, ModuleValue] = {}
         self.events: list[Event] = []
-        # Findings made in an installed library's code, each with whether it was made outside its layers' code (in
-        # its module-level set-up, such as `tf = try_import_tensorflow()`).
+        # What an installed library's code could not follow (AL301), each with whether it was made outside its
+        # layers' code (in its module-level set-up, such as `tf = try_import_tensorflow()`).
         self.library_events: dict[int, bool] = {}
         self.reported: set[tuple] = set()
         self.globals = Frame()
@@ -220,7 +220,7 @@ class Evaluator:
         if key not in self.reported:
             self.reported.add(key)
             self.events.append(event)
-            if self.current_path != self.path and project_modules.is_library_file(self.current_path):
+            if code == "AL301" and self.current_path != self.path and project_modules.is_library_file(self.current_path):
                 self.library_events[id(event)] = layer is None and not self.method_classes
 
     def forget_events(self, since: int) -> None:
@@ -361,14 +361,11 @@ class Evaluator:
                 self.modules[path] = PublicModule(dotted, index)
                 return self.modules[path]
         try:
-            with open(path, "rb") as handle:
-                source = handle.read()
-            module = parse(source)
+            module, positions = _parsed(path, library=project_modules.is_library_file(path))
         except (OSError, Refused):
             self.report("AL301", f"imported module {dotted or path} cannot be read or parsed", node)
             return None
-        wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
-        self.position_maps.append(wrapper.resolve(PositionProvider))
+        self.position_maps.append(positions)
         value = ModuleValue(dotted, path, Frame())
         self.modules[path] = value  # before running it: import cycles see the partial module
         entered = self.entering(path, node)
@@ -1169,6 +1166,29 @@ class _ChangedNames(cst.CSTVisitor):
 
     def visit_Lambda(self, node):
         return False
+
+
+# Installed libraries' modules as parsed, with their positions, by path: (size, modification time, module,
+# positions). Parsing is most of what reading a library costs, and its syntax trees never change, so the
+# files of one run (a directory, a notebook checked cell after cell) share them.
+_LIBRARY_MODULES: dict[str, tuple] = {}
+_LIBRARY_MODULES_KEPT = 1024
+
+
+def _parsed(path: str, library: bool):
+    """The module at `path` parsed, and its positions; a library's from memory when the file is unchanged."""
+    stat = os.stat(path)
+    kept = _LIBRARY_MODULES.get(path) if library else None
+    if kept is not None and kept[:2] == (stat.st_size, stat.st_mtime_ns):
+        return kept[2], kept[3]
+    with open(path, "rb") as handle:
+        module = parse(handle.read())
+    positions = cst.MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    if library:
+        if len(_LIBRARY_MODULES) >= _LIBRARY_MODULES_KEPT:
+            _LIBRARY_MODULES.clear()
+        _LIBRARY_MODULES[path] = (stat.st_size, stat.st_mtime_ns, module, positions)
+    return module, positions
 
 
 def _hasattr(evaluator: Evaluator, obj, name):
