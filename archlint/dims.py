@@ -22,11 +22,12 @@ class Size:
     is a constant, so a `Size` always depends on some name.
     """
 
-    __slots__ = ("terms", "_hash")
+    __slots__ = ("terms", "_hash", "_text")
 
     def __init__(self, terms: dict):
         self.terms = terms
         self._hash = None
+        self._text = None
 
     # -- construction ----------------------------------------------------------------
 
@@ -39,7 +40,7 @@ class Size:
         terms = {m: c for m, c in terms.items() if c}
         if not terms:
             return 0
-        if set(terms) == {()}:
+        if len(terms) == 1 and () in terms:
             return terms[()]
         return Size(terms)
 
@@ -144,6 +145,13 @@ class Size:
             total += term
         return total
 
+    def python(self) -> str:
+        """The expression as Python integer arithmetic over the variable `n`, for a size of one name."""
+        terms = []
+        for monomial, c in self.terms.items():
+            terms.append("*".join([f"({c})", *(atom.python() for atom in monomial)]))
+        return "+".join(terms)
+
     def degree(self, name: str) -> int:
         """The highest power of `name` in a monomial, a floor division counting as its content's."""
         return max(sum(atom.degree(name) for atom in m) for m in self.terms)
@@ -153,6 +161,11 @@ class Size:
         return math.lcm(1, *(atom.period() for m in self.terms for atom in m))
 
     def __str__(self):
+        if self._text is None:
+            self._text = self._written()
+        return self._text
+
+    def _written(self) -> str:
         ordered = sorted(self.terms.items(), key=lambda item: (len(item[0]) == 0, [_atom_key(a) for a in item[0]]))
         text = ""
         for monomial, c in ordered:
@@ -202,6 +215,9 @@ class Symbol:
     def degree(self, name):
         return 1 if name == self.name else 0
 
+    def python(self):
+        return "n"
+
     def period(self):
         return 1
 
@@ -231,6 +247,9 @@ class Floor:
 
     def degree(self, name):
         return self.content.degree(name)
+
+    def python(self):
+        return f"(({self.content.python()})//{self.divisor})"
 
     def period(self):
         return self.divisor * self.content.period()
@@ -323,13 +342,18 @@ class Condition:
     """`relation` over dimensions: ("ge", a, b) a >= b, ("eq", a, b) a == b, ("divides", a, m) a % m == 0,
     or ("or", [relations]).
 
-    `code` and `message` are those of the error Keras raises where it does not hold.
+    `code` and `message` are those of the error Keras raises where it does not hold; the message may be
+    given as a function making it, as it is read only when the condition never holds.
     """
 
-    __slots__ = ("relation", "code", "message")
+    __slots__ = ("relation", "code", "_message")
 
-    def __init__(self, relation: tuple, code: str, message: str):
-        self.relation, self.code, self.message = relation, code, message
+    def __init__(self, relation: tuple, code: str, message):
+        self.relation, self.code, self._message = relation, code, message
+
+    @property
+    def message(self) -> str:
+        return self._message() if callable(self._message) else self._message
 
     def names(self) -> set[str]:
         return relation_names(self.relation)
@@ -382,8 +406,9 @@ def _decided(relation):
     return None
 
 
-def holds(relation, code: str, message: str) -> bool:
-    """Whether a check passes: decided for numbers; for named sizes recorded as a condition and passed."""
+def holds(relation, code: str, message) -> bool:
+    """Whether a check passes: decided for numbers; for named sizes recorded as a condition and passed.
+    `message` makes the text of the error where it fails (called only then)."""
     decided = _decided(relation)
     if decided is not None:
         return decided
@@ -391,15 +416,15 @@ def holds(relation, code: str, message: str) -> bool:
     return True
 
 
-def at_least(value, minimum: int, code: str, message: str) -> bool:
+def at_least(value, minimum: int, code: str, message) -> bool:
     return holds(("ge", value, minimum), code, message)
 
 
-def same(a, b, code: str, message: str) -> bool:
+def same(a, b, code: str, message) -> bool:
     return holds(("eq", a, b), code, message)
 
 
-def divides(value, divisor: int, code: str, message: str) -> bool:
+def divides(value, divisor: int, code: str, message) -> bool:
     return holds(("divides", value, divisor), code, message)
 
 

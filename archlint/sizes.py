@@ -115,20 +115,31 @@ def _period(relation) -> int:
     return math.lcm(1, *(d.period() for _, d in _atomic(relation) if isinstance(d, Size)))
 
 
-def _value(d, name: str, n: int) -> int:
-    return d.value({name: n}) if isinstance(d, Size) else d
+def _function(d):
+    """d as a function of the one size it depends on, compiled once: the solver evaluates it many times."""
+    if not isinstance(d, Size):
+        return lambda n: d
+    return eval(f"lambda n: {d.python()}", {})  # archlint's own arithmetic on `n`, no name from the source
 
 
-def _intervals(relation, name: str, r: int, period: int) -> list[tuple]:
-    """The k (as sorted disjoint closed intervals) for which the relation holds at n = r + k * period."""
+def _compiled(relation):
+    """The relation with each difference compiled: ("or", [...]) or (kind, function of the size)."""
     if relation[0] == "or":
-        found = []
-        for sub in relation[1]:
-            found = _union(found, _intervals(sub, name, r, period))
-        return found
+        return "or", [_compiled(r) for r in relation[1]]
     kind, d = relation_difference(relation)
-    a = _value(d, name, r)
-    step = _value(d, name, r + period) - a
+    return kind, _function(d)
+
+
+def _intervals(compiled, r: int, period: int) -> list[tuple]:
+    """The k (as sorted disjoint closed intervals) for which a compiled relation holds at n = r + k * period."""
+    kind, value = compiled
+    if kind == "or":
+        found = []
+        for sub in value:
+            found = _union(found, _intervals(sub, r, period))
+        return found
+    a = value(r)
+    step = value(r + period) - a
     if kind == "ge":
         if step == 0:
             return [(-INFINITY, INFINITY)] if a >= 0 else []
@@ -163,11 +174,14 @@ def _intersect(a, b):
 def solve_one(relations: list, name: str) -> SizeSet | None:
     """The sizes >= 1 of `name` for which every relation holds; None when too irregular to list."""
     period = math.lcm(1, *(_period(rel) for rel in relations))
+    compiled = [_compiled(rel) for rel in relations]
     classes = {}
     for r in range(period):
         allowed = [(-((r - 1) // period) if r else 1, INFINITY)]  # n = r + k * period >= 1
-        for relation in relations:
-            allowed = _intersect(allowed, _intervals(relation, name, r, period))
+        for relation in compiled:
+            allowed = _intersect(allowed, _intervals(relation, r, period))
+            if not allowed:
+                break
         classes[r] = allowed
     residues = [r for r, allowed in classes.items() if allowed and allowed[-1][1] == INFINITY]
     bound = 1
@@ -197,8 +211,12 @@ def solve(conditions) -> Solution:
     """Group the conditions by the one name they involve and solve each name's set."""
     solution = Solution()
     per_name: dict[str, list] = {}
+    seen = set()
     for condition in conditions:
         names = condition.names()
+        if condition.text() in seen:  # the same check again (every block of a stage): once is enough
+            continue
+        seen.add(condition.text())
         if len(names) == 1:
             per_name.setdefault(next(iter(names)), []).append(condition.relation)
         elif condition.text() not in solution.joint:
@@ -226,12 +244,12 @@ def first_impossible(conditions, name: str):
     return None
 
 
-def merged_size(i, j, message: str):
+def merged_size(i, j, message):
     """Keras's elementwise merge of two sizes that differ as written: they must be equal at run time, or
     one of them 1, which broadcasts to the other. For two numbers that cannot be, so it raises."""
     if not (isinstance(i, Size) or isinstance(j, Size)) or \
             not holds(("or", [("eq", i, j), ("eq", i, 1), ("eq", j, 1)]), IncompatibleShapes.code, message):
-        raise IncompatibleShapes(message)
+        raise IncompatibleShapes(message())
     # Equal, or one is 1 and the result is the other: a number other than 1 is the result either way.
     if not isinstance(j, Size):
         return j

@@ -256,9 +256,8 @@ def check_positive(layer, spatial, out) -> None:
     for axis, (n, o) in enumerate(zip(spatial, out)):
         if o is None or dims.concrete(o) and o > 0:
             continue
-        message = output_size_message(layer, axis, n, o)
-        if not dims.at_least(o, 1, NegativeDimension.code, message):
-            raise NegativeDimension(message)
+        if not dims.at_least(o, 1, NegativeDimension.code, lambda: output_size_message(layer, axis, n, o)):
+            raise NegativeDimension(output_size_message(layer, axis, n, o))
 
 
 def output_size_message(layer, axis: int, n, o) -> str:

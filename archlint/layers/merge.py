@@ -43,7 +43,7 @@ def elementwise_shape(a: Shape, b: Shape) -> Shape:
         elif i == j:
             out.append(i)
         else:
-            out.append(sizes.merged_size(i, j, f"inputs have incompatible shapes {format_shape(a)} and {format_shape(b)}"))
+            out.append(sizes.merged_size(i, j, lambda: f"inputs have incompatible shapes {format_shape(a)} and {format_shape(b)}"))
     return tuple(out)
 
 
@@ -125,11 +125,14 @@ class Concatenate(Layer):
         if any(len(s) != rank for s in shapes):
             raise IncompatibleShapes(f"Concatenate needs inputs of the same rank, got {format_shape(shapes)}")
         axis = normalize_axis(self.axis, rank)
-        message = f"Concatenate on axis {self.axis} needs the other axes to match, got {format_shape(shapes)}"
+
+        def message():
+            return f"Concatenate on axis {self.axis} needs the other axes to match, got {format_shape(shapes)}"
+
         for other in range(rank):
             given = list(dict.fromkeys(s[other] for s in shapes if s[other] is not None))
             if other != axis and not all(dims.same(given[0], size, IncompatibleShapes.code, message) for size in given[1:]):
-                raise IncompatibleShapes(message)
+                raise IncompatibleShapes(message())
         # Keras keeps the first input's dimensions on the other axes, even an unknown one.
         out = list(shapes[0])
         lengths = [s[axis] for s in shapes]

@@ -16,16 +16,20 @@ def reshaped(input_shape: Shape, target: Shape) -> Shape:
         return tuple(None if d == -1 else d for d in target)
     size = product(input_shape)
     if -1 not in target:
-        message = (f"cannot reshape {format_shape(input_shape)} ({size} elements) "
-                   f"into {format_shape(target)} ({product(target)} elements)")
+        def message():
+            return (f"cannot reshape {format_shape(input_shape)} ({size} elements) "
+                    f"into {format_shape(target)} ({product(target)} elements)")
+
         if not dims.same(size, product(target), ReshapeMismatch.code, message):
-            raise ReshapeMismatch(message)
+            raise ReshapeMismatch(message())
         return target
     known_size = product(d for d in target if d != -1)
-    message = (f"cannot reshape {format_shape(input_shape)} ({size} elements) into "
-               f"{format_shape(target)}: {size} is not a multiple of {known_size}")
-    if known_size == 0 or not dims.divides(size, known_size, ReshapeMismatch.code, message):
-        raise ReshapeMismatch(message)
+    def not_a_multiple():
+        return (f"cannot reshape {format_shape(input_shape)} ({size} elements) into "
+                f"{format_shape(target)}: {size} is not a multiple of {known_size}")
+
+    if known_size == 0 or not dims.divides(size, known_size, ReshapeMismatch.code, not_a_multiple):
+        raise ReshapeMismatch(not_a_multiple())
     return tuple(size // known_size if d == -1 else d for d in target)
 
 

@@ -80,10 +80,12 @@ class BaseCropping(ChannelsLayer):
         out = []
         for axis, (n, (before, after)) in enumerate(zip(self.spatial(input_shape), self.cropping), start=1):
             if n is not None:
-                message = (f"{self.type_name} crops {before} + {after} from spatial axis {axis} of size {n}, "
-                           f"leaving {n - before - after}")
+                def message(axis=axis, n=n, before=before, after=after):
+                    return (f"{self.type_name} crops {before} + {after} from spatial axis {axis} of size {n}, "
+                            f"leaving {n - before - after}")
+
                 if not dims.at_least(n - before - after, 1, NegativeDimension.code, message):
-                    raise NegativeDimension(message)
+                    raise NegativeDimension(message())
             out.append(dims.add(n, -before - after))
         return self.with_spatial(input_shape, out, self.channels(input_shape))
 
