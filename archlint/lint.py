@@ -10,8 +10,8 @@ from dataclasses import dataclass, field, replace
 from archlint.analysis import FileAnalysis, analyze_source
 from archlint.config import Settings
 from archlint.evaluate.objects import default_line_name
-from archlint.markdown import MarkdownError, is_markdown, read_markdown
-from archlint.notebook import Notebook, NotebookError, is_notebook, read_notebook
+from archlint.sources.markdown import MarkdownError, is_markdown, read_markdown
+from archlint.sources.notebook import Notebook, NotebookError, is_notebook, read_notebook
 from archlint.results import Diagnostic
 from archlint.rules import all_rules, resolve
 from archlint.rules.al901_unused_suppression import unused_suppressions

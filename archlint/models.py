@@ -53,8 +53,6 @@ class Model(Layer):
 
 
 class SequentialModel(Model):
-    type_label = "Sequential"
-
     def __init__(self, layers=None, trainable=True, name=None, **kwargs):
         super().__init__(name=name, trainable=trainable)
         self.layers: list[Layer] = []

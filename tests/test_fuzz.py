@@ -1,4 +1,4 @@
-"""Property-based fuzzing (issue 9): archlint never raises, never hangs and always reports, on random model
+"""Property-based fuzzing: archlint never raises, never hangs and always reports, on random model
 programs and on mutated real model files; where Keras is installed, it accepts and rejects what Keras does.
 
 The default run is short and repeatable (a fixed seed). A longer campaign draws fresh examples on each run

@@ -1,5 +1,5 @@
 """Hostile input through the command line: checking a file never runs it, always ends in bounded time and
-memory with a report, and one bad file never stops the others (issue 9). Fuzzing is in test_fuzz.py."""
+memory with a report, and one bad file never stops the others. Fuzzing is in test_fuzz.py."""
 
 import importlib
 import json

@@ -1,4 +1,4 @@
-"""Every report format, as a terminal, a CI job, code scanning and a pull request read it (issue 6)."""
+"""Every report format, as a terminal, a CI job, code scanning and a pull request read it."""
 
 import importlib.resources
 import json

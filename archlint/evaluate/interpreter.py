@@ -15,7 +15,6 @@ import libcst as cst
 from libcst.metadata import PositionProvider
 
 from archlint import dims
-from archlint.errors import Unresolved
 from archlint.evaluate import builtins as builtin_values
 from archlint.evaluate import tensor_ops
 from archlint.evaluate import project_modules

@@ -15,7 +15,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 
-from archlint.notebook import python_text
+from archlint.sources.notebook import python_text
 
 PYTHON_LANGUAGES = {"python", "py", "python3", "py3", "ipython", "ipython3"}
 # An opening fence: three or more backticks or tildes; a backtick fence's info string has no backtick.
