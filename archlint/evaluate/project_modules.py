@@ -27,9 +27,10 @@ from archlint.keras_names import canonical
 _FOLLOWED_KERAS = ("keras.applications.",)
 # Keras helpers archlint models itself (archlint.evaluate.keras_helpers).
 _MODELLED_KERAS = ("keras.applications.imagenet_utils",)
-# Packages archlint models itself, or whose source is no model definition: never read.
+# Packages archlint models itself, or whose source is no model definition: never read (tensorflow_text, which
+# keras_hub imports for its tokenizers, is TensorFlow ops).
 _NOT_READ = frozenset({"keras", "tensorflow", "tf_keras", "numpy", "jax", "jaxlib", "torch", "scipy", "sklearn",
-                       "pandas", "matplotlib", "absl", "archlint"})
+                       "pandas", "matplotlib", "absl", "archlint", "tensorflow_text"})
 # A distribution requiring one of these defines Keras models or layers: its source is read like the project's.
 _KERAS_REQUIREMENTS = frozenset({"keras", "tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflow-macos",
                                  "tf-keras", "keras-hub", "keras-nlp", "keras-cv"})
