@@ -2,17 +2,21 @@
 
 Every factory's total parameter count must equal what real Keras builds with
 weights=None (the figures below were measured with Keras 3 and are listed in the
-project's issue on real model code); per-layer rows are compared with a live Keras build
-when Keras can be imported.
+project's issue on real model code); per-layer rows are compared with what Keras builds for
+the same user code, recorded in fixtures/applications/ (built live when the installed Keras
+is not the one that recorded them).
 """
 
+import importlib.metadata
 import importlib.util
+import json
 import os
 import pathlib
 
 import pytest
 
 from archlint.analysis import analyze_file
+from tests.fixture_compare import _shape
 
 EXPECTED_TOTALS = {
     "vgg16": {"VGG16": 138_357_544},
@@ -70,23 +74,51 @@ def test_totals_match_keras(module):
     assert [d for d in report.diagnostics if d.severity == "error"] == []
 
 
-@pytest.fixture(scope="module")
-def keras():
+APPLICATIONS = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "applications"
+# The Keras that recorded fixtures/applications/*.keras.json (written by fixtures/make_expected.py).
+RECORDED_WITH = APPLICATIONS / "keras_version.txt"
+
+
+def installed_keras_version() -> str | None:
+    try:
+        return importlib.metadata.version("keras")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def keras_rows(name: str) -> dict:
+    """What Keras builds for `model = NAME(weights=None)`: recorded by the Keras installed here, or built now.
+
+    A live build of the large applications takes a minute each and repeats what the recorded
+    file says, unless the installed Keras differs from the one that recorded it.
+    """
+    user_code = APPLICATIONS / f"{name}.py"
+    version = installed_keras_version()
+    if version is None or version == RECORDED_WITH.read_text().strip():
+        return json.loads(user_code.with_suffix(".keras.json").read_text())["models"]["model"]
     os.environ.setdefault("KERAS_BACKEND", "jax")
-    return pytest.importorskip("keras")
+    keras = pytest.importorskip("keras")
+    keras.backend.clear_session()
+    scope = {}
+    exec(compile(user_code.read_text(), str(user_code), "exec"), scope)  # the repository's own three lines
+    built = scope["model"]
+    return {"total": built.count_params(), "trainable": sum(int(w.numpy().size) for w in built.trainable_weights),
+            "layers": [{"name": layer.name, "type": type(layer).__name__, "output_shape": list(layer.output.shape),
+                        "params": layer.count_params()} for layer in built.layers]}
 
 
 @pytest.mark.parametrize("module, name", FACTORIES, ids=[n for _, n in FACTORIES])
-def test_rows_match_a_live_keras_build(module, name, keras, tmp_path):
+def test_rows_match_keras(module, name):
     """User code building a library model: archlint reads the installed Keras's source for it."""
-    keras.backend.clear_session()
-    factory = getattr(importlib.import_module(f"keras.src.applications.{module}"), name)
-    built = factory(weights=None)
-    want = [(layer.name, type(layer).__name__, list(layer.output.shape), layer.count_params()) for layer in built.layers]
-    user_code = tmp_path / "user_model.py"
-    user_code.write_text(f"from keras.applications import {name}\n\nmodel = {name}(weights=None)\n")
-    model = {m.symbol: m for m in analyze_file(str(user_code)).models}["model"]
-    got = [(row.name, row.type, list(row.output_shape), row.params) for row in model.layers]
-    assert got == want
-    trainable = sum(int(w.numpy().size) for w in built.trainable_weights)
-    assert (model.total_params, model.trainable_params) == (built.count_params(), trainable)
+    applications_dir()
+    want = keras_rows(name)
+    model = {m.symbol: m for m in analyze_file(str(APPLICATIONS / f"{name}.py")).models}["model"]
+    got = [(row.name, row.type, _shape(row.output_shape), row.params) for row in model.layers]
+    assert got == [(row["name"], row["type"], row["output_shape"], row["params"]) for row in want["layers"]]
+    assert (model.total_params, model.trainable_params) == (want["total"], want["trainable"])
+
+
+def test_every_application_has_its_recorded_build():
+    assert sorted(p.stem for p in APPLICATIONS.glob("*.py")) == sorted(name for _, name in FACTORIES)
+    assert all((APPLICATIONS / f"{name}.keras.json").exists() for _, name in FACTORIES)
+    assert RECORDED_WITH.read_text().strip()
