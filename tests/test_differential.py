@@ -14,6 +14,7 @@ import sys
 import pytest
 
 from archlint.analysis import analyze_file
+from fixtures.make_expected import PLAIN_LAUNCHER
 from tests.fixture_compare import mismatches
 from tests.keras_oracle import keras_or_skip
 
@@ -27,7 +28,7 @@ def keras_results():
     keras_or_skip()  # with the JAX backend, as the oracle runs: alone, this module would skip on TensorFlow's absence
     if not TRUTH.exists():
         pytest.skip(f"{TRUTH} not found")
-    proc = subprocess.run([sys.executable, str(TRUTH), "--factories", *map(str, FILES)],
+    proc = subprocess.run([sys.executable, "-c", PLAIN_LAUNCHER, str(TRUTH), "--factories", *map(str, FILES)],
                           env=dict(os.environ, KERAS_BACKEND="jax"), capture_output=True, text=True, timeout=1800)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return {pathlib.Path(path).resolve(): entry for path, entry in json.loads(proc.stdout).items()}
