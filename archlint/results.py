@@ -85,6 +85,21 @@ class ModelReport:
     def non_trainable_params(self) -> int:
         return self.total_params - self.trainable_params
 
+    def to_networkx(self):
+        """The model's layer graph as a networkx DiGraph, for graph algorithms on it (paths, depths,
+        dominators): a node per layer and tensor operator, with the row's type, output shape, params and
+        trainable params as attributes, and an edge from each layer a node reads from. networkx is
+        imported here, on the first call: a check never needs it."""
+        import networkx
+
+        graph = networkx.DiGraph(name=self.name, symbol=self.symbol)
+        for row in (*self.layers, *self.operations):
+            graph.add_node(row.name, type=row.type, output_shape=row.output_shape, params=row.params,
+                           trainable_params=row.trainable_params)
+        for row in (*self.layers, *self.operations):
+            graph.add_edges_from((source, row.name) for source in row.inbound)
+        return graph
+
 
 @dataclass(frozen=True)
 class FileReport:

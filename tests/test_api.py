@@ -107,3 +107,22 @@ def test_importing_archlint_loads_no_analysis():
             "'networkx', 'numpy')) and m != 'archlint.version'], sorted(sys.modules); print(archlint.check_source('x = 1\\n', config=False).files)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == repr((FileReport("<string>"),))
+
+
+def test_a_model_gives_its_layer_graph_to_networkx():
+    nx = pytest.importorskip("networkx")
+    report = archlint.check_source(
+        "import keras\n"
+        "from keras import layers\n"
+        "x = keras.Input((8, 8, 3))\n"
+        "a = layers.Conv2D(4, 3, padding='same')(x)\n"
+        "b = layers.Conv2D(4, 1)(x)\n"
+        "y = layers.GlobalAveragePooling2D()(layers.Add()([a, b]))\n"
+        "model = keras.Model(x, y)\n", config=False)
+    graph = report.files[0].models[0].to_networkx()
+    # input -> two convolutions -> add -> pooling: five layers, five tensors between them
+    assert graph.number_of_nodes() == 5 and graph.number_of_edges() == 5
+    assert nx.is_directed_acyclic_graph(graph) and nx.dag_longest_path_length(graph) == 3
+    assert sorted(graph.predecessors("add")) == ["conv2d", "conv2d_1"]
+    assert graph.nodes["conv2d"]["params"] == (3 * 3 * 3 + 1) * 4
+    assert graph.nodes["conv2d_1"]["output_shape"] == (None, 8, 8, 4)
