@@ -1,17 +1,20 @@
-"""Prints how fast `archlint check` is: start-up, time per file on the fixture corpus, files whose models come
-from libraries (a transfer-learning file, a keras_hub file) cold and with the library cache, and the Keras
-Applications sources of the installed keras package (when there is one).
+"""Prints how fast `archlint check` is, in one run: start-up, a small file, each Keras Applications source, a
+ResNet50 user file against the Keras route, files using library models cold and with the library cache, a
+thousand generated model files, the fixture corpus, and the time per layer from 10 to 10,000 layers.
 
-    python benchmarks/check_speed.py [--repeat N]
+    python benchmarks/check_speed.py [--repeat N] [--quick]
 
-Start-up is a fresh `archlint --version` process; per-file figures analyse each fixture
-in this process (parse, evaluate, tabulate), median of N runs.
+Each figure is the median of N runs (default 3). "Fresh process" figures time `archlint check` as a user
+runs it (a new interpreter, imports included) and give its CPU time beside the wall time: on a busy machine
+the wall time stretches while the CPU time stays what the work costs. The machine's load (the 1-minute load
+average) is printed at the start and at the end. --quick leaves out the Keras route and the applications.
 """
 
 import argparse
 import importlib.util
 import os
 import pathlib
+import resource
 import statistics
 import subprocess
 import sys
@@ -19,49 +22,131 @@ import tempfile
 import time
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
+SMALL_FILE = """\
+import keras
+from keras import layers
+
+model = keras.Sequential([
+    keras.Input(shape=(28, 28, 1)),
+    layers.Conv2D(8, 3, activation="relu"),
+    layers.Flatten(),
+    layers.Dense(10, activation="softmax"),
+])
+"""
+RESNET_USER_FILE = "from keras.applications import ResNet50\n\nmodel = ResNet50(weights=None)\n"
+# The Keras route to the same table: import Keras, build the model, print its summary.
+KERAS_ROUTE = RESNET_USER_FILE + "model.summary()\n"
 
 
-def median_seconds(fn, repeat: int) -> float:
-    times = []
+def load() -> str:
+    return f"{os.getloadavg()[0]:.1f}"
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run(command, env=None) -> tuple[float, float]:
+    """Wall and CPU seconds of one fresh process."""
+    cpu, start = children_cpu(), time.perf_counter()
+    subprocess.run(command, capture_output=True, env=env)
+    return time.perf_counter() - start, children_cpu() - cpu
+
+
+def median_run(command, repeat: int, env=None) -> tuple[float, float]:
+    runs = [run(command, env) for _ in range(repeat)]
+    return statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs)
+
+
+def in_process(fn, repeat: int) -> tuple[float, float]:
+    """Wall and CPU seconds of fn() in this process, medians."""
+    walls, cpus = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
+        cpu, start = time.process_time(), time.perf_counter()
         fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        walls.append(time.perf_counter() - start)
+        cpus.append(time.process_time() - cpu)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def figure(wall: float, cpu: float) -> str:
+    return f"{wall:7.3f} s wall {cpu:7.3f} s CPU"
+
+
+ARCHLINT = [sys.executable, "-m", "archlint"]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
+    repeat = args.repeat
+    print(f"load average at the start: {load()} ({os.cpu_count()} CPUs)")
 
-    startup = median_seconds(lambda: subprocess.run([sys.executable, "-m", "archlint", "--version"],
-                                                    check=True, capture_output=True), args.repeat)
-    one_file = REPO / "fixtures" / "models" / "vgg_small.py"
-    check_one = median_seconds(lambda: subprocess.run([sys.executable, "-m", "archlint", "check", "-q", str(one_file)],
-                                                      capture_output=True), args.repeat)
-    from archlint.analysis import analyze_file
-    files = sorted((REPO / "fixtures").glob("*/*.py"))
-    per_file = [median_seconds(lambda f=f: analyze_file(str(f)), args.repeat) for f in files]
-    layers = sum(len(m.layers) for f in files for m in analyze_file(str(f)).models)
-    print(f"start-up (archlint --version, fresh process): {startup * 1000:.0f} ms")
-    print(f"archlint check on one file, fresh process ({one_file.name}): {check_one * 1000:.0f} ms")
-    print(f"fixture corpus: {len(files)} files, {layers} layer rows, {sum(per_file):.3f} s in all; "
-          f"median {statistics.median(per_file) * 1000:.1f} ms, max {max(per_file) * 1000:.1f} ms per file")
+    print(f"start-up, archlint --version:             {figure(*median_run([*ARCHLINT, '--version'], repeat))}")
+    with tempfile.TemporaryDirectory() as scratch:
+        scratch = pathlib.Path(scratch)
+        small = scratch / "small.py"
+        small.write_text(SMALL_FILE)
+        print(f"archlint check, a {len(SMALL_FILE.splitlines())}-line model file:    "
+              f"{figure(*median_run([*ARCHLINT, 'check', '-q', str(small)], repeat))}")
+        if not args.quick:
+            applications(repeat)
+            resnet_against_keras(scratch, repeat)
+        library_files(repeat)
+        many_files(scratch, repeat)
+    fixture_corpus(repeat)
+    time_per_layer(repeat)
+    print(f"load average at the end: {load()}")
 
-    library_files(args.repeat)
+
+def applications(repeat: int) -> None:
     spec = importlib.util.find_spec("keras")
     if spec is None:
+        print("Keras Applications: keras is not installed")
         return
-    applications = pathlib.Path(spec.origin).parent / "src" / "applications"
-    print("Keras Applications sources (models, layer rows, seconds):")
-    for path in sorted(applications.glob("*.py")):
+    print("Keras Applications sources, archlint check -q in a fresh process (models, layer rows):")
+    from archlint.analysis import analyze_file
+
+    folder = pathlib.Path(spec.origin).parent / "src" / "applications"
+    for path in sorted(folder.glob("*.py")):
         if path.name.endswith("_test.py") or path.name in ("__init__.py", "imagenet_utils.py"):
             continue
-        seconds = median_seconds(lambda: analyze_file(str(path)), args.repeat)
         report = analyze_file(str(path))
         rows = sum(len(m.layers) for m in report.models)
-        print(f"  {path.name:24} {len(report.models):2} models {rows:6} rows {seconds:6.3f} s")
+        print(f"  {path.name:24} {len(report.models):2} models {rows:5} rows "
+              f"{figure(*median_run([*ARCHLINT, 'check', '-q', str(path)], repeat))}")
+
+
+def resnet_against_keras(scratch: pathlib.Path, repeat: int) -> None:
+    """A user file calling ResNet50(): archlint (cold: empty library cache; cached: its second run) against
+    Keras importing, building and summarising it."""
+    if importlib.util.find_spec("keras") is None:
+        return
+    user_file = scratch / "resnet_user.py"
+    user_file.write_text(RESNET_USER_FILE)
+    keras_file = scratch / "resnet_keras.py"
+    keras_file.write_text(KERAS_ROUTE)
+    command = [*ARCHLINT, "check", "-q", str(user_file)]
+    cold = []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as cache:
+            cold.append(run(command, {**os.environ, "ARCHLINT_CACHE_DIR": cache}))
+    cold_wall, cold_cpu = statistics.median(w for w, _ in cold), statistics.median(c for _, c in cold)
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "ARCHLINT_CACHE_DIR": cache}
+        run(command, env)
+        warm_wall, warm_cpu = median_run(command, repeat, env)
+    keras_wall, keras_cpu = median_run([sys.executable, str(keras_file)], repeat,
+                                       {**os.environ, "KERAS_BACKEND": os.environ.get("KERAS_BACKEND", "jax")})
+    print("ResNet50 user file, fresh process:")
+    print(f"  archlint, cold library cache:   {figure(cold_wall, cold_cpu)}")
+    print(f"  archlint, library cache warm:   {figure(warm_wall, warm_cpu)}")
+    print(f"  Keras (import, build, summary): {figure(keras_wall, keras_cpu)}")
+    print(f"  Keras / archlint: {keras_wall / cold_wall:.0f}x cold, {keras_wall / warm_wall:.0f}x warm (wall); "
+          f"{keras_cpu / cold_cpu:.0f}x cold, {keras_cpu / warm_cpu:.0f}x warm (CPU)")
 
 
 # Files whose models come from installed libraries, and the package each needs.
@@ -71,33 +156,78 @@ LIBRARY_FILES = [(REPO / "fixtures" / "models" / "transfer_fine_tune_top.py", "k
 
 def library_files(repeat: int) -> None:
     """`archlint check` in a fresh process on each file: cold (an empty library cache, the first run in a
-    project) and cached (the same cache again), median of `repeat` runs each; then each file analysed twice in
-    this process (note: the first figure is cold only if no earlier file here read the same library)."""
-    print("files using library models, archlint check in a fresh process (cold / with the library cache):")
+    project) and cached (the same cache again); then each file analysed twice in this process (the first
+    figure is cold only if no earlier file here read the same library)."""
+    print("files using library models, archlint check -q in a fresh process (cold / with the library cache):")
     for path, package in LIBRARY_FILES:
         if importlib.util.find_spec(package) is None:
             print(f"  {path.name}: {package} is not installed")
             continue
-        command = [sys.executable, "-m", "archlint", "check", "-q", str(path)]
+        command = [*ARCHLINT, "check", "-q", str(path)]
         cold = []
         for _ in range(repeat):
             with tempfile.TemporaryDirectory() as cache:
-                environment = {**os.environ, "ARCHLINT_CACHE_DIR": cache}
-                start = time.perf_counter()
-                subprocess.run(command, capture_output=True, env=environment)
-                cold.append(time.perf_counter() - start)
+                cold.append(run(command, {**os.environ, "ARCHLINT_CACHE_DIR": cache})[0])
         with tempfile.TemporaryDirectory() as cache:
             environment = {**os.environ, "ARCHLINT_CACHE_DIR": cache}
-            subprocess.run(command, capture_output=True, env=environment)
-            cached = median_seconds(lambda: subprocess.run(command, capture_output=True, env=environment), repeat)
-        print(f"  {path.name:32} {statistics.median(cold):6.2f} s cold {cached:6.2f} s cached")
+            run(command, environment)
+            cached = median_run(command, repeat, environment)[0]
+        print(f"  {path.name:32} {statistics.median(cold):6.2f} s cold {cached:6.2f} s cached (wall)")
     print("the same files analysed again in one process (a directory, a notebook: library modules parsed once):")
     from archlint.analysis import analyze_file
+
     for path, package in LIBRARY_FILES:
         if importlib.util.find_spec(package) is not None:
-            first = median_seconds(lambda: analyze_file(str(path)), 1)
-            again = median_seconds(lambda: analyze_file(str(path)), repeat)
-            print(f"  {path.name:32} {first:6.2f} s first {again:6.2f} s again")
+            first = in_process(lambda: analyze_file(str(path)), 1)[0]
+            again = in_process(lambda: analyze_file(str(path)), repeat)[0]
+            print(f"  {path.name:32} {first:6.2f} s first {again:6.2f} s again (wall)")
+
+
+def generated_model(index: int) -> str:
+    """A small model file of its own: a few convolution blocks and a head, sizes varying with the index."""
+    blocks = "".join(f"    layers.Conv2D({8 * (1 + (index + b) % 4)}, 3, padding=\"same\", activation=\"relu\"),\n"
+                     f"    layers.MaxPooling2D(),\n" for b in range(1 + index % 3))
+    return (f"import keras\nfrom keras import layers\n\nmodel_{index} = keras.Sequential([\n"
+            f"    keras.Input(shape=({32 + index % 5 * 8}, {32 + index % 5 * 8}, 3)),\n{blocks}"
+            f"    layers.Flatten(),\n    layers.Dense({10 + index % 7}, activation=\"softmax\"),\n])\n")
+
+
+def many_files(scratch: pathlib.Path, repeat: int) -> None:
+    folder = scratch / "project"
+    folder.mkdir()
+    count = 1000
+    for index in range(count):
+        (folder / f"model_{index:04}.py").write_text(generated_model(index))
+    wall, cpu = median_run([*ARCHLINT, "check", "-q", "--exit-zero", str(folder)], repeat)
+    print(f"{count} generated model files, one archlint check: {figure(wall, cpu)}, {count / wall:.0f} files/s")
+
+
+def fixture_corpus(repeat: int) -> None:
+    from archlint.analysis import analyze_file
+
+    files = sorted((REPO / "fixtures").glob("*/*.py"))
+    per_file = [in_process(lambda f=f: analyze_file(str(f)), repeat)[1] for f in files]
+    print(f"fixture corpus in this process: {len(files)} files, {sum(per_file):.3f} s CPU in all; "
+          f"median {statistics.median(per_file) * 1000:.1f} ms, max {max(per_file) * 1000:.1f} ms per file")
+
+
+def time_per_layer(repeat: int) -> None:
+    """One file per size and style, checked in this process with the rules (no time budget in the way)."""
+    from archlint.config import Settings
+    from archlint.lint import lint_source
+
+    print("time per layer (lint in this process, CPU):")
+    for size in (10, 100, 1_000, 10_000):
+        sequential = (f"import keras\nmodel = keras.Sequential([keras.Input(shape=(4,))] + "
+                      f"[keras.layers.Dense(4) for _ in range({size})])\n")
+        functional = (f"import keras\nx = inputs = keras.Input(shape=(4,))\nfor _ in range({size}):\n"
+                      f"    x = keras.layers.Dense(4)(x)\nmodel = keras.Model(inputs, x)\n")
+        settings = Settings(max_analysis_seconds=600)
+        figures = []
+        for source in (sequential, functional):
+            cpu = in_process(lambda: lint_source(source, "layers.py", settings), repeat)[1]
+            figures.append(f"{cpu:7.3f} s, {cpu / size * 1e6:5.0f} us/layer")
+        print(f"  {size:6} layers: Sequential {figures[0]}; functional {figures[1]}")
 
 
 if __name__ == "__main__":
