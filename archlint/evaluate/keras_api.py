@@ -383,6 +383,13 @@ class KerasApi:
                 and len(own) > 1 else list(shape_args)
         if len(given) != len(own) or all(tuple(t.shape or ()) == tuple(g or ()) for t, g in zip(own, given)):
             return False, None
+        refused = next((f"its input {t.node.layer.name if t.node else index} has shape {_shape_text(t.shape)}, "
+                        f"given {_shape_text(g)}" for index, (t, g) in enumerate(zip(own, given))
+                        if not _input_fits(t.shape, g)), None)
+        if refused is not None:
+            self.ev.report("AL111", f"{model.name} ({model.type_name}) is called on an input its Input does not "
+                                    f"take: {refused}", position, model)
+            return True, None
         shapes = {id(t): tuple(g) if g is not None else None for t, g in zip(own, given)}
 
         def shape_of(tensor: Tensor):
@@ -930,6 +937,26 @@ def _as_shape_argument(value):
     if isinstance(value, list) and value and all(isinstance(v, (tuple, list)) for v in value):
         return [tuple(v) for v in value]
     return tuple(value) if isinstance(value, (tuple, list)) else value
+
+
+def _input_fits(own, given) -> bool:
+    """Whether Keras's input check of a built model lets `given` through its Input of shape `own`: every axis but
+    the batch that both give as a number must agree, after a last axis of 1 is dropped from each (Keras's
+    allow_last_axis_squeeze; the ranks themselves are not compared)."""
+    if own is None or not isinstance(given, tuple):
+        return True
+    spec = (None,) + tuple(own[1:])
+    given = given[:-1] if given and given[-1] == 1 else given
+    spec = spec[:-1] if spec and spec[-1] == 1 else spec
+    return all(not (_number(a) and _number(b)) or a == b for a, b in zip(spec, given))
+
+
+def _number(dim) -> bool:
+    return isinstance(dim, int) and not isinstance(dim, bool)
+
+
+def _shape_text(shape) -> str:
+    return "(" + ", ".join("None" if not _number(d) else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
 def _first_layer_input(layer: Layer) -> tuple | None:
