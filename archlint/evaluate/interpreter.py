@@ -219,8 +219,13 @@ class Evaluator:
         if key not in self.reported:
             self.reported.add(key)
             self.events.append(event)
-            if code == "AL301" and self.current_path != self.path and project_modules.is_library_file(self.current_path):
+            if code == "AL301" and self.in_library_code():
                 self.library_events[id(event)] = layer is None and not self.method_classes
+
+    def in_library_code(self) -> bool:
+        """Whether the code being evaluated is an installed library's (keras_hub, Keras's own applications) that the
+        checked file imports; a library file checked directly is the checked code."""
+        return self.current_path != self.path and project_modules.is_library_file(self.current_path)
 
     def forget_events(self, since: int) -> None:
         """Drop the findings made since `since` events (an evaluation whose findings are noise)."""

@@ -269,7 +269,7 @@ class KerasApi:
         if layer.unknown_params_reason:
             self.ev.report("AL301", f"{cls.__name__}: {layer.unknown_params_reason}; its parameters are unknown", node)
         # Checking a file of Keras itself, its layers are the checked code's own.
-        layer.library_made = self.ev.current_path != self.ev.path and project_modules.is_library_file(self.ev.current_path)
+        layer.library_made = self.ev.in_library_code()
         return self.name_layer(layer, node)
 
     def invalid_layer(self, cls, args, kwargs, exc: Exception, node) -> Layer:

@@ -193,9 +193,7 @@ class UserClasses:
                 layer_base = base.leaf
             elif isinstance(base, UserClass) and (base.keras_base or base.layer_base):
                 keras_base, layer_base = base.keras_base, base.layer_base
-        from archlint.evaluate import project_modules
-        library = self.ev.current_path != self.ev.path and project_modules.is_library_file(self.ev.current_path)
-        return UserClass(name, bases, namespace, keras_base, layer_base, library)
+        return UserClass(name, bases, namespace, keras_base, layer_base, self.ev.in_library_code())
 
     def layer_subclass(self, cls: UserClass, args, kwargs, node) -> Layer:
         """An instance of a subclass of a concrete Keras layer: that layer itself under the subclass's name
