@@ -105,14 +105,15 @@ class ArchlintMagics(Magics):
     def archlint(self, line: str, cell: str | None = None):
         """`%%archlint [MODEL]`: check this cell without running it. `%archlint [MODEL]`: check the session so far."""
         only = line.strip() or None
-        history = self.shell.history_manager.input_hist_raw
-        count = self.shell.execution_count
-        earlier = list(history[1:count])
+        # The cells run so far, this one last when the session keeps it in its history (IPython 9 has
+        # counted it in execution_count by now, IPython 8 not yet: the history itself is what both agree on).
+        history = list(self.shell.history_manager.input_hist_raw[1:])
         if cell is None:
-            checked = earlier + list(history[count:count + 1])  # this cell too, when the session keeps it
-            return self._check(checked, only)
+            return self._check(history, only)
+        if history and history[-1].lstrip().startswith("%%archlint") and history[-1].rstrip().endswith(cell.rstrip()):
+            history.pop()
         # The `%%archlint` line is the cell's line 1 in the editor: the code below it starts at line 2.
-        return self._check(earlier + ["\n" + cell], only, own_cell=len(earlier) + 1)
+        return self._check(history + ["\n" + cell], only, own_cell=len(history) + 1)
 
     def _check(self, cells: list[str], only: str | None, own_cell: int | None = None) -> ReportView | None:
         notebook = {"cells": [{"cell_type": "code", "source": text} for text in cells], "nbformat": 4}
