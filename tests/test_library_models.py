@@ -179,11 +179,12 @@ def _listed(shape):
 def cache_dirs(tmp_path, monkeypatch):
     monkeypatch.setenv("ARCHLINT_CACHE_DIR", str(tmp_path / "project-cache"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    from archlint import disk_cache
     from archlint.evaluate import library_cache
-    library_cache._signing_key.cache_clear()
+    disk_cache._signing_key.cache_clear()
     project_modules._read_reexports.cache_clear()
-    yield tmp_path / "project-cache" / library_cache.SUBFOLDER
-    library_cache._signing_key.cache_clear()
+    yield tmp_path / "project-cache" / library_cache.LIBRARIES.name
+    disk_cache._signing_key.cache_clear()
     project_modules._read_reexports.cache_clear()
 
 
@@ -193,7 +194,8 @@ def test_library_cache_holds_plain_json_and_ignores_a_forged_entry(tmp_path, cac
     expected = ({"Stem": ("pkg.src.blocks", "Stem"), "Head": ("pkg.src.heads", "Head")}, True)
     assert project_modules._read_reexports(str(module)) == expected
     [entry] = list(cache_dirs.iterdir())
-    stored = json.loads(entry.read_text())  # plain JSON: nothing in it is run when read
+    signature, body = entry.read_text().split("\n", 1)
+    stored = json.loads(body)  # a signature, then plain JSON: nothing in it is run when read
     assert stored["value"] == [{"Stem": ["pkg.src.blocks", "Stem"], "Head": ["pkg.src.heads", "Head"]}, True]
 
     project_modules._read_reexports.cache_clear()
@@ -201,7 +203,7 @@ def test_library_cache_holds_plain_json_and_ignores_a_forged_entry(tmp_path, cac
 
     # An entry changed by anyone but this user's archlint (or brought by a checkout) is not believed.
     stored["value"][0]["Stem"] = ["os", "system"]
-    entry.write_text(json.dumps(stored))
+    entry.write_text(signature + "\n" + json.dumps(stored))
     project_modules._read_reexports.cache_clear()
     assert project_modules._read_reexports(str(module)) == expected
 

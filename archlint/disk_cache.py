@@ -1,0 +1,179 @@
+"""archlint's caches on disk: one folder, `.archlint_cache/`, with a subfolder per cache.
+
+    from archlint import disk_cache
+
+    LIBRARIES = disk_cache.Folder("libraries")
+    value = LIBRARIES.load("reexports", key)   # None: absent, stale, corrupt, or not signed by this user
+    LIBRARIES.store("reexports", key, value)   # key and value: plain JSON data
+
+The folder is the one `use_directory` names (`--cache-dir`, setting `cache-dir`), else ARCHLINT_CACHE_DIR, else
+`.archlint_cache` in the current directory. Whichever cache writes first makes it, with a CACHEDIR.TAG (backup
+tools skip the folder) and a `.gitignore` of `*` (git ignores it), as ruff does.
+
+An entry is plain data: a line with its signature, then JSON. Reading one never runs code. A checkout can bring a
+`.archlint_cache` of its own (a pull request can commit one), and anyone can compute a checksum, so each entry is
+signed with an HMAC key kept outside the project (~/.cache/archlint/cache-key, readable by its user alone) over
+its format, kind, key and value. An entry that is truncated, garbled, of another format, for another key or not
+signed with this key is ignored: the caller computes the value afresh and stores it over the entry, so a forged
+entry cannot change a result. An entry is written to a temporary file renamed into place, so that concurrent
+runs (pre-commit and an editor) leave every entry whole. No cache is ever needed: one that cannot be read or
+written costs only the time it would have saved.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import tempfile
+
+CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
+                "# This file is a cache directory tag created by archlint.\n"
+                "# For information about cache directory tags see https://bford.info/cachedir/\n")
+
+_directory: str | None = None  # use_directory's; None: ARCHLINT_CACHE_DIR or ./.archlint_cache
+_prepared: set[str] = set()  # the cache folders given their CACHEDIR.TAG and .gitignore by this process
+
+
+def use_directory(path: str | None) -> None:
+    """Keep the caches in `path` from now on; None: ARCHLINT_CACHE_DIR, else `.archlint_cache` here."""
+    global _directory
+    _directory = None if path is None else os.path.abspath(path)
+
+
+def directory() -> str:
+    """The folder holding every cache."""
+    return _directory or os.path.abspath(os.environ.get("ARCHLINT_CACHE_DIR") or ".archlint_cache")
+
+
+def file_key(path: str) -> list:
+    """A file as it is now: its real path, size and modification time."""
+    stat = os.stat(path)
+    return [os.path.realpath(path), stat.st_size, stat.st_mtime_ns]
+
+
+def tree_key(folder: str) -> list:
+    """A source tree as it is now: its real path, and the size and modification time of every .py file in it."""
+    entries = []
+    for root, _, files in os.walk(folder):
+        for name in sorted(files):
+            if name.endswith(".py"):
+                stat = os.stat(os.path.join(root, name))
+                entries.append((os.path.relpath(os.path.join(root, name), folder), stat.st_size, stat.st_mtime_ns))
+    digest = hashlib.sha256(json.dumps(sorted(entries)).encode()).hexdigest()
+    return [os.path.realpath(folder), digest]
+
+
+class Folder:
+    """One cache: the subfolder `name` of the cache folder. `format` numbers the layout of its values: a
+    value of another format is ignored, so raise it whenever what a value holds changes."""
+
+    def __init__(self, name: str, format: int = 1):
+        self.name, self.format = name, format
+
+    @property
+    def path(self) -> str:
+        return os.path.join(directory(), self.name)
+
+    def load(self, kind: str, key):
+        """The value stored for (kind, key) by this user's archlint, or None."""
+        secret = _signing_key()
+        if secret is None:
+            return None
+        try:
+            with open(self._entry(kind, key), "rb") as handle:
+                signature, _, body = handle.read().partition(b"\n")
+            if not hmac.compare_digest(signature, hmac.new(secret, body, hashlib.sha256).hexdigest().encode()):
+                return None
+            entry = json.loads(body)
+        except (OSError, ValueError, RecursionError):
+            return None
+        if not isinstance(entry, dict) or entry.get("format") != [self.name, self.format] \
+                or entry.get("kind") != kind or entry.get("key") != key:
+            return None
+        return entry.get("value")
+
+    def store(self, kind: str, key, value) -> None:
+        """Keep `value` (plain JSON data) for (kind, key); a cache that cannot be written is skipped."""
+        secret = _signing_key()
+        if secret is None:
+            return
+        try:
+            body = json.dumps({"format": [self.name, self.format], "kind": kind, "key": key, "value": value},
+                              separators=(",", ":")).encode()
+        except (TypeError, ValueError, RecursionError):  # not plain data: nothing to keep
+            return
+        signature = hmac.new(secret, body, hashlib.sha256).hexdigest().encode()
+        try:
+            _prepare(directory())
+            os.makedirs(self.path, exist_ok=True)
+            _write(self._entry(kind, key), signature + b"\n" + body)
+        except OSError:
+            pass
+
+    def _entry(self, kind: str, key) -> str:
+        name = hashlib.sha256(json.dumps([self.format, kind, key]).encode()).hexdigest()[:32]
+        return os.path.join(self.path, f"{kind}-{name}.json")
+
+
+def _prepare(root: str) -> None:
+    """The cache folder, with its CACHEDIR.TAG and .gitignore."""
+    if root in _prepared:
+        return
+    os.makedirs(root, exist_ok=True)
+    for name, text in (("CACHEDIR.TAG", CACHEDIR_TAG), (".gitignore", "# Made by archlint.\n*\n")):
+        if not os.path.exists(os.path.join(root, name)):
+            _write(os.path.join(root, name), text.encode())
+    _prepared.add(root)
+
+
+def _write(path: str, data: bytes) -> None:
+    """`data` into `path` whole: readers see the old file or the new one, never part of it."""
+    descriptor, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+@functools.lru_cache(maxsize=1)
+def _signing_key() -> bytes | None:
+    """A random key in the user's own cache directory (not the project's), made on first use."""
+    home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    path = os.path.join(home, "archlint", "cache-key")
+    for _ in range(2):
+        try:
+            with open(path, "rb") as handle:
+                key = handle.read()
+            if len(key) == 32:
+                return key
+        except OSError:
+            pass
+        try:
+            os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+            # Written whole under a temporary name (mode 0600): a run starting at the same time reads a whole key.
+            descriptor, temporary = tempfile.mkstemp(dir=os.path.dirname(path))
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(secrets.token_bytes(32))
+            try:
+                os.link(temporary, path)  # the first run's key wins, the others read it
+            except FileExistsError:
+                if os.path.getsize(path) != 32:  # a damaged key is replaced
+                    os.replace(temporary, path)
+            except OSError:  # a file system without hard links
+                os.replace(temporary, path)
+            finally:
+                if os.path.exists(temporary):
+                    os.unlink(temporary)
+        except OSError:
+            return None
+    return None
