@@ -7,7 +7,7 @@ import re
 import tokenize
 from dataclasses import dataclass, field, replace
 
-from archlint.analysis import FileAnalysis, analyze_source
+from archlint.analysis import FileAnalysis, analyze_source, collector_spaced
 from archlint.config import Settings
 from archlint.evaluate.objects import default_line_name
 from archlint.sources.markdown import MarkdownError, is_markdown, read_markdown
@@ -91,11 +91,12 @@ def _by_cell(report: FileAnalysis, notebook: Notebook) -> FileAnalysis:
 def lint_source(source: bytes | str, path: str, settings: Settings, display_path: str | None = None,
                 line_name=default_line_name) -> FileAnalysis:
     """Every finding for the file at `path` (settings match it), reported under `display_path`."""
-    report = analyze_source(source, display_path or path, settings.input_shapes, line_name, settings.assume_imports,
-                            settings.max_analysis_seconds)
-    for rule in all_rules():
-        if rule.check is not None and settings.selected(rule.code, path):
-            report.diagnostics += rule.check(report, settings)
+    with collector_spaced():  # the rules walk the same many objects
+        report = analyze_source(source, display_path or path, settings.input_shapes, line_name,
+                                settings.assume_imports, settings.max_analysis_seconds)
+        for rule in all_rules():
+            if rule.check is not None and settings.selected(rule.code, path):
+                report.diagnostics += rule.check(report, settings)
     if settings.verify_budget is not None:
         from archlint.runtime import verify_file  # NumPy and the layers' forwards only when asked for
         report.diagnostics += verify_file(report, settings.verify_budget)
