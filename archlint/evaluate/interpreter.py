@@ -17,7 +17,7 @@ from libcst.metadata import PositionProvider
 from archlint import dims
 from archlint.evaluate import builtins as builtin_values
 from archlint.evaluate import tensor_ops
-from archlint.evaluate import project_modules
+from archlint.evaluate import library_positions, project_modules
 from archlint.evaluate.fragments import ASSUMED_IMPORTS, UndefinedNames
 from archlint.evaluate.keras_api import KerasApi, Sighting, is_model
 from archlint.evaluate.objects import Event, Frame, Function, ModuleValue, PublicModule, default_line_name
@@ -1191,11 +1191,12 @@ def _parsed(path: str, library: bool):
         return kept[2], kept[3]
     with open(path, "rb") as handle:
         module = parse(handle.read())
-    positions = cst.MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    if library:
-        if len(_LIBRARY_MODULES) >= _LIBRARY_MODULES_KEPT:
-            _LIBRARY_MODULES.clear()
-        _LIBRARY_MODULES[path] = (stat.st_size, stat.st_mtime_ns, module, positions)
+    if not library:
+        return module, cst.MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    positions = library_positions.positions(path, module)  # from the library cache when read before
+    if len(_LIBRARY_MODULES) >= _LIBRARY_MODULES_KEPT:
+        _LIBRARY_MODULES.clear()
+    _LIBRARY_MODULES[path] = (stat.st_size, stat.st_mtime_ns, module, positions)
     return module, positions
 
 
