@@ -39,6 +39,28 @@ def _use_colour(choice: str, stream) -> bool:
     return hasattr(stream, "isatty") and stream.isatty()
 
 
+def run() -> None:
+    """`archlint` as a process of its own (the console script, `python -m archlint`): it ends without tearing
+    down what the analysis made. Freeing every syntax tree, layer and value one by one was a fifth of the
+    CPU time of a ResNet50 user file's check (0.09 s of 0.45 s) and a quarter of a keras_hub BERT one's; the
+    operating system takes the memory back at once. The output is flushed first. The library API and click's test
+    runner call `main`, which returns to its caller as before."""
+    try:
+        main(prog_name="archlint")
+        status = 0
+    except SystemExit as exc:
+        status = exc.code
+    if status is not None and not isinstance(status, int):
+        print(status, file=sys.stderr)  # what sys.exit does with a message
+        status = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: there is nothing left to say
+            pass
+    os._exit(status or 0)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="archlint")
 def main():
