@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from archlint import parallel
 from archlint.analysis import FileAnalysis, ModelAnalysis
 from archlint.config import DEFAULT_BUDGET, SIZE_UNITS, parse_size  # noqa: F401  (parse_size: beside the budget it reads)
 from archlint.dims import Shape, format_shape, has_sizes, is_size, product
 from archlint.errors import LayerError, Unresolved
 from archlint.evaluate.user_classes import TracedLambda, UserLayer
 from archlint.graph import Node, Position, Tensor
+from archlint.kernels import parallel
 from archlint.layers.base import Layer, Weight, np
 from archlint.models import Model, SequentialModel
 from archlint.results import Diagnostic

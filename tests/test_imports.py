@@ -130,3 +130,13 @@ def test_the_results_import_nothing_of_the_analysis():
     graph = import_graph(with_deferred=True)
     assert not {m for m in nx.descendants(graph, "archlint.results")
                 if m.startswith(("archlint.analysis", "archlint.evaluate", "archlint.layers", "archlint.graph"))}
+
+
+def test_the_kernels_import_nothing_of_the_layers_or_the_execution():
+    """kernels/ sits below the layers: arrays in, arrays out."""
+    graph = import_graph(with_deferred=True)
+    kernels = {m for m in graph if m == "archlint.kernels" or m.startswith("archlint.kernels.")}
+    assert "archlint.kernels.conv" in kernels
+    reached = {m for module in kernels for m in nx.descendants(graph, module)}
+    assert not {m for m in reached if m.startswith(("archlint.layers", "archlint.evaluate", "archlint.runtime",
+                                                    "archlint.graph", "archlint.models", "archlint.analysis"))}

@@ -10,7 +10,7 @@ import math
 from archlint import dims
 from archlint.dims import Dim, product
 from archlint.errors import IncompatibleShapes, InvalidArgument, ReshapeMismatch, Unresolved
-from archlint.layers import activations
+from archlint.kernels import activations
 from archlint.layers.base import Layer, known, normalize_axis, np
 
 

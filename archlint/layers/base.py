@@ -10,29 +10,14 @@ raises the matching `LayerError`.
 
 from __future__ import annotations
 
-import importlib
 import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from archlint.dims import Shape, format_shape, is_size, product
 from archlint.errors import InvalidArgument, Unresolved, WrongRank
+from archlint.kernels import np  # numpy, imported when a forward first uses it
 from archlint.values import Ref, Unknown
-
-
-class _LazyModule:
-    """Imports a heavy module on first use, so that start-up stays fast."""
-
-    def __init__(self, name: str):
-        self._name = name
-
-    def __getattr__(self, attr: str):
-        value = getattr(importlib.import_module(self._name), attr)
-        setattr(self, attr, value)  # later look-ups find it here, without this call
-        return value
-
-
-np = _LazyModule("numpy")
 
 REGISTRY: dict[str, type["Layer"]] = {}
 UNKNOWN_NAME = "<name unknown>"

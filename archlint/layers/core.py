@@ -1,9 +1,9 @@
 """Core layers: Input, Dense, Activation and the activation layers, Dropout and its variants."""
 
-from archlint import dims, parallel
+from archlint import dims
 from archlint.dims import Shape, product
 from archlint.errors import InvalidArgument, UnknownDimension
-from archlint.layers import activations
+from archlint.kernels import activations, parallel
 from archlint.layers.base import (
     Layer, activation_name, choice, float_arg, known, np, one_mac_per_element, positive_int, register, require_rank,
     shape_arg,

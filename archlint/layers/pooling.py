@@ -1,21 +1,10 @@
 """Pooling: max and average pooling over windows, and global pooling, in 1, 2 and 3 dimensions."""
 
-import functools
-
 from archlint import dims
 from archlint.errors import InvalidArgument
+from archlint.kernels.conv import channels_last, from_channels_last, pool_windows
 from archlint.layers.base import data_format_arg, int_tuple, known, np, register, require_rank
-from archlint.layers.conv import (
-    ChannelsLayer, channels_last, check_positive, from_channels_last, pad_input, valid_output_sizes, windows,
-)
-
-
-def pool_windows(x, pool_size, strides, padding, fill, combine):
-    """Fold `combine` over the windows of a channels_last array, padded with `fill` for 'same'."""
-    no_dilation = (1,) * len(pool_size)
-    x = pad_input(x, pool_size, strides, no_dilation, padding, fill)
-    out_sizes = valid_output_sizes(x, pool_size, strides, no_dilation)
-    return functools.reduce(combine, (view for _, view in windows(x, pool_size, strides, no_dilation, out_sizes)))
+from archlint.layers.conv import ChannelsLayer, check_positive
 
 
 class BasePooling(ChannelsLayer):

@@ -9,7 +9,7 @@ import copy
 from archlint import dims
 from archlint.dims import format_shape, product
 from archlint.errors import IncompatibleShapes, InvalidArgument, UnknownDimension, Unresolved
-from archlint.layers import activations
+from archlint.kernels import activations
 from archlint.layers.base import REGISTRY, Layer, activation_name, known, np, positive_int, register, require_rank
 
 

@@ -2,8 +2,9 @@
 
 from archlint import dims
 from archlint.errors import InvalidArgument, NegativeDimension
+from archlint.kernels.conv import channels_last, from_channels_last
 from archlint.layers.base import data_format_arg, int_tuple, known, np, positive_int, register, require_rank
-from archlint.layers.conv import ChannelsLayer, channels_last, from_channels_last
+from archlint.layers.conv import ChannelsLayer
 
 
 def edge_pairs(value, rank: int, what: str) -> tuple[tuple[int, int], ...]:

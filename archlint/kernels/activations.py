@@ -1,6 +1,6 @@
 """Keras's activation functions in NumPy, by name, for the runtime."""
 
-from archlint.layers.base import np
+from archlint.kernels import np
 
 
 def _softmax(x, axis=-1):
