@@ -73,6 +73,8 @@ class ModelAnalysis:
     accepted_sizes: dict | None = field(default_factory=dict)
     joint_size_conditions: list[str] = field(default_factory=list)  # conditions relating several sizes
     sizes_unknown: str | None = None
+    # The numbers read from data its shapes and counts are expressions of: name -> {"line", "reason"}.
+    data_sizes: dict = field(default_factory=dict)
 
     @property
     def non_trainable_params(self) -> int:
@@ -194,6 +196,7 @@ def _analyze(source, path, input_shapes, line_name, assume_imports, max_seconds)
     for model_report in models:
         model_report.factory = evaluator.keras.model_origin.get(id(model_report.model))
         impossible += _solve_sizes(model_report)
+        model_report.data_sizes = _data_sizes(model_report, evaluator.data_numbers.origins)
     report.models = models
     report.graph = evaluator.keras.graph
     # A library's module-level set-up is never the checked code's concern; what its layers' code could not
@@ -222,6 +225,14 @@ def _model_nodes(model) -> list[Node]:
         found.append(node)
         stack.extend(t.node for t in node.inputs if t.node is not None)
     return found[::-1]
+
+
+def _data_sizes(report: ModelAnalysis, origins: dict) -> dict:
+    """Where each number read from data that the model's shapes and parameter counts depend on came from."""
+    rows = report.layers + report.operations
+    names = dims.data_names([[shape for _, shape in report.inputs], [row.output_shape for row in rows],
+                             [row.params for row in rows]])
+    return {name: origins[name] for name in sorted(names) if name in origins}
 
 
 def _solve_sizes(report: ModelAnalysis) -> list[tuple[Node, dims.Condition, str]]:
@@ -555,11 +566,12 @@ def _model_report(model: ModelAnalysis) -> ModelReport:
         tuple(_layer_row(row, model.total_params) for row in model.layers), model.total_params,
         model.trainable_params, model.complete, model.verified, model.factory, model.cell,
         tuple(_layer_row(row, model.total_params) for row in model.operations), model.accepted_sizes,
-        tuple(model.joint_size_conditions), model.sizes_unknown)
+        tuple(model.joint_size_conditions), model.sizes_unknown, model.data_sizes)
 
 
 def _layer_row(row: LayerAnalysis, total_params: int) -> LayerRow:
-    share = None if row.params is None or not total_params else row.params / total_params
+    share = None if row.params is None or dims.is_size(row.params) or dims.is_size(total_params) or not total_params \
+        else row.params / total_params
     return LayerRow(row.name, row.type, row.line, row.output_shape, row.params, row.trainable_params,
                     tuple(row.inbound), row.cell, tuple(row.via), tuple(row.call_ids), len(row.nodes),
                     row_macs(row.nodes), row_activation_bytes(row.nodes), share,

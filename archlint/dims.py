@@ -1,7 +1,9 @@
 """Dimension arithmetic shared by every layer.
 
 A dimension is an int, None (unknown, e.g. the batch axis) or a `Size`: an exact integer
-expression over named sizes (`floor((H - 4) / 2) + 1`). A shape is a tuple of dimensions.
+expression over named sizes (`floor((H - 4) / 2) + 1`). A named size is an input's axis, which
+Keras's build sees as None, or a number read from data (`num_classes = len(class_names)`), which
+Keras's build sees as the number it is: only the latter may size weights. A shape is a tuple of dimensions.
 Every function here propagates None instead of guessing, and computes with a `Size` as it
 would with the int it stands for. Where a layer checks a size (an output of at least 1, two
 merged sizes equal), a `Size` cannot be decided: the check becomes a `Condition` the model
@@ -32,8 +34,8 @@ class Size:
     # -- construction ----------------------------------------------------------------
 
     @staticmethod
-    def named(name: str) -> "Size":
-        return Size({(Symbol(name),): 1})
+    def named(name: str, from_data: bool = False) -> "Size":
+        return Size({(Symbol(name, from_data),): 1})
 
     @staticmethod
     def _of(terms: dict):
@@ -135,6 +137,13 @@ class Size:
                 found |= atom.names()
         return found
 
+    def symbols(self) -> set["Symbol"]:
+        found = set()
+        for monomial in self.terms:
+            for atom in monomial:
+                found |= atom.symbols()
+        return found
+
     def value(self, sizes: dict[str, int]) -> int:
         """The integer this stands for when each name has the given size."""
         total = 0
@@ -193,21 +202,25 @@ Shape = tuple[Dim, ...]
 
 
 class Symbol:
-    """A named size: an input's unknown axis, or a size named by --input-shape."""
+    """A named size: an input's unknown axis, a size named by --input-shape, or (`from_data`) a number the
+    code reads from data, named after the variable or expression it came from."""
 
-    __slots__ = ("name",)
+    __slots__ = ("name", "from_data")
 
-    def __init__(self, name: str):
-        self.name = name
+    def __init__(self, name: str, from_data: bool = False):
+        self.name, self.from_data = name, from_data
 
     def __eq__(self, other):
-        return isinstance(other, Symbol) and other.name == self.name
+        return isinstance(other, Symbol) and other.name == self.name and other.from_data == self.from_data
 
     def __hash__(self):
         return hash(self.name)
 
     def names(self):
         return {self.name}
+
+    def symbols(self):
+        return {self}
 
     def value(self, sizes):
         return sizes[self.name]
@@ -222,7 +235,21 @@ class Symbol:
         return 1
 
     def __str__(self):
-        return self.name
+        # A size named after a source expression (`len(vocab) + 1`) is one term of the expressions it is in.
+        return self.name if _one_term(self.name) else f"({self.name})"
+
+
+def _one_term(text: str) -> bool:
+    """Whether source text is a name, call, attribute or subscript: nothing outside brackets but name characters."""
+    depth = 0
+    for char in text:
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif depth == 0 and not (char.isalnum() or char in "_."):
+            return False
+    return True
 
 
 class Floor:
@@ -241,6 +268,9 @@ class Floor:
 
     def names(self):
         return self.content.names()
+
+    def symbols(self):
+        return self.content.symbols()
 
     def value(self, sizes):
         return self.content.value(sizes) // self.divisor
@@ -309,8 +339,30 @@ def is_size(value) -> bool:
 
 
 def unknown(value) -> bool:
-    """Whether a dimension is not a plain number: None, or a named size (which a kernel cannot be sized by)."""
-    return value is None or isinstance(value, Size)
+    """Whether a dimension is not known when Keras builds the model: None, or a size naming an input's axis
+    (which a kernel cannot be sized by). A number read from data is known then."""
+    return value is None or isinstance(value, Size) and not from_data(value)
+
+
+def from_data(value) -> bool:
+    """Whether a size depends only on numbers read from data: a number when Keras builds the model."""
+    return isinstance(value, Size) and all(symbol.from_data for symbol in value.symbols())
+
+
+def has_axis_sizes(shape) -> bool:
+    """Whether a shape, or any shape in lists of them, holds a size naming an input's axis (None for Keras's build)."""
+    if isinstance(shape, (list, tuple)):
+        return any(has_axis_sizes(d) for d in shape)
+    return isinstance(shape, Size) and not from_data(shape)
+
+
+def data_names(value) -> set[str]:
+    """The numbers read from data a value (a size, a shape, lists of them) depends on."""
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        return set().union(*(data_names(v) for v in value))
+    return {s.name for s in value.symbols() if s.from_data} if isinstance(value, Size) else set()
 
 
 def concrete(value) -> bool:
@@ -318,7 +370,8 @@ def concrete(value) -> bool:
 
 
 def without_sizes(shape):
-    """The shape with every named size as None: what code that reads shapes as Keras gives them sees."""
+    """The shape with every named size as None: what code that reads shapes as Keras gives them sees
+    (for a number read from data, a number it does not know: see `data_names`)."""
     if isinstance(shape, list):
         return [without_sizes(s) for s in shape]
     if shape is None:

@@ -80,6 +80,9 @@ class ModelReport:
     accepted_sizes: dict | None = field(default_factory=dict)
     joint_size_conditions: tuple[str, ...] = ()  # conditions relating several sizes
     sizes_unknown: str | None = None
+    # The numbers read from data (`num_classes = len(class_names)`) its shapes and parameter counts are
+    # expressions of: name -> {"line": where the value came from, "reason": why it is not known statically}.
+    data_sizes: dict = field(default_factory=dict)
 
     @property
     def non_trainable_params(self) -> int:

@@ -9,9 +9,19 @@ class Unknown:
 
     reason: str
     line: int | None = None
+    # Were it a number (a size read from data): the named size it stands for (a dims.Size), or the name of the
+    # variable it was bound to, which names that size where it is first used (evaluate/data_numbers.py).
+    size: object = None
 
     def __repr__(self) -> str:
         return f"<unknown: {self.reason}>"
+
+
+def unsized(value):
+    """`value` for an operation whose result is unknown and not the same number: without the size it stood for."""
+    if isinstance(value, Unknown) and value.size is not None:
+        return Unknown(value.reason, value.line)
+    return value
 
 
 @dataclass(frozen=True)

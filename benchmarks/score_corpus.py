@@ -7,6 +7,8 @@ how it was trimmed); the corpus folder (default corpus/NAME/, git-ignored: third
 never committed) holds each FILE.py and FILE.keras.json, the entry keras_truth.py --factories
 recorded for it. Each model Keras built is one of:
   exact               every row (type, output shape, params) and the totals as Keras gives them
+  symbolic            as exact, where counts are expressions of numbers read from data (num_classes): each
+                      equals Keras's number at the value Keras's run had (found from the expressions)
   incomplete          archlint says some of it is unknown (with a reason: an AL3xx finding, or none)
   complete but wrong  archlint says complete, and something differs from Keras: must be 0
   missing             archlint reports no model under that name
@@ -50,7 +52,7 @@ def score_file(path: pathlib.Path, truth: dict) -> dict:
         if not model.complete:
             outcome = "incomplete" if reasons else "incomplete without a reason"
         else:
-            outcome = "complete but wrong" if problems else "exact"
+            outcome = "complete but wrong" if problems else "symbolic" if model.data_sizes else "exact"
         total = expected["total"] if symbol != "<module>" else None
         totals_exact = model.complete and total is not None and model.total_params == total and \
             model.trainable_params == expected.get("trainable", model.trainable_params)
@@ -66,6 +68,7 @@ def summarize(results: dict) -> dict:
         "files": len(results),
         "models": len(outcomes),
         "models exact": count("exact"),
+        "models symbolic": count("symbolic"),
         "totals exact": sum(m.get("totals_exact", False) for m in outcomes),
         "incomplete with a reason": count("incomplete"),
         "incomplete without a reason": count("incomplete without a reason"),

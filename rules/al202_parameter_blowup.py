@@ -1,6 +1,6 @@
 """AL202: one layer holding most of the model, or a model above its parameter budget."""
 
-from archlint.dims import format_shape, product
+from archlint.dims import format_shape, is_size, product
 from archlint.layers.conv import WindowedConv
 from archlint.layers.core import Dense, Flatten
 from archlint.layers.pooling import BasePooling
@@ -10,6 +10,8 @@ from archlint.rules import DROPOUT, ELEMENTWISE, Rule, describe, finding, upstre
 def check(report, settings):
     flagged: set[int] = set()  # a layer listed by two models (a nested one and its parent) is reported once
     for model in report.models:
+        if is_size(model.total_params):
+            continue  # a count depending on numbers read from data has no one size to compare
         if settings.max_params is not None and model.total_params > settings.max_params:
             yield _over_budget(model, settings.max_params)
         if not model.complete or not model.total_params:

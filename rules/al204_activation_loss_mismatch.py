@@ -1,5 +1,6 @@
 """AL204: an output activation the compiled loss does not expect."""
 
+from archlint.dims import is_size
 from archlint.layers.base import snake_case
 from archlint.layers.conv import WindowedConv
 from archlint.layers.core import Activation, Dense, Softmax
@@ -114,8 +115,8 @@ def _mismatch(output, loss) -> str | None:
     if activation in PROBABILITIES[kind]:
         return None
     if kind == "binary" and activation == "softmax":
-        if units == 1:
-            return None  # AL203 says what is wrong with it
+        if units == 1 or is_size(units):
+            return None  # AL203 says what is wrong with it; a number read from data may be 1
         return (f"ends in softmax over {units} units, but binary cross-entropy scores each unit as its own yes/no: "
                 f"use categorical cross-entropy, or sigmoid for independent labels")
     if kind == "categorical" and activation in PROBABILITIES["binary"]:

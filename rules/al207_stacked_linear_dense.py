@@ -44,7 +44,8 @@ def _bottleneck(first, second) -> bool:
     shape = input_shape(first)
     width = shape[-1] if shape else None
     units = first.layer.units
-    return isinstance(width, int) and units < width and units < second.layer.units
+    return all(isinstance(size, int) for size in (width, units, second.layer.units)) and units < width \
+        and units < second.layer.units
 
 
 RULE = Rule(

@@ -5,6 +5,7 @@ import time
 
 import pytest
 
+from archlint import dims
 from archlint.analysis import analyze_source, analyze_file
 
 
@@ -58,7 +59,8 @@ def test_undecidable_condition_is_reported_not_guessed():
 
 
 def test_names_changed_in_a_loop_not_analysed_become_unknown():
-    # The loop may run any number of times: `width` is 8 or more, `texts` is not known to be empty.
+    # The loop may run any number of times: `width` is 8 or more, `texts` is not known to be empty. The Dense
+    # is sized by that unknown number: its parameters are an expression of it, never a guessed number.
     report = analyse("""
         import keras
         import numpy as np
@@ -72,8 +74,9 @@ def test_names_changed_in_a_loop_not_analysed_become_unknown():
     """)
     assert not any("raises" in d.message for d in report.diagnostics)
     model = models(report)["model"]
-    assert not model.complete
-    assert any("`width` may be changed in the loop at line 6" in d.message for d in report.diagnostics)
+    (dense,) = [row for row in model.layers if row.type == "Dense"]
+    assert str(dense.params) == "5 * width" and tuple(dense.output_shape) == (None, dims.Size.named("width", True))
+    assert "`width` may be changed in the loop at line 6" in model.data_sizes["width"]["reason"]
 
 
 def test_continue_in_an_undecided_branch_makes_the_loop_unknown_and_analysis_goes_on():
@@ -106,7 +109,8 @@ def test_return_in_an_undecided_branch_makes_the_result_unknown():
 
         model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(width())])
     """)
-    assert not models(report)["model"].complete
+    (dense,) = [row for row in models(report)["model"].layers if row.type == "Dense"]
+    assert dims.is_size(dense.params) and dense.params.names() == {"width()"}  # 64 or 8: never one of them
 
 
 def test_a_layer_called_with_keyword_tensors_is_built_from_their_shapes():
@@ -193,7 +197,8 @@ def test_a_model_on_an_input_shaped_by_the_data_is_found_unresolved():
 
 
 def test_an_embedding_of_a_vocabulary_read_from_data_has_a_known_output_shape():
-    # Embedding(len(vocab), 32): the table's size is unknown, its (None, 10, 32) output is not.
+    # Embedding(len(vocab), 32): the table's size is an expression of the vocabulary's, its (None, 10, 32) output
+    # is known.
     report = analyse("""
         import keras
         import numpy as np
@@ -215,12 +220,14 @@ def test_an_embedding_of_a_vocabulary_read_from_data_has_a_known_output_shape():
         model = keras.Model(tokens, [pooled, encoded])
     """)
     rows = {row.name: row for row in models(report)["model"].layers}
-    assert tuple(rows["embedding"].output_shape) == (None, 10, 32) and rows["embedding"].params is None
+    assert tuple(rows["embedding"].output_shape) == (None, 10, 32)
+    for size in (2, 3, 1000):  # a table of input_dim rows of output_dim numbers
+        assert rows["embedding"].params.value({"len(vocab)": size}) == size * 32
+        assert rows["encoder"].params.value({"vocabulary_size": size}) == size * 16  # its parameter's name
     assert rows["dense"].params == 32 * 4 + 4
-    # A custom layer holding such an embedding has unknown parameters too, never a partial count.
-    assert tuple(rows["encoder"].output_shape) == (None, 10, 16) and rows["encoder"].params is None
-    assert not models(report)["model"].complete
-    assert ("AL301", 15) in codes(report)
+    assert tuple(rows["encoder"].output_shape) == (None, 10, 16)
+    assert models(report)["model"].complete  # every count is exact, as an expression
+    assert not any(d.code == "AL301" for d in report.diagnostics)
 
 
 def test_exceptions_unwind_to_the_matching_handler():
@@ -503,8 +510,9 @@ def test_iterators_are_unknowns_that_say_so():
         inputs = keras.Input(shape=(4,))
         model = keras.Model(inputs, keras.layers.Dense(first)(inputs))
     """)
-    assert any("iter(): iterators are not modelled" in d.message for d in report.diagnostics if d.code == "AL301")
-    assert "model" in models(report) and not models(report)["model"].complete
+    model = models(report)["model"]
+    assert "iter(): iterators are not modelled" in model.data_sizes["first"]["reason"]
+    assert str(model.layers[-1].params) == "5 * first"
 
 
 def test_tf_depth_to_space_rearranges_channels_into_pixels():

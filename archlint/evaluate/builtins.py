@@ -9,7 +9,7 @@ import operator
 import re
 import string
 
-from archlint.values import Unknown
+from archlint.values import Unknown, unsized
 
 MAX_ITEMS = 1_000_000
 MAX_INT_BITS = 4096
@@ -52,7 +52,9 @@ class Builtin:
 
     def __call__(self, evaluator, args, kwargs, node):
         if any(isinstance(a, Unknown) for a in args) and self.name not in _ACCEPTS_UNKNOWN:
-            return next(a for a in args if isinstance(a, Unknown))
+            first = next(a for a in args if isinstance(a, Unknown))
+            # int() of a number read from data is that number; any other result is not.
+            return first if self.name == "int" and len(args) == 1 else unsized(first)
         try:
             return self.fn(evaluator, *args, **kwargs)
         except NotEvaluated as exc:

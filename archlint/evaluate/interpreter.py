@@ -18,6 +18,7 @@ from archlint import dims
 from archlint.evaluate import builtins as builtin_values
 from archlint.evaluate import tensor_ops
 from archlint.evaluate import library_positions, project_modules
+from archlint.evaluate.data_numbers import DataNumbers
 from archlint.evaluate.fragments import ASSUMED_IMPORTS, UndefinedNames
 from archlint.evaluate.keras_api import KerasApi, Sighting, is_model
 from archlint.evaluate.objects import Event, Frame, Function, ModuleValue, PublicModule, default_line_name
@@ -26,7 +27,7 @@ from archlint.evaluate.user_classes import UserClass, UserLayer, UserObject
 from archlint.graph import Position, Tensor
 from archlint.keras_names import missing_from_keras3, star_import_has
 from archlint.layers.base import Layer, Weight
-from archlint.values import Ref, Unknown, described
+from archlint.values import Ref, Unknown, described, unsized
 
 MAX_STEPS = 2_000_000
 # The analysis of one file stops after this much CPU time: the processor time it used, so that a busy
@@ -114,6 +115,7 @@ class Evaluator:
         self.line_name = default_line_name  # a notebook names its lines by cell
         self.functions: list[str] = []  # names of the user functions being evaluated, innermost last
         self.method_classes: list = []  # (class, instance) of the methods being evaluated, for super()
+        self.data_numbers = DataNumbers(module)  # numbers read from data, as named sizes
         self.keras = KerasApi(self)
         self.undefined_names: UndefinedNames | None = None  # AL108, in the checked file only
         self.assumed_imports = False
@@ -572,6 +574,8 @@ class Evaluator:
     # -- binding --------------------------------------------------------------------------
 
     def bind(self, name: str, value, frame: Frame) -> None:
+        if isinstance(value, Unknown):  # were it a number, it is the number of that name
+            value = self.data_numbers.bound(value, name)
         if name in frame.globals_declared:
             frame = frame.module
         frame.names[name] = value
@@ -792,7 +796,7 @@ class Evaluator:
             self.check_keras_name(ref.qualname, node)
             return _library_value(ref)
         if _is_unknown(obj):
-            return obj
+            return unsized(obj)
         if isinstance(obj, PublicModule):
             if name not in obj.index:
                 self.check_keras_name(f"{obj.name}.{name}", node)
@@ -829,7 +833,7 @@ class Evaluator:
 
     def subscript(self, value, key, node):
         if _is_unknown(value):
-            return value
+            return unsized(value)
         if _is_unknown(key) or (isinstance(key, slice) and any(_is_unknown(p) for p in (key.start, key.stop, key.step))):
             return self.unknown("subscript with an unknown index", node)
         if isinstance(value, (Tensor, Weight)):
@@ -866,7 +870,10 @@ class Evaluator:
         if isinstance(left, (Tensor, Weight)) or isinstance(right, (Tensor, Weight)):
             return self.keras.tensor_binary(op, self.keras.as_tensor(left), self.keras.as_tensor(right), node)
         if _is_unknown(left) or _is_unknown(right):
-            return left if _is_unknown(left) else right
+            number = self.data_numbers.binary(op, left, right)
+            if number is not None:
+                return number
+            return unsized(left if _is_unknown(left) else right)
         return builtin_values.binary(op, left, right, lambda reason: self.unknown(reason, node))
 
     def eval_BooleanOperation(self, node: cst.BooleanOperation, frame):
@@ -889,6 +896,9 @@ class Evaluator:
                     return self.binary(operator, left, right, node)
             result = builtin_values.compare(operator, left, right)
             if result is None:
+                number = next((v.size for v in (left, right) if _is_unknown(v) and v.size is not None), None)
+                if number is not None:  # a named size never takes a value
+                    return self.unknown(f"it compares {number}, a number read from data", node)
                 return self.unknown("comparison of unknown values", node)
             if not result:
                 return False
@@ -1024,6 +1034,8 @@ class Evaluator:
                 frame.names[name] = function.defaults[name]
             else:
                 frame.names[name] = self.unknown(f"argument `{name}` of {function.name}() not given", node)
+            if isinstance(frame.names[name], Unknown):
+                frame.names[name] = self.data_numbers.bound(frame.names[name], name)
         if isinstance(params.star_arg, cst.Param):
             frame.names[params.star_arg.name.value] = tuple(args)
         for param in params.kwonly_params:

@@ -255,6 +255,7 @@ class KerasApi:
                 and "data_format" in _signature(cls, "__init__").parameters:
             # keras.config.set_image_data_format changed the default of every later layer.
             kwargs = {**kwargs, "data_format": self.image_data_format}
+        args, kwargs = self.ev.data_numbers.layer_arguments(cls, args, kwargs, node)
         try:
             layer = cls(*args, **kwargs)
         except (LayerError, TypeError) as exc:
@@ -340,6 +341,12 @@ class KerasApi:
                 layer.built = True  # its layers hold their weights already
                 return shape
         if not getattr(layer, "named_sizes", False):
+            numbers = dims.data_names([shape_args, shape_kwargs])
+            if numbers:  # Keras has a number there, which this layer's shape rule cannot be given
+                self.ev.report("AL301", f"{layer.name} ({layer.type_name}): its input's shape depends on "
+                                        f"{', '.join(sorted(numbers))}, a number read from data, which archlint does "
+                                        "not follow through this layer", position, layer)
+                return None
             shape_args, shape_kwargs = self.sizes_unnamed(shape_args), self.sizes_unnamed(shape_kwargs)
         try:
             for method in ([] if layer.built else ["build"]) + ["compute_output_shape"]:
@@ -616,8 +623,9 @@ class KerasApi:
                 return Method(obj, keras3_checks.removed_model_method(self.ev, obj, name, node))
         if isinstance(obj, Layer):
             value = getattr(obj, name, None) if not name.startswith("_") else None
-            if name in ("name", "trainable", "built") or isinstance(value, (int, float, str, tuple)):
-                return value  # a constructor argument as Keras stores it: layer.units, layer.filters
+            if name in ("name", "trainable", "built") or isinstance(value, (int, float, str, tuple, dims.Size)):
+                # A constructor argument as Keras stores it: layer.units, layer.filters.
+                return self.ev.data_numbers.for_code(value)
             if name in ("count_params", "build"):
                 return Method(obj, name)
             if name in ("output", "input") and not isinstance(obj, Model):
@@ -731,7 +739,8 @@ class KerasApi:
                 self.output_shape(owner, shapes, named, self.ev.position(node))
             return None
         if isinstance(owner, Layer) and name == "count_params":
-            return owner.count_params() if owner.built else self.ev.unknown("layer not built", node)
+            return self.ev.data_numbers.for_code(owner.count_params()) if owner.built else \
+                self.ev.unknown("layer not built", node)
         if isinstance(owner, (list, dict, str)):
             if any(isinstance(a, Unknown) for a in args) and isinstance(owner, str):
                 return self.ev.unknown("string method on unknown values", node)
@@ -756,9 +765,10 @@ class KerasApi:
 
     def shape_of(self, tensor, node):
         if isinstance(tensor, Tensor) and tensor.shape is not None:
-            if dims.has_sizes(tensor.shape) and tensor.node is not None:
+            if dims.has_axis_sizes(tensor.shape) and tensor.node is not None:
                 tensor.node.sizes_read = True
-            return StaticShape(dims.without_sizes(tensor.shape))
+            return StaticShape(self.ev.data_numbers.for_code(d) if dims.from_data(d) else None if dims.is_size(d) else d
+                               for d in tensor.shape)
         return self.ev.unknown("shape of a tensor not known statically", node)
 
     def concrete_tensor(self, name: str, args, kwargs, node):

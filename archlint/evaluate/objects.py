@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 import libcst as cst
 
 if TYPE_CHECKING:
+    from archlint.evaluate.data_numbers import DataNumbers
     from archlint.graph import LayerGraph, Position
     from archlint.layers.base import Layer
 
@@ -107,6 +108,7 @@ class EvaluatorServices(Protocol):
     current_path: str  # the file being evaluated: the checked file or a module it imports
     functions: list[str]  # names of the user functions being evaluated, innermost last
     method_classes: list  # (class, instance) of the methods being evaluated, innermost last
+    data_numbers: DataNumbers  # numbers read from data, as named sizes
 
     def report(self, code: str, message: str, node, layer: Layer | None = None) -> None: ...
 

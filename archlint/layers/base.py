@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from archlint.dims import Shape, format_shape, is_size, product
+from archlint.dims import Shape, format_shape, from_data, is_size, product
 from archlint.errors import InvalidArgument, Unresolved, WrongRank
 from archlint.kernels import np  # numpy, imported when a forward first uses it
 from archlint.values import Ref, Unknown
@@ -60,6 +60,9 @@ class Layer:
     weightless: ClassVar[bool] = False
     # Made by Keras's own code (a keras.applications model), which the checked code cannot change.
     library_made: bool = False
+    # Constructor arguments that are sizes (Dense's units): a number the code reads from data is given to the
+    # layer as a named size there (evaluate/data_numbers.py), and the layer computes with it.
+    size_arguments: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, *, name=None, trainable=True, dtype=None, autocast=True,
                  activity_regularizer=None, input_shape=None, input_dim=None, **kwargs):
@@ -112,7 +115,8 @@ class Layer:
     # -- shared machinery -----------------------------------------------------------------
 
     def add_weight(self, name: str, shape, trainable: bool = True) -> Weight:
-        weight = Weight(name, tuple(int(d) for d in shape), trainable)
+        # A size read from data is a number when Keras builds the weight; an input's named axis is not (int() says so).
+        weight = Weight(name, tuple(d if from_data(d) else int(d) for d in shape), trainable)
         self.weights.append(weight)
         return weight
 
@@ -185,6 +189,8 @@ def known(value, what: str):
 
 def int_arg(value, what: str, minimum: int | None = None) -> int:
     value = known(value, what)
+    if is_size(value):  # a number read from data, where the layer does not compute with one
+        raise Unresolved(f"`{what}` is {value}, a number read from data that {what} cannot be computed with")
     if isinstance(value, bool) or not isinstance(value, int):
         if isinstance(value, float) and value.is_integer():
             value = int(value)
@@ -197,6 +203,17 @@ def int_arg(value, what: str, minimum: int | None = None) -> int:
 
 def positive_int(value, what: str) -> int:
     return int_arg(value, what, minimum=1)
+
+
+def size_arg(value, what: str, exact: bool = False):
+    """A positive size argument (`units`): an int, or a number read from data as its named size, which is then
+    taken to be positive as Keras requires (the solver's sizes are at least 1). `exact`: 10.0 is rejected."""
+    if from_data(value):
+        return value
+    value = known(value, what)
+    if exact and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
+        raise InvalidArgument(f"`{what}` must be a positive integer, got {value!r}")
+    return positive_int(value, what)
 
 
 def float_arg(value, what: str) -> float:

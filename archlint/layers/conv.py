@@ -13,6 +13,7 @@ from archlint.kernels.conv import (
 )
 from archlint.layers.base import (
     Layer, activation_name, choice, data_format_arg, known, np, positive_int, register, require_rank, int_tuple,
+    size_arg,
 )
 
 
@@ -123,13 +124,15 @@ class WindowedConv(ChannelsLayer):
 
 
 class BaseConv(WindowedConv):
+    size_arguments = ("filters",)
+
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
                  groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
                  lora_rank=None, lora_alpha=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self.filters = positive_int(filters, "filters")
+        self.filters = size_arg(filters, "filters")
         self.read_window_args(kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias)
         self.kernel_initializer = kernel_initializer
         self.groups = positive_int(groups, "groups")
@@ -182,12 +185,14 @@ class Conv3D(BaseConv):
 
 
 class BaseConvTranspose(WindowedConv):
+    size_arguments = ("filters",)
+
     def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None, data_format=None,
                  dilation_rate=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self.filters = positive_int(filters, "filters")
+        self.filters = size_arg(filters, "filters")
         self.read_window_args(kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias)
         self.output_padding = None
         if output_padding is not None:

@@ -6,7 +6,7 @@ from archlint.errors import InvalidArgument, UnknownDimension
 from archlint.kernels import activations, parallel
 from archlint.layers.base import (
     Layer, activation_name, choice, float_arg, known, np, one_mac_per_element, positive_int, register, require_rank,
-    shape_arg,
+    shape_arg, size_arg,
 )
 
 
@@ -16,6 +16,7 @@ class InputLayer(Layer):
 
     weightless = True
     named_sizes = True
+    size_arguments = ("shape", "batch_shape", "input_shape", "batch_input_shape")
 
     def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, ragged=None,
                  batch_shape=None, input_tensor=None, optional=False, name=None, **kwargs):
@@ -44,13 +45,14 @@ class InputLayer(Layer):
 @register
 class Dense(Layer):
     named_sizes = True
+    size_arguments = ("units",)
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
                  lora_rank=None, lora_alpha=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self.units = positive_int(units, "units")
+        self.units = size_arg(units, "units")
         self.activation = activation_name(activation)
         self.kernel_initializer = kernel_initializer
         self.use_bias = bool(known(use_bias, "use_bias"))

@@ -1,21 +1,13 @@
 """Embedding: a trainable lookup table indexed by integer inputs."""
 
-from archlint.errors import InvalidArgument, Unresolved
-from archlint.layers.base import Layer, known, np, positive_int, register
-from archlint.values import Unknown
-
-
-def exact_positive_int(value, what: str) -> int:
-    """Keras's Embedding takes only true ints for its sizes: 10.0 is rejected."""
-    value = known(value, what)
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise InvalidArgument(f"`{what}` must be a positive integer, got {value!r}")
-    return value
+from archlint.errors import InvalidArgument
+from archlint.layers.base import Layer, known, np, positive_int, register, size_arg
 
 
 @register
 class Embedding(Layer):
     named_sizes = True
+    size_arguments = ("input_dim", "output_dim")
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
                  embeddings_constraint=None, mask_zero=False, weights=None, lora_rank=None, lora_alpha=None,
@@ -24,12 +16,9 @@ class Embedding(Layer):
         # layer's input shape, which the evaluator reads as such with a warning).
         super().__init__(**kwargs)
         self.input_length = input_length
-        if isinstance(input_dim, Unknown):  # a vocabulary read from data: the output shape does not need it
-            self.input_dim = None
-            self.unknown_params_reason = f"`input_dim` is not known statically ({input_dim.reason})"
-        else:
-            self.input_dim = exact_positive_int(input_dim, "input_dim")
-        self.output_dim = exact_positive_int(output_dim, "output_dim")
+        # Keras takes only true ints for its sizes (10.0 is rejected); a vocabulary read from data is a named size.
+        self.input_dim = size_arg(input_dim, "input_dim", exact=True)
+        self.output_dim = size_arg(output_dim, "output_dim", exact=True)
         self.mask_zero = mask_zero
         lora_rank = known(lora_rank, "lora_rank")
         self.lora_rank = positive_int(lora_rank, "lora_rank") if lora_rank else None
@@ -37,8 +26,6 @@ class Embedding(Layer):
             raise InvalidArgument("LoRA is incompatible with `embeddings_constraint`")
 
     def build(self, input_shape=None, **kwargs):
-        if self.input_dim is None:
-            return  # no table to size: the parameters stay unknown (see unknown_params_reason)
         # With LoRA the full table is frozen and only the low-rank factors train.
         self.embeddings = self.add_weight("embeddings", (self.input_dim, self.output_dim),
                                           trainable=self.lora_rank is None)
@@ -53,8 +40,6 @@ class Embedding(Layer):
         return 0  # a lookup copies rows of the table: nothing is multiplied
 
     def forward(self, x, **kwargs):
-        if self.input_dim is None:
-            raise Unresolved(self.unknown_params_reason)
         table = self.embeddings.value
         if self.lora_rank:
             # Keras's build re-enables LoRA without the constructor's `lora_alpha`, so the
@@ -80,19 +65,17 @@ class ReversibleEmbedding(Embedding):
 
     def build(self, input_shape=None, **kwargs):
         super().build(input_shape)
-        if not self.tie_weights and self.input_dim is not None:
+        if not self.tie_weights:
             self.reverse_embeddings = self.add_weight("reverse_embeddings", (self.output_dim, self.input_dim))
 
     def compute_output_shape(self, input_shape, reverse=False, **kwargs):
         if known(reverse, "reverse"):
-            if self.input_dim is None:
-                raise Unresolved(self.unknown_params_reason)
             return (*input_shape[:-1], self.input_dim)
         return (*input_shape, self.output_dim)
 
     def count_macs(self, input_shapes, output_shapes):
         shape = output_shapes[0] if isinstance(output_shapes, list) else output_shapes
-        if self.input_dim is None or shape[-1] != self.input_dim or len(shape) == 0:
+        if len(shape) == 0 or shape[-1] != self.input_dim:
             return 0
         rows = 1
         for size in shape[:-1]:

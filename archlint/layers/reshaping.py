@@ -3,6 +3,7 @@
 from archlint import dims
 from archlint.dims import Shape, format_shape, product
 from archlint.errors import InvalidArgument, ReshapeMismatch
+from archlint.dims import from_data
 from archlint.layers.base import Layer, int_arg, known, np, register, require_rank
 
 
@@ -37,14 +38,15 @@ def reshaped(input_shape: Shape, target: Shape) -> Shape:
 class Reshape(Layer):
     weightless = True
     named_sizes = True
+    size_arguments = ("target_shape",)
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
         target = known(target_shape, "target_shape")
         if not isinstance(target, (tuple, list)):
             raise InvalidArgument(f"`target_shape` must be a tuple, got {target!r}")
-        self.target_shape = tuple(None if d is None else int_arg(d, "target_shape") for d in target)
-        if any(d is not None and d < -1 for d in self.target_shape):
+        self.target_shape = tuple(d if d is None or from_data(d) else int_arg(d, "target_shape") for d in target)
+        if any(isinstance(d, int) and d < -1 for d in self.target_shape):
             raise InvalidArgument(f"each dimension of `target_shape` must be non-negative or -1, got {self.target_shape}")
         if self.target_shape.count(-1) > 1:
             raise InvalidArgument(f"`target_shape` may contain at most one -1, got {self.target_shape}")

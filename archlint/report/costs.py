@@ -14,7 +14,7 @@ from archlint.report import plural
 def param_share(row, model) -> float | None:
     """The row's parameters as a fraction of the model's (the outer model's, for a nested model's row); None
     when unknown or the model has none."""
-    if row.params is None or not model.total_params:
+    if row.params is None or is_size(row.params) or is_size(model.total_params) or not model.total_params:
         return None
     return row.params / model.total_params
 

@@ -51,9 +51,9 @@ def model_json(model, nested: bool = False) -> dict:
             "line": row.line,
             **_cell(row),
             "output_shape": shape_json(row.output_shape),
-            "params": row.params,
-            "trainable_params": row.trainable_params,
-            "non_trainable_params": None if row.params is None else row.params - row.trainable_params,
+            "params": count_json(row.params),
+            "trainable_params": count_json(row.trainable_params),
+            "non_trainable_params": None if row.params is None else count_json(row.params - row.trainable_params),
             "inbound": list(row.inbound),
             "macs": count_json(row.macs),  # beyond the spec: null when unknown
             "activation_bytes": count_json(row.activation_bytes),
@@ -64,13 +64,14 @@ def model_json(model, nested: bool = False) -> dict:
         "operations": [{"name": row.name, "type": row.type, "output_shape": shape_json(row.output_shape),
                         "inbound": list(row.inbound), "via": list(row.via), "call_ids": list(row.call_ids)}
                        for row in model.operations],
-        "total_params": model.total_params,
-        "trainable_params": model.trainable_params,
-        "non_trainable_params": model.non_trainable_params,
+        "total_params": count_json(model.total_params),
+        "trainable_params": count_json(model.trainable_params),
+        "non_trainable_params": count_json(model.non_trainable_params),
         "total_macs": None if macs_unknown else count_json(macs),
         "complete": model.complete,
         "verified": model.verified,
         **accepted_sizes_json(model),
+        **({"data_sizes": model.data_sizes} if model.data_sizes else {}),
     }
 
 

@@ -61,7 +61,15 @@ def totals(model) -> list[str]:
         f" Total MACs: {macs_text(macs)}{unknown_layers(macs_unknown)}",
         f" Activations: {byte_size(activations)}{unknown_layers(activations_unknown)}"
         " (every layer's float32 outputs; an unknown batch counts as 1)",
-    ] + ([] if model.verified is None else [f" Verified: {VERIFIED[model.verified]}"]) + accepted_sizes(model)
+    ] + ([] if model.verified is None else [f" Verified: {VERIFIED[model.verified]}"]) + accepted_sizes(model) \
+        + data_sizes(model)
+
+
+def data_sizes(model) -> list[str]:
+    """Each number read from data the counts are expressions of, and where it came from."""
+    return [f" Read from data: {name}" + (f" (line {origin['line']}: {origin['reason']})" if origin["line"] else
+                                          f" ({origin['reason']})")
+            for name, origin in model.data_sizes.items()]
 
 
 def accepted_sizes(model) -> list[str]:

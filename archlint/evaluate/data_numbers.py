@@ -1,0 +1,165 @@
+"""Numbers read from data (`num_classes = len(class_names)`) as named sizes.
+
+The evaluator cannot know such a number: it is an Unknown. Bound to a name, the Unknown stands
+for a number of that name (`Unknown.size`), and arithmetic on it (`vocab_size + 1`) gives the
+expression it stands for. Where it reaches a layer argument that is a size (Dense's `units`, a
+convolution's `filters`, Embedding's sizes, a shape), the layer gets the size itself, so the
+shapes, parameter counts and MACs that depend on it are expressions of it. A value never bound
+to a name is named after its source expression (`len(class_names)`). Whatever would decide a
+value by the number (a comparison, a branch) still sees an Unknown: a named size never takes a
+value. Two numbers never share a name: a second one bound to `n` is `n_2`.
+"""
+
+from __future__ import annotations
+
+import inspect
+from functools import lru_cache
+
+import libcst as cst
+
+from archlint.dims import Size
+from archlint.values import Unknown
+
+# Arithmetic an integer size keeps (Size computes exactly what Python's ints would).
+SIZE_OPERATORS = {
+    "Add": lambda a, b: a + b,
+    "Subtract": lambda a, b: a - b,
+    "Multiply": lambda a, b: a * b,
+    "FloorDivide": lambda a, b: a // b,
+    "Modulo": lambda a, b: a % b,
+}
+# A source expression longer than this names its size by the argument instead (`units`).
+MAX_NAME_LENGTH = 40
+
+
+class DataNumbers:
+    """The named sizes one analysis gives to numbers read from data."""
+
+    def __init__(self, module: cst.Module):
+        self.module = module
+        self.taken: set[str] = set()
+        self.sizes: dict[int, tuple[Unknown, Size]] = {}  # id of a bound Unknown -> (it, its size)
+        # Size name -> where the value it stands for came from: {"line": ..., "reason": why it is not known}.
+        self.origins: dict[str, dict] = {}
+
+    def bound(self, value: Unknown, name: str) -> Unknown:
+        """`value` bound to `name`: it stands for a number of that name, unless it stands for one already."""
+        if value.size is not None:
+            return value
+        return Unknown(value.reason, value.line, name)
+
+    def size_of(self, value: Unknown, name: str) -> Size:
+        """The named size `value` stands for; a value standing for none gets a new one named `name`."""
+        if isinstance(value.size, Size):
+            return value.size
+        if isinstance(value.size, str):
+            known = self.sizes.get(id(value))
+            if known is None:
+                known = self.sizes[id(value)] = (value, self.fresh(value.size, value))
+            return known[1]
+        return self.fresh(name, value)
+
+    def fresh(self, name: str, value: Unknown) -> Size:
+        candidate, count = name, 1
+        while candidate in self.taken:
+            count += 1
+            candidate = f"{name}_{count}"
+        self.taken.add(candidate)
+        self.origins[candidate] = {"line": value.line, "reason": value.reason}
+        return Size.named(candidate, from_data=True)
+
+    def for_code(self, value):
+        """A value the checked code reads (a layer's units, a tensor's shape): a named size there is the unknown
+        number it stands for, so that nothing decides a value by it."""
+        if isinstance(value, Size):
+            return Unknown(f"{value} is a number read from data", None, value)
+        if isinstance(value, tuple) and any(isinstance(v, Size) for v in value):
+            return tuple(self.for_code(v) for v in value)
+        return value
+
+    def binary(self, op: str, left, right):
+        """`left op right` where one side stands for a number read from data: the Unknown of the expression,
+        a number where it is one whatever the sizes (n - n), None where the operation keeps no size."""
+        if op not in SIZE_OPERATORS:
+            return None
+        operands = []
+        for value in (left, right):
+            if isinstance(value, Unknown):
+                if value.size is None:
+                    return None
+                operands.append(self.size_of(value, ""))
+            elif isinstance(value, int) and not isinstance(value, bool):
+                operands.append(value)
+            else:
+                return None
+        try:
+            result = SIZE_OPERATORS[op](*operands)
+        except (ArithmeticError, ValueError) as exc:
+            return Unknown(f"{op} of numbers read from data: {exc}")
+        except Exception as exc:  # noqa: BLE001  (dims.Unresolved: a division by a size, which Size does not model)
+            return Unknown(getattr(exc, "reason", str(exc)))
+        if isinstance(result, Size):
+            line = next((v.line for v in (left, right) if isinstance(v, Unknown)), None)
+            return Unknown(f"{result} depends on numbers read from data", line, result)
+        return result
+
+    def layer_arguments(self, cls, args: list, kwargs: dict, node):
+        """The arguments with each unknown value of a size argument of `cls` (its `size_arguments`) as the named
+        size it stands for."""
+        wanted = getattr(cls, "size_arguments", ())
+        if not wanted:
+            return args, kwargs
+        names = _parameter_names(cls)
+        sources = _argument_sources(node)
+        args = list(args)
+        for index, value in enumerate(args):
+            if index < len(names) and names[index] in wanted:
+                args[index] = self.as_size(value, sources.get(index), names[index])
+        kwargs = {key: self.as_size(value, sources.get(key), key) if key in wanted else value
+                  for key, value in kwargs.items()}
+        return args, kwargs
+
+    def as_size(self, value, source, name: str):
+        if isinstance(value, Unknown) and name.endswith("shape"):
+            return value  # a shape of unknown rank: not one size
+        if isinstance(value, Unknown):
+            return self.size_of(value, self.source_name(source) or name)
+        if isinstance(value, (tuple, list)) and any(isinstance(v, Unknown) for v in value):
+            elements = [e.value for e in source.elements] if isinstance(source, (cst.Tuple, cst.List)) \
+                and len(source.elements) == len(value) else [None] * len(value)
+            return type(value)(self.as_size(v, e, f"{name}[{index}]") for index, (v, e) in enumerate(zip(value, elements)))
+        return value
+
+    def source_name(self, source) -> str | None:
+        if source is None:
+            return None
+        text = " ".join(self.module.code_for_node(source).split())
+        return text if len(text) <= MAX_NAME_LENGTH else None
+
+
+@lru_cache(maxsize=None)
+def _parameter_names(cls) -> tuple[str, ...]:
+    """The constructor's positional parameters, after self."""
+    try:
+        parameters = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    except (TypeError, ValueError):
+        return ()
+    return tuple(p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+
+
+def _argument_sources(node) -> dict:
+    """The source expression of each argument of a call: by position, and by keyword."""
+    if not isinstance(node, cst.Call):
+        return {}
+    found, index = {}, 0
+    for arg in node.args:
+        if arg.star:
+            if arg.star == "*":
+                index = None  # the positions after *args are not known from the source
+            continue
+        if arg.keyword is not None:
+            found[arg.keyword.value] = arg.value
+        elif index is not None:
+            found[index] = arg.value
+            index += 1
+    return found
