@@ -102,7 +102,7 @@ def analyze_source(source: bytes | str, path: str, input_shapes: dict | None = N
                    line_name: Callable[[int], str] = default_line_name, assume_imports: bool = False,
                    max_seconds: float | None = None) -> FileAnalysis:
     """The file's models and findings; `input_shapes` names inputs (or models) and the shapes to give them;
-    `max_seconds` of CPU time end the evaluation with an AL301 (default: the interpreter's MAX_SECONDS).
+    The analysis ends within `max_seconds` (default: the interpreter's MAX_SECONDS) with an AL301, see there.
 
     A size error on an input of given sizes names the nearest sizes the model accepts, found by analysing
     the file again with those sizes named."""

@@ -11,7 +11,7 @@
     max-layer-param-share = 0.5              # AL202
     max-params = 10_000_000                  # AL202, off unless set
     input-shapes = { image = "224,224,3" }
-    max-analysis-seconds = 3                 # CPU seconds one file's analysis may take
+    max-analysis-seconds = 3                 # seconds (wall time) one file's analysis may take
 
 A pattern without "/" matches any file or directory name on the path; one with "/" matches
 the path relative to the settings file's directory (the current directory without one).
