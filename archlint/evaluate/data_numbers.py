@@ -77,17 +77,22 @@ class DataNumbers:
             return tuple(self.for_code(v) for v in value)
         return value
 
-    def binary(self, op: str, left, right):
-        """`left op right` where one side stands for a number read from data: the Unknown of the expression,
-        a number where it is one whatever the sizes (n - n), None where the operation keeps no size."""
-        if op not in SIZE_OPERATORS:
+    def binary(self, op: str, left, right, node=None):
+        """`left op right` where a side is unknown, as integer arithmetic with a number: the Unknown of the
+        expression, a number where it is one whatever the sizes (n - n), None where the operation keeps no size
+        (an operand not an int). An unknown operand that stands for no number yet is named after its source
+        (`len(vocab)` in `len(vocab) // 2`)."""
+        if op not in SIZE_OPERATORS or not any(isinstance(v, int) and not isinstance(v, bool) or
+                                                isinstance(v, Unknown) and v.size is not None for v in (left, right)):
             return None
         operands = []
-        for value in (left, right):
+        sources = (node.left, node.right) if isinstance(node, cst.BinaryOperation) else (None, None)
+        for value, source in zip((left, right), sources):
             if isinstance(value, Unknown):
-                if value.size is None:
+                name = self.source_name(source) if value.size is None else ""
+                if name is None:
                     return None
-                operands.append(self.size_of(value, ""))
+                operands.append(self.size_of(value, name))
             elif isinstance(value, int) and not isinstance(value, bool):
                 operands.append(value)
             else:

@@ -877,7 +877,7 @@ class Evaluator:
         if isinstance(left, (Tensor, Weight)) or isinstance(right, (Tensor, Weight)):
             return self.keras.tensor_binary(op, self.keras.as_tensor(left), self.keras.as_tensor(right), node)
         if _is_unknown(left) or _is_unknown(right):
-            number = self.data_numbers.binary(op, left, right)
+            number = self.data_numbers.binary(op, left, right, node)
             if number is not None:
                 return number
             return unsized(left if _is_unknown(left) else right)

@@ -1,0 +1,133 @@
+"""Numbers read from data as named sizes: archlint's expressions against what real Keras built.
+
+Each model of fixtures/data_sizes/ reads the numbers that size its layers from data (a folder's
+entries, a file's lines). fixtures/make_data_sizes.py ran each file under real Keras with data of
+n items for several n, so that every such number was n, and recorded what Keras built. archlint
+analyses each file once, without the data: every number read from data is a named size, and each
+row's output shape and parameter count, evaluated with every one of those sizes at n, must be
+what Keras built at n.
+"""
+
+import json
+import os
+
+import pytest
+
+from archlint import dims
+from archlint.analysis import analyze_file, analyze_source
+
+DATA_SIZES = os.path.join(os.path.dirname(__file__), "..", "fixtures", "data_sizes")
+with open(os.path.join(DATA_SIZES, "data_sizes.json")) as _handle:
+    RECORDING = json.load(_handle)
+
+
+def _at(value, numbers: dict):
+    """A dimension or count with every number read from data at its value; an input's named axis is None, as in
+    Keras's symbolic build."""
+    if dims.from_data(value):
+        return value.value(numbers)
+    return None if dims.is_size(value) else value
+
+
+@pytest.mark.parametrize("stem", sorted(RECORDING["runs"]))
+def test_expressions_of_numbers_read_from_data_give_what_keras_built(stem):
+    report = analyze_file(os.path.join(DATA_SIZES, stem + ".py"))
+    assert not any(d.severity == "error" for d in report.diagnostics)
+    ours = {m.symbol: m for m in report.models}
+    for n, run in RECORDING["runs"][stem].items():
+        assert run["error"] is None
+        for symbol, keras_model in run["models"].items():
+            model = ours[symbol]
+            assert model.complete and model.data_sizes  # exact, as expressions of the numbers read
+            numbers = dict.fromkeys(model.data_sizes, int(n))
+            rows = [row for row in model.layers if row.type != "InputLayer"]
+            expected = [row for row in keras_model["layers"] if row["type"] != "InputLayer"]
+            assert [(row.name, row.type) for row in rows] == [(row["name"], row["type"]) for row in expected]
+            for row, keras_row in zip(rows, expected):
+                assert _at(row.params, numbers) == keras_row["params"], (n, row.name, str(row.params))
+                assert [_at(d, numbers) for d in row.output_shape] == keras_row["output_shape"], (n, row.name)
+            assert _at(model.total_params, numbers) == keras_model["total"], (n, str(model.total_params))
+            assert _at(model.trainable_params, numbers) == keras_model["trainable"]
+
+
+def test_the_numbers_are_named_after_where_they_came_from():
+    names = {stem: sorted(analyze_file(os.path.join(DATA_SIZES, stem + ".py")).models[0].data_sizes)
+             for stem in RECORDING["runs"]}
+    assert names == {
+        "image_folder_classes": ["num_classes"],
+        "vocabulary_embedding": ["len(vocab)", "maxlen", "vocab_size"],  # len(vocab) // 2 is never bound
+        "unknown_image_size_head": ["num_classes"],
+        "helper_and_reshape": ["rows", "units"],  # len(labels) is the helper's parameter `units`
+    }
+
+
+def analyse(source: str):
+    import textwrap
+
+    return analyze_source(textwrap.dedent(source), "model.py")
+
+
+def test_a_branch_on_a_number_read_from_data_is_unknown_and_says_why():
+    report = analyse("""
+        import os
+        import keras
+        num_classes = len(os.listdir("train"))
+        units = 1 if num_classes == 2 else num_classes
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(units)])
+    """)
+    (finding,) = [d for d in report.diagnostics if d.code == "AL301"]
+    assert "it compares num_classes, a number read from data" in finding.message and finding.line == 5
+    # 1 or num_classes: a number of its own, never taken to be either.
+    (model,) = report.models
+    assert sorted(model.data_sizes) == ["units"] and str(model.layers[-1].params) == "5 * units"
+
+
+def test_two_numbers_bound_to_one_name_are_two_sizes():
+    report = analyse("""
+        import os
+        import keras
+        from keras import layers
+
+        def head(x, n):
+            return layers.Dense(n)(x)
+
+        inputs = keras.Input((4,))
+        first = head(inputs, len(os.listdir("a")))
+        second = head(inputs, len(os.listdir("b")))
+        model = keras.Model(inputs, layers.Concatenate()([first, second]))
+    """)
+    (model,) = report.models
+    assert model.layers[-1].output_shape == (None, dims.Size.named("n", True) + dims.Size.named("n_2", True))
+
+
+def test_a_number_read_from_data_never_reaches_the_checked_code_as_a_value():
+    # layer.units and x.shape[-1] are the unknown number: a comparison of them is undecided, not False.
+    report = analyse("""
+        import os
+        import keras
+        dense = keras.layers.Dense(len(os.listdir("train")))
+        inputs = keras.Input((4,))
+        x = dense(inputs)
+        if dense.units == 3 or x.shape[-1] == 3:
+            x = keras.layers.Dense(7)(x)
+        model = keras.Model(inputs, x)
+    """)
+    assert {d.code for d in report.diagnostics} == {"AL301"}
+    assert any("condition cannot be decided statically" in d.message for d in report.diagnostics)
+    assert not report.models[0].complete  # the branch may have added a layer
+
+
+def test_a_layer_that_does_not_compute_with_sizes_says_so():
+    report = analyse("""
+        import numpy as np
+        import keras
+        features = len(np.loadtxt("columns.txt"))
+        inputs = keras.Input((10, features))
+        x = keras.layers.LSTM(8)(inputs)  # 4 gates of 8 units over features + 8 inputs, and their biases
+        model = keras.Model(inputs, [x, keras.layers.MultiHeadAttention(2, 4)(inputs, inputs)])
+    """)
+    (model,) = report.models
+    assert [model.layers[1].params.value({"features": n}) for n in (1, 5)] == [4 * (8 * (n + 8) + 8) for n in (1, 5)]
+    assert not model.complete
+    (finding,) = [d for d in report.diagnostics if d.code == "AL301"]
+    assert "depends on features, a number read from data" in finding.message
