@@ -308,6 +308,36 @@ def method_too_costly(owner, name: str, args, kwargs) -> bool:
     return len(owner) * (1 + inserted) + widths + joined > MAX_ITEMS
 
 
+
+# The methods of Python's containers and strings the evaluator runs on known values.
+LIST_METHODS = {"append", "extend", "insert", "pop", "index", "count", "reverse", "copy", "remove", "clear"}
+DICT_METHODS = {"get", "items", "keys", "values", "update", "pop", "setdefault", "copy"}
+STR_METHODS = {"format", "join", "upper", "lower", "replace", "split", "rsplit", "strip", "startswith", "endswith",
+               "title", "capitalize", "rstrip", "lstrip", "partition", "rpartition", "find", "rfind", "count", "zfill",
+               "isdigit", "isalpha", "removeprefix", "removesuffix"}
+
+
+def has_container_method(value, name: str) -> bool:
+    return isinstance(value, list) and name in LIST_METHODS or isinstance(value, dict) and name in DICT_METHODS \
+        or isinstance(value, str) and name in STR_METHODS
+
+
+def call_container_method(evaluator, owner, name: str, args, kwargs, node):
+    """`layers.append(x)`, `"{}_conv".format(name)`: run on the values, within the size limits."""
+    if any(isinstance(a, Unknown) for a in args) and isinstance(owner, str):
+        return evaluator.unknown("string method on unknown values", node)
+    if method_too_costly(owner, name, args, kwargs):
+        return evaluator.unknown(f"{name}() on values too large to analyse", node)
+    try:
+        result = getattr(owner, name)(*args, **kwargs)
+    except (TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
+        raise PythonError(type(exc).__name__, f"{name}(): {exc}") from None
+    if not isinstance(owner, str):
+        evaluator.check_size(len(owner), node)  # `x.extend(x)` in a loop
+    if isinstance(result, (type({}.items()), type({}.keys()), type({}.values()))):
+        return list(result)
+    return result
+
 def _product(values, start):
     """math.prod, each step within the limits of `*`."""
     result = start

@@ -19,7 +19,7 @@ from archlint import dims
 from archlint.errors import LayerError, Unresolved
 from archlint.evaluate import keras3_checks, project_modules, tensor_ops
 from archlint.evaluate.tensor_ops import TensorFunction
-from archlint.evaluate.builtins import LIBRARY, PythonError, method_too_costly
+from archlint.evaluate.builtins import LIBRARY, call_container_method, has_container_method
 from archlint.evaluate.keras_helpers import HELPERS
 from archlint.evaluate.objects import MODEL_METHODS_WITHOUT_EFFECT, EvaluatorServices, Function, Method, StaticShape
 from archlint.graph import LayerGraph, Node, Tensor
@@ -36,27 +36,12 @@ from archlint.layers.opaque import OpaqueLayer
 from archlint.models import FunctionalModel, Model, SequentialModel
 from archlint.values import LossObject, Ref, Unknown, described
 
-TENSOR_FACTORIES = {
-    "tensorflow.zeros", "tensorflow.ones", "tensorflow.random.normal", "tensorflow.random.uniform",
-    "tensorflow.random.truncated_normal", "tensorflow.fill", "tensorflow.ones_like",
-    "numpy.zeros", "numpy.ones", "numpy.empty", "numpy.full", "numpy.random.random", "numpy.random.normal",
-    "numpy.random.uniform", "numpy.random.standard_normal", "numpy.random.random_sample", "numpy.random.random",
-    "numpy.random.randint",
-    "keras.ops.zeros", "keras.ops.ones", "keras.ops.full", "keras.random.normal", "keras.random.uniform",
-    "keras.random.truncated_normal", "keras.backend.random_normal", "keras.backend.random_uniform",
-}
-VARARG_TENSOR_FACTORIES = {"numpy.random.rand", "numpy.random.randn"}
 ELEMENTWISE_BINARY = {name for name in tensor_ops.OPERATORS.values() if name != "matmul"}
 ARRAY_REDUCTIONS = {"mean", "std", "var", "sum", "max", "min", "prod"}
 MODEL_METHODS_WITH_RESULTS = {"fit", "evaluate", "predict", "get_config", "to_json"}
 # The names of an Input's unknown axes, by its rank without the batch axis (a longer one numbers them).
 AXIS_LETTERS = {1: ["T"], 2: ["T", "C"], 3: ["H", "W", "C"], 4: ["D", "H", "W", "C"]}
 COMPILE_PARAMETERS = ("optimizer", "loss", "loss_weights", "metrics")  # Model.compile's leading positionals
-LIST_METHODS = {"append", "extend", "insert", "pop", "index", "count", "reverse", "copy", "remove", "clear"}
-DICT_METHODS = {"get", "items", "keys", "values", "update", "pop", "setdefault", "copy"}
-STR_METHODS = {"format", "join", "upper", "lower", "replace", "split", "rsplit", "strip", "startswith", "endswith",
-               "title", "capitalize", "rstrip", "lstrip", "partition", "rpartition", "find", "rfind", "count", "zfill",
-               "isdigit", "isalpha", "removeprefix", "removesuffix"}
 
 
 @dataclass
@@ -154,22 +139,9 @@ class KerasApi:
             inputs, *rest = args if args else [kwargs.pop("inputs", None)]
             layer = self.construct_layer(REGISTRY[merge], rest, kwargs, node)
             return self.apply_layer(layer, [inputs], {}, node)
-        if name in ("keras.Input", "keras.layers.Input"):
-            return self.make_input(args, kwargs, node)
-        if name in ("keras.Sequential", "keras.models.Sequential"):
-            return self.make_sequential(args, kwargs, node)
-        if name in ("keras.Model", "keras.models.Model", "keras.models.Functional", "keras.models.functional.Functional"):
-            return self.make_functional(args, kwargs, node)
-        if name in TENSOR_FACTORIES or name in VARARG_TENSOR_FACTORIES:
-            return self.concrete_tensor(name, args, kwargs, node)
-        if name in ("keras.ops.shape", "keras.backend.int_shape", "tensorflow.shape"):
-            return self.shape_of(args[0] if args else None, node)
-        if name in HELPERS:
-            return HELPERS[name](self, args, kwargs, node)
-        if name in tensor_ops.RANGE_FUNCTIONS:
-            return self.range_tensor(name, args, kwargs, node)
-        if name in tensor_ops.LINSPACE_FUNCTIONS:
-            return self.linspace_tensor(name, args, kwargs, node)
+        function = FUNCTIONS.get(name)
+        if function is not None:
+            return function(self, args, kwargs, node)
         op = tensor_ops.lookup(name)
         if op is not None:
             keras3_checks.tensorflow_function(self.ev, name, args, kwargs, bool(self.tracing), node)
@@ -606,7 +578,7 @@ class KerasApi:
         if isinstance(obj, Tensor):
             if name == "shape":
                 return self.shape_of(obj, node)
-            if name in ("get_shape", "reshape", "astype") or name in ARRAY_REDUCTIONS:
+            if name in TENSOR_METHODS:
                 return Method(obj, name)
             if name == "ndim":
                 return len(obj.shape) if obj.shape is not None else self.ev.unknown("rank unknown", node)
@@ -636,8 +608,7 @@ class KerasApi:
                 return self.shape_of(tensors, node) if isinstance(tensors, Tensor) else tensors
         if isinstance(obj, StaticShape) and name == "as_list":
             return Method(obj, name)
-        if isinstance(obj, list) and name in LIST_METHODS or isinstance(obj, dict) and name in DICT_METHODS \
-                or isinstance(obj, str) and name in STR_METHODS:
+        if has_container_method(obj, name):
             return Method(obj, name)
         if isinstance(obj, Ref):
             return obj.attr(name)
@@ -693,43 +664,36 @@ class KerasApi:
 
     def call_method(self, method: Method, args, kwargs, node):
         owner, name = method.owner, method.name
-        if isinstance(owner, Tensor) and name == "get_shape":
-            keras3_checks.symbolic_get_shape(self.ev, owner, bool(self.tracing), node)
-            return self.shape_of(owner, node)
-        if isinstance(owner, Tensor) and name == "reshape":  # a NumPy array's: x.reshape((n, 784)), x.reshape(n, 784)
-            shape = args[0] if len(args) == 1 else tuple(args) if args else kwargs.get("shape")
-            return self.apply_tensor_function(tensor_ops.OPS["reshape"], [owner, shape], {}, node)
-        if isinstance(owner, Tensor) and name in ARRAY_REDUCTIONS:  # a NumPy array's x.mean(axis=0)
-            return self.apply_tensor_function(tensor_ops.OPS[name], [owner, *args], kwargs, node)
-        if isinstance(owner, Tensor) and name == "astype":
-            return self.apply_tensor_function(tensor_ops.OPS["cast"], [owner], {"dtype": args[0] if args else kwargs.get("dtype")}, node)
+        if isinstance(owner, Tensor) and name in TENSOR_METHODS:
+            return TENSOR_METHODS[name](self, owner, args, kwargs, node)
         if isinstance(owner, StaticShape) and name == "as_list":
             return list(owner)
-        if isinstance(owner, SequentialModel) and name == "add":
-            if args:
-                self.sequential_add(owner, args[0], node)
-            return None
-        if isinstance(owner, SequentialModel) and name == "build":
-            shape = args[0] if args else kwargs.get("input_shape")
-            if isinstance(shape, (tuple, list)) and owner.output_tensor is None:
-                self.build_sequential(owner, tuple(shape), self.ev.position(node))
-            return None
+        if isinstance(owner, (list, dict, str)):
+            return call_container_method(self.ev, owner, name, args, kwargs, node)
         if name in ("summary", "compile", "fit") and is_model(owner):
             summary = name == "summary"
             self.sightings.append(Sighting(self.receiver_symbol(node), owner, False,
                                            trainable_state(owner) if summary else None))
-        if isinstance(owner, Model) and name == "get_layer":
-            return self.get_layer(owner, args, kwargs, node)
-        if isinstance(owner, (Model, UserLayer)) and name == "compile":
-            owner.compile_args = {**dict(zip(COMPILE_PARAMETERS, args)), **kwargs}
-            keras3_checks.compile_arguments(self.ev, owner.compile_args, node)
-            owner.compile_position = self.ev.position(node)
-            return None
-        if isinstance(owner, UserLayer) and name == "add_weight":
-            return self.classes.add_weight(owner, args, kwargs, node)
-        if isinstance(owner, UserLayer) and name == "build":
+        if name in LAYER_METHODS:
+            return LAYER_METHODS[name](self, owner, args, kwargs, node)
+        if name in MODEL_METHODS_WITH_RESULTS:  # `_, accuracy = model.evaluate(ds)`: not None
+            return self.ev.unknown(f"the result of {name}() is known only at run time", node)
+        return None
+
+    # Each method of a Keras layer or model, of an owner of any kind (what does not apply returns None).
+
+    def sequential_add_method(self, owner, args, kwargs, node):
+        if isinstance(owner, SequentialModel) and args:
+            self.sequential_add(owner, args[0], node)
+
+    def build_method(self, owner, args, kwargs, node):
+        if isinstance(owner, SequentialModel):
+            shape = args[0] if args else kwargs.get("input_shape")
+            if isinstance(shape, (tuple, list)) and owner.output_tensor is None:
+                self.build_sequential(owner, tuple(shape), self.ev.position(node))
+        elif isinstance(owner, UserLayer):
             return self.classes.build_from_shape(owner, args, kwargs, node)
-        if isinstance(owner, Layer) and name == "build":
+        elif isinstance(owner, Layer):
             # `mha.build(query_shape, value_shape)`: every shape the layer's build takes, by position or name.
             shapes = [_as_shape_argument(a) for a in args] or \
                 ([_as_shape_argument(kwargs["input_shape"])] if "input_shape" in kwargs else [])
@@ -737,29 +701,38 @@ class KerasApi:
             if (shapes or named) and all(isinstance(s, (tuple, list)) for s in [*shapes, *named.values()]) \
                     and not owner.built:
                 self.output_shape(owner, shapes, named, self.ev.position(node))
-            return None
-        if isinstance(owner, Layer) and name == "count_params":
-            return self.ev.data_numbers.for_code(owner.count_params()) if owner.built else \
-                self.ev.unknown("layer not built", node)
-        if isinstance(owner, (list, dict, str)):
-            if any(isinstance(a, Unknown) for a in args) and isinstance(owner, str):
-                return self.ev.unknown("string method on unknown values", node)
-            if method_too_costly(owner, name, args, kwargs):
-                return self.ev.unknown(f"{name}() on values too large to analyse", node)
-            try:
-                result = getattr(owner, name)(*args, **kwargs)
-            except (TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
-                raise PythonError(type(exc).__name__, f"{name}(): {exc}") from None
-            if not isinstance(owner, str):
-                self.ev.check_size(len(owner), node)  # `x.extend(x)` in a loop
-            if isinstance(result, (type({}.items()), type({}.keys()), type({}.values()))):
-                return list(result)
-            return result
-        if isinstance(owner, Model) and name in ("fit", "evaluate", "predict"):
-            keras3_checks.training_arguments(self.ev, name, kwargs, node)
-        if name in MODEL_METHODS_WITH_RESULTS:  # `_, accuracy = model.evaluate(ds)`: not None
-            return self.ev.unknown(f"the result of {name}() is known only at run time", node)
         return None
+
+    def get_layer_method(self, owner, args, kwargs, node):
+        return self.get_layer(owner, args, kwargs, node) if isinstance(owner, Model) else None
+
+    def compile_method(self, owner, args, kwargs, node):
+        if isinstance(owner, (Model, UserLayer)):
+            owner.compile_args = {**dict(zip(COMPILE_PARAMETERS, args)), **kwargs}
+            keras3_checks.compile_arguments(self.ev, owner.compile_args, node)
+            owner.compile_position = self.ev.position(node)
+
+    def add_weight_method(self, owner, args, kwargs, node):
+        return self.classes.add_weight(owner, args, kwargs, node) if isinstance(owner, UserLayer) else None
+
+    def count_params_method(self, owner, args, kwargs, node):
+        if not isinstance(owner, Layer):
+            return None
+        return self.ev.data_numbers.for_code(owner.count_params()) if owner.built else \
+            self.ev.unknown("layer not built", node)
+
+    # Each method of a NumPy array (a concrete tensor), as a tensor function.
+
+    def get_shape_method(self, owner, args, kwargs, node):
+        keras3_checks.symbolic_get_shape(self.ev, owner, bool(self.tracing), node)
+        return self.shape_of(owner, node)
+
+    def reshape_method(self, owner, args, kwargs, node):  # x.reshape((n, 784)), x.reshape(n, 784)
+        shape = args[0] if len(args) == 1 else tuple(args) if args else kwargs.get("shape")
+        return self.apply_tensor_function(tensor_ops.OPS["reshape"], [owner, shape], {}, node)
+
+    def astype_method(self, owner, args, kwargs, node):
+        return self.apply_tensor_function(tensor_ops.OPS["cast"], [owner], {"dtype": args[0] if args else kwargs.get("dtype")}, node)
 
     # -- tensors ----------------------------------------------------------------------------
 
@@ -771,15 +744,12 @@ class KerasApi:
                                for d in tensor.shape)
         return self.ev.unknown("shape of a tensor not known statically", node)
 
+    def shape_function(self, args, kwargs, node):
+        """keras.ops.shape(x) and the like."""
+        return self.shape_of(args[0] if args else None, node)
+
     def concrete_tensor(self, name: str, args, kwargs, node):
-        if name in VARARG_TENSOR_FACTORIES:
-            shape = tuple(args)
-        else:
-            shape = args[0] if args else kwargs.get("shape", kwargs.get("size"))
-            if name in ("numpy.random.normal", "numpy.random.uniform", "numpy.random.randint"):
-                shape = kwargs.get("size", args[2] if len(args) > 2 else None)
-        if isinstance(shape, int) and not isinstance(shape, bool):
-            shape = (shape,)
+        shape = tensor_ops.factory_shape(name, args, kwargs)
         # Inside a traced call(), a size read from the input's run-time shape (the batch) is None.
         sizes_allowed = (int, type(None)) if self.tracing else int
         if not isinstance(shape, (tuple, list)) or \
@@ -881,6 +851,60 @@ class KerasApi:
 
     def subscript(self, value, key, node):
         return self.ev.unknown(f"subscript of {described(value)} is not modelled", node)
+
+
+def _training_method(name: str):
+    """fit, evaluate or predict: their Keras 1 arguments are reported; the result is known at run time only."""
+    def run(api: KerasApi, owner, args, kwargs, node):
+        if isinstance(owner, Model):
+            keras3_checks.training_arguments(api.ev, name, kwargs, node)
+        return api.ev.unknown(f"the result of {name}() is known only at run time", node)
+    return run
+
+
+def _reduction_method(name: str):
+    """A NumPy array's x.mean(axis=0) and the like."""
+    def run(api: KerasApi, owner, args, kwargs, node):
+        return api.apply_tensor_function(tensor_ops.OPS[name], [owner, *args], kwargs, node)
+    return run
+
+
+def _named_function(method, name: str):
+    """A KerasApi method taking the function's name too, as a function of the call alone."""
+    return lambda api, args, kwargs, node: method(api, name, args, kwargs, node)
+
+
+# The functions of Keras, TensorFlow and NumPy the API computes itself, by canonical name: fn(api, args, kwargs, node).
+FUNCTIONS = {
+    **dict.fromkeys(("keras.Input", "keras.layers.Input"), KerasApi.make_input),
+    **dict.fromkeys(("keras.Sequential", "keras.models.Sequential"), KerasApi.make_sequential),
+    **dict.fromkeys(("keras.Model", "keras.models.Model", "keras.models.Functional",
+                     "keras.models.functional.Functional"), KerasApi.make_functional),
+    **dict.fromkeys(("keras.ops.shape", "keras.backend.int_shape", "tensorflow.shape"), KerasApi.shape_function),
+    **{name: _named_function(KerasApi.concrete_tensor, name) for name in tensor_ops.TENSOR_FACTORIES},
+    **{name: _named_function(KerasApi.range_tensor, name) for name in tensor_ops.RANGE_FUNCTIONS},
+    **{name: _named_function(KerasApi.linspace_tensor, name) for name in tensor_ops.LINSPACE_FUNCTIONS},
+    **HELPERS,
+}
+
+# The methods of Keras layers and models: fn(api, owner, args, kwargs, node), None for an owner they do not apply to.
+LAYER_METHODS = {
+    "add": KerasApi.sequential_add_method,
+    "build": KerasApi.build_method,
+    "get_layer": KerasApi.get_layer_method,
+    "compile": KerasApi.compile_method,
+    "add_weight": KerasApi.add_weight_method,
+    "count_params": KerasApi.count_params_method,
+    **{name: _training_method(name) for name in ("fit", "evaluate", "predict")},
+}
+
+# The methods of a NumPy array (a concrete tensor) the API follows: fn(api, tensor, args, kwargs, node).
+TENSOR_METHODS = {
+    "get_shape": KerasApi.get_shape_method,
+    "reshape": KerasApi.reshape_method,
+    "astype": KerasApi.astype_method,
+    **{name: _reduction_method(name) for name in ARRAY_REDUCTIONS},
+}
 
 
 @functools.lru_cache(maxsize=1024)

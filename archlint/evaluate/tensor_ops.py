@@ -447,6 +447,35 @@ def lookup(qualname: str) -> Op | None:
     return None
 
 
+
+# The functions that make a tensor of a given shape: its shape is their first argument (or `shape=`, `size=`), the
+# `size` of NumPy's distributions, or all their arguments (VARARG_TENSOR_FACTORIES).
+VARARG_TENSOR_FACTORIES = {"numpy.random.rand", "numpy.random.randn"}
+_SIZED_TENSOR_FACTORIES = {"numpy.random.normal", "numpy.random.uniform", "numpy.random.randint"}
+TENSOR_FACTORIES = {
+    "tensorflow.zeros", "tensorflow.ones", "tensorflow.random.normal", "tensorflow.random.uniform",
+    "tensorflow.random.truncated_normal", "tensorflow.fill", "tensorflow.ones_like",
+    "numpy.zeros", "numpy.ones", "numpy.empty", "numpy.full", "numpy.random.random", "numpy.random.normal",
+    "numpy.random.uniform", "numpy.random.standard_normal", "numpy.random.random_sample",
+    "numpy.random.randint",
+    "keras.ops.zeros", "keras.ops.ones", "keras.ops.full", "keras.random.normal", "keras.random.uniform",
+    "keras.random.truncated_normal", "keras.backend.random_normal", "keras.backend.random_uniform",
+    *VARARG_TENSOR_FACTORIES,
+}
+
+
+def factory_shape(name: str, args, kwargs):
+    """The shape a tensor factory is called with, as given (an int is a vector's length)."""
+    if name in VARARG_TENSOR_FACTORIES:
+        shape = tuple(args)
+    elif name in _SIZED_TENSOR_FACTORIES:
+        shape = kwargs.get("size", args[2] if len(args) > 2 else None)
+    else:
+        shape = args[0] if args else kwargs.get("shape", kwargs.get("size"))
+    if isinstance(shape, int) and not isinstance(shape, bool):
+        shape = (shape,)
+    return shape
+
 # The signatures of the functions that make a tensor from numbers: (start, stop, step) by each library's names.
 RANGE_FUNCTIONS = {
     "keras.ops.arange": ("start", "stop", "step"), "keras.ops.numpy.arange": ("start", "stop", "step"),
