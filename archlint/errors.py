@@ -39,6 +39,10 @@ class InvalidArgument(LayerError):
     code = "AL106"
 
 
+class InputUnlikeWeights(LayerError):
+    code = "AL112"
+
+
 class Unresolved(Exception):
     """Something needed is not known statically: reported as AL301, never guessed."""
 

@@ -24,7 +24,10 @@ MARKER = re.compile(r"\s*[^\s#].*#\s*(AL\d{3}(?:[\s,]+AL\d{3})*)\b")  # a traili
 SPEC_SEVERITIES = {
     "AL001": "error", "AL101": "error", "AL102": "error", "AL103": "error", "AL104": "error", "AL105": "error",
     "AL106": "error", "AL201": "warning", "AL202": "warning", "AL203": "warning", "AL204": "warning",
-    "AL205": "info", "AL206": "warning", "AL301": "info", "AL302": "warning", "AL401": "error",
+    "AL107": "error", "AL108": "error", "AL109": "error", "AL110": "warning", "AL111": "error", "AL112": "error",
+    "AL205": "info", "AL206": "warning", "AL207": "warning", "AL208": "warning", "AL209": "warning",
+    "AL210": "warning", "AL211": "warning", "AL301": "info", "AL302": "warning", "AL303": "info", "AL401": "error",
+    "AL901": "warning",
 }
 EXAMPLES = [(rule.code, kind, index, source) for rule in all_rules()
             for kind, sources in (("fires", rule.fires), ("passes", rule.passes))

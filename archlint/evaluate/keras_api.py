@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from archlint import dims
-from archlint.errors import LayerError, Unresolved
+from archlint.errors import InputUnlikeWeights, LayerError, Unresolved
 from archlint.evaluate import keras3_checks, project_modules, tensor_ops
 from archlint.evaluate.tensor_ops import TensorFunction
 from archlint.evaluate.builtins import LIBRARY, call_container_method, has_container_method
@@ -332,6 +332,10 @@ class KerasApi:
             if not layer.built:
                 layer.build(*shape_args, **shape_kwargs)
                 layer.built = True
+            elif layer.input_checked_on_call:
+                misfit = layer.weights_misfit(*shape_args, **shape_kwargs)
+                if misfit:
+                    raise InputUnlikeWeights(misfit)
             shape = layer.compute_output_shape(*shape_args, **shape_kwargs)
             if listed and not _is_shape(shape):
                 raise TypeError(f"output shape {shape}")

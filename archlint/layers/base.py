@@ -10,12 +10,13 @@ raises the matching `LayerError`.
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from archlint.dims import Shape, format_shape, from_data, is_size, product
-from archlint.errors import InvalidArgument, Unresolved, WrongRank
+from archlint.errors import InvalidArgument, LayerError, Unresolved, WrongRank
 from archlint.kernels import np  # numpy, imported when a forward first uses it
 from archlint.values import Ref, Unknown
 
@@ -58,6 +59,9 @@ class Layer:
     named_sizes: ClassVar[bool] = False
     # No weights whatever the input: 0 parameters, even where the input's shape is unknown.
     weightless: ClassVar[bool] = False
+    # Keras checks each call's input against the built weights (an InputSpec with axes) and refuses a
+    # misfit. Other layers given a misfit (an LSTM) build as Keras builds them, and fail only when run.
+    input_checked_on_call: ClassVar[bool] = False
     # Made by Keras's own code (a keras.applications model), which the checked code cannot change.
     library_made: bool = False
     # Constructor arguments that are sizes (Dense's units): a number the code reads from data is given to the
@@ -157,6 +161,26 @@ class Layer:
         self.trainable = value
         for inner in self.inner_layers():
             inner.set_trainable(value, seen)
+
+    def weights_misfit(self, *shape_args, **shape_kwargs) -> str | None:
+        """Why a built layer called again (a shared layer) cannot take this input with the weights it
+        holds, or None when it can. Found by building a weightless copy on the new input; a layer with
+        sublayers is left to its sublayers' own calls."""
+        if not self.weights or self.sublayers:
+            return None
+        probe = copy.copy(self)
+        probe.weights, probe.sublayers, probe.built = [], [], False
+        try:
+            probe.build(*shape_args, **shape_kwargs)
+        except LayerError:
+            raise
+        except Exception:  # an unknown or named size: nothing to compare it with, as for Keras's check
+            return None
+        own = {weight.name: weight.shape for weight in self.weights}
+        return next((f"its weights were built for another input: called on {format_shape(shape_args[0])}, "
+                     f"it would need a {weight.name} of shape {weight.shape}, but its {weight.name} has shape "
+                     f"{own[weight.name]}" for weight in probe.weights
+                     if weight.name in own and own[weight.name] != weight.shape), None)
 
     def count_params(self) -> int:
         return sum(w.size for _, w in self.all_weights())

@@ -72,6 +72,8 @@ class ChannelsLayer(Layer):
 class WindowedConv(ChannelsLayer):
     """What every convolution shares: the kernel window's arguments, the bias and the activation."""
 
+    input_checked_on_call = True
+
     paddings = ("valid", "same")
 
     def read_window_args(self, kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias):

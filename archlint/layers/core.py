@@ -44,6 +44,7 @@ class InputLayer(Layer):
 
 @register
 class Dense(Layer):
+    input_checked_on_call = True
     named_sizes = True
     size_arguments = ("units",)
 
@@ -163,6 +164,8 @@ class Softmax(Layer):
 
 @register
 class PReLU(Layer):
+    input_checked_on_call = True
+
     def __init__(self, alpha_initializer="zeros", alpha_regularizer=None, alpha_constraint=None,
                  shared_axes=None, **kwargs):
         super().__init__(**kwargs)

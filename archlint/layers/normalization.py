@@ -40,6 +40,7 @@ def known_dims(layer: Layer, shape, axes) -> tuple[int, ...]:
 
 @register
 class BatchNormalization(Layer):
+    input_checked_on_call = True
     named_sizes = True
     count_macs = one_mac_per_element  # the moving statistics and gamma, beta fold into one x * a + b
 
@@ -147,6 +148,7 @@ class LayerNormalization(Layer):
 
 @register
 class GroupNormalization(Layer):
+    input_checked_on_call = True
     count_macs = one_mac_per_element  # as LayerNormalization, per group
 
     def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
