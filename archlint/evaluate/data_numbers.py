@@ -42,11 +42,12 @@ class DataNumbers:
         # Size name -> where the value it stands for came from: {"line": ..., "reason": why it is not known}.
         self.origins: dict[str, dict] = {}
 
-    def bound(self, value: Unknown, name: str) -> Unknown:
-        """`value` bound to `name`: it stands for a number of that name, unless it stands for one already."""
+    def bound(self, value: Unknown, name: str, line: int | None = None) -> Unknown:
+        """`value` bound to `name` (at `line`): it stands for a number of that name, unless it stands for one
+        already."""
         if value.size is not None:
             return value
-        return Unknown(value.reason, value.line, name)
+        return Unknown(value.reason, value.line or line, name)
 
     def size_of(self, value: Unknown, name: str) -> Size:
         """The named size `value` stands for; a value standing for none gets a new one named `name`."""

@@ -581,8 +581,6 @@ class Evaluator:
     # -- binding --------------------------------------------------------------------------
 
     def bind(self, name: str, value, frame: Frame) -> None:
-        if isinstance(value, Unknown):  # were it a number, it is the number of that name
-            value = self.data_numbers.bound(value, name)
         if name in frame.globals_declared:
             frame = frame.module
         frame.names[name] = value
@@ -633,6 +631,8 @@ class Evaluator:
 
     def assign(self, target, value, frame: Frame, augmented: bool = False) -> None:
         if isinstance(target, cst.Name):
+            if isinstance(value, Unknown):  # were it a number, it is the number of that name
+                value = self.data_numbers.bound(value, target.value, self.line_of(target))
             self.bind(target.value, value, frame)
         elif isinstance(target, (cst.Tuple, cst.List)):
             self.unpack(target, value, frame)
