@@ -23,7 +23,7 @@ from archlint.errors import LayerError, Unresolved
 from archlint.evaluate.user_classes import TracedLambda, UserLayer
 from archlint.graph import Node, Position, Tensor
 from archlint.kernels import parallel
-from archlint.layers.base import Layer, Weight, np
+from archlint.layers.base import Layer, Weight, np, weight_arrays
 from archlint.models import Model, SequentialModel
 from archlint.results import Diagnostic
 from archlint.rules import severity_of
@@ -379,13 +379,18 @@ def _sources(prog: Program) -> list[Tensor]:
 
 class Execution:
     """One reported model made runnable: its shapes planned at construction (nothing allocated),
-    its weights by `allocate`, after which `run` may be called any number of times."""
+    its weights by `allocate`, after which `run` may be called any number of times.
+
+    The arrays are the execution's own (`arrays`, by id of the weight): the analysis it runs is
+    left as it was, so that several executions of one analysis never see each other's weights.
+    """
 
     def __init__(self, report: ModelAnalysis, batch: int = BATCH, seed: int = 0):
         self.report = report
         self.programs = report_programs(report)
         self.shapes = plan(self.programs, batch)
         self.weights = list(self.shapes.weights.values())
+        self.arrays: dict[int, object] = {}
         self.rng = np.random.default_rng(seed)
 
     @property
@@ -393,12 +398,10 @@ class Execution:
         return self.shapes.weight_bytes + self.shapes.activation_bytes + BOOKKEEPING_BYTES
 
     def allocate(self) -> None:
-        for weight in self.weights:
-            weight.value = random_weight(weight.shape, self.rng)
+        self.arrays = {id(weight): random_weight(weight.shape, self.rng) for weight in self.weights}
 
     def release(self) -> None:
-        for weight in self.weights:
-            weight.value = None
+        self.arrays = {}
 
     def run(self, inputs: list | None = None) -> ArrayPass:
         """Every program on random inputs, or a model's graph on `inputs` (arrays for its inputs in order);
@@ -406,7 +409,7 @@ class Execution:
         arrays = ArrayPass(self.shapes, self.rng)
         given = {} if inputs is None else {id(t): x for t, x in zip(model_inputs(self.report.model), inputs)}
         # Random weights may overflow; only the shapes matter here.
-        with parallel.on_every_cpu(), np.errstate(all="ignore"):
+        with parallel.on_every_cpu(), np.errstate(all="ignore"), weight_arrays(self.arrays):
             for prog in self.programs:
                 arrays.outputs = arrays.run(prog, dict(given))
         return arrays
@@ -437,7 +440,7 @@ def verify_model(report: ModelAnalysis, budget: int = DEFAULT_BUDGET, seed: int 
         execution.allocate()
         arrays = execution.run()
         findings = [("AL401", d.message, d.node) for d in arrays.disagreements]
-        findings += [("AL401", message, node) for message, node in parameter_disagreements(report)]
+        findings += [("AL401", message, node) for message, node in parameter_disagreements(report, execution.arrays)]
     finally:
         execution.release()
     if arrays.not_run:
@@ -456,14 +459,15 @@ def random_weight(shape: tuple[int, ...], rng):
     return value
 
 
-def parameter_disagreements(report: ModelAnalysis) -> list[tuple[str, Node | None]]:
-    """Layers whose allocated weights do not hold the parameter count the static analysis reported."""
+def parameter_disagreements(report: ModelAnalysis, arrays: dict[int, object]) -> list[tuple[str, Node | None]]:
+    """Layers whose allocated weights (`arrays`, by id of the weight) do not hold the parameter count
+    the static analysis reported."""
     found = []
     for row in report.layers:
-        weights = {id(w): w for _, w in row.layer.all_weights()}
-        if row.params is None or any(w.value is None for w in weights.values()):
+        ids = {id(w) for _, w in row.layer.all_weights()}
+        if row.params is None or not ids <= arrays.keys():
             continue  # not built, or not part of the run
-        allocated = sum(w.value.size for w in weights.values())
+        allocated = sum(arrays[i].size for i in ids)
         if allocated != row.params:
             node = row.nodes[0] if row.nodes else None
             found.append((f"{row.name} ({row.type}): {row.params:,} parameters statically, "

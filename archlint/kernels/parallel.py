@@ -11,40 +11,40 @@ from __future__ import annotations
 import contextlib
 import os
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 
 # A product smaller than this many multiply-adds (a fraction of a millisecond) is not worth a hand-off.
 SPLIT_MACS = 8 * 1024 ** 2
 
-_executor: ThreadPoolExecutor | None = None
-_workers = 1
+# The pool of the run in this thread, and its size: runs in other threads keep their own.
+_pool: ContextVar[tuple[ThreadPoolExecutor | None, int]] = ContextVar("pool", default=(None, 1))
 
 
 @contextlib.contextmanager
 def on_every_cpu():
     """Within: `each` spreads its items over a thread per CPU, and BLAS runs single-threaded."""
-    global _executor, _workers
     from threadpoolctl import threadpool_limits
 
     workers = os.cpu_count() or 1
     with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(workers) as executor:
-        saved = _executor, _workers
-        _executor, _workers = executor, workers
+        token = _pool.set((executor, workers))
         try:
             yield
         finally:
-            _executor, _workers = saved
+            _pool.reset(token)
 
 
 def workers() -> int:
     """How many pieces run at once: split work into at least this many."""
-    return _workers
+    return _pool.get()[1]
 
 
 def each(function, items) -> list:
     """function(item) for every item, side by side where `on_every_cpu` allows it."""
-    if _executor is None or len(items) < 2:
+    executor = _pool.get()[0]
+    if executor is None or len(items) < 2:
         return [function(item) for item in items]
-    return list(_executor.map(function, items))
+    return list(executor.map(function, items))
 
 
 def matmul(a, b, out):

@@ -161,8 +161,8 @@ class MultiHeadAttention(Layer):
 
     def project(self, name, x, contracted_axes: int = 1):
         kernel, bias = self.projections[name]
-        y = np.tensordot(x, kernel.value, axes=(list(range(x.ndim - contracted_axes, x.ndim)), list(range(contracted_axes))))
-        return y if bias is None else y + bias.value
+        y = np.tensordot(x, kernel.array, axes=(list(range(x.ndim - contracted_axes, x.ndim)), list(range(contracted_axes))))
+        return y if bias is None else y + bias.array
 
     def scratch_size(self, input_shapes, output_shapes):
         # The three projections, the scores (three times: scores, their softmax, the weights) and the
@@ -288,11 +288,11 @@ class Attention(Layer):
     def scores(self, query, key):
         if self.score_mode == "dot":
             scores = np.matmul(query, np.swapaxes(key, -2, -1))
-            return scores if self.scale is None else scores * self.scale.value
+            return scores if self.scale is None else scores * self.scale.array
         summed = np.expand_dims(query, -2) + np.expand_dims(key, -3)
         if self.scale is not None:
-            summed = self.scale.value * summed
-        return self.concat_score_weight.value * np.sum(np.tanh(summed), axis=-1)
+            summed = self.scale.array * summed
+        return self.concat_score_weight.array * np.sum(np.tanh(summed), axis=-1)
 
     def forward(self, inputs, mask=None, training=False, return_attention_scores=False, use_causal_mask=False, **kwargs):
         query, value, key = query_value_key(inputs, self)
@@ -323,4 +323,4 @@ class AdditiveAttention(Attention):
 
     def scores(self, query, key):
         summed = np.tanh(np.expand_dims(query, -2) + np.expand_dims(key, -3))
-        return np.sum(summed if self.scale is None else self.scale.value * summed, axis=-1)
+        return np.sum(summed if self.scale is None else self.scale.array * summed, axis=-1)

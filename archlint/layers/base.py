@@ -10,8 +10,10 @@ raises the matching `LayerError`.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -38,16 +40,37 @@ def snake_case(name: str) -> str:
     return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
+# The arrays of the weights while an execution runs forwards: its own, keyed by id(weight), as Keras's
+# stateless_call hands its layers' variables their values. The analysis's weights stay as they were,
+# so that one analysis may run in several executions at once.
+_weight_arrays: ContextVar[dict[int, Any]] = ContextVar("weight_arrays", default={})
+
+
+@contextlib.contextmanager
+def weight_arrays(arrays: dict[int, Any]):
+    """Within: a weight's `array` is arrays[id(weight)] where there is one."""
+    token = _weight_arrays.set(arrays)
+    try:
+        yield
+    finally:
+        _weight_arrays.reset(token)
+
+
 @dataclass
 class Weight:
     name: str
     shape: tuple[int, ...]
     trainable: bool
-    value: Any = None  # the NumPy array, set only by the runtime
+    value: Any = None  # an array set from outside (Keras's own weights, to compare with); archlint never sets one
 
     @property
     def size(self) -> int:
         return product(self.shape)
+
+    @property
+    def array(self):
+        """What a forward multiplies by: the running execution's array for this weight, else the one given."""
+        return _weight_arrays.get().get(id(self), self.value)
 
 
 class Layer:
@@ -134,8 +157,8 @@ class Layer:
     def kernel_value(self, kernel: Weight):
         """The kernel as the forward uses it, with a LoRA update folded in when enabled."""
         if getattr(self, "lora_a", None) is None:
-            return kernel.value
-        return kernel.value + self.lora_scale * np.matmul(self.lora_a.value, self.lora_b.value)
+            return kernel.array
+        return kernel.array + self.lora_scale * np.matmul(self.lora_a.array, self.lora_b.array)
 
     def all_weights(self) -> list[tuple["Layer", Weight]]:
         """This layer's weights and its sublayers', each with the layer that owns it."""

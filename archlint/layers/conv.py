@@ -106,7 +106,7 @@ class WindowedConv(ChannelsLayer):
     def finish(self, y):
         """Bias, activation and the caller's layout, applied in place to a channels_last convolution result."""
         if self.bias is not None:
-            y += self.bias.value
+            y += self.bias.array
         return from_channels_last(activations.apply(self.activation, y, in_place=True), self.data_format)
 
     def scratch_size(self, input_shapes, output_shapes):
@@ -226,7 +226,7 @@ class BaseConvTranspose(WindowedConv):
         return dims.mul(self.positions(input_shapes[0]), per_input_value)
 
     def forward(self, x, **kwargs):
-        return self.finish(conv_transpose_forward(channels_last(x, self.data_format), self.kernel.value, self.strides,
+        return self.finish(conv_transpose_forward(channels_last(x, self.data_format), self.kernel.array, self.strides,
                                                   self.dilation_rate, self.padding, self.output_padding))
 
 
@@ -277,7 +277,7 @@ class BaseDepthwiseConv(WindowedConv):
         return dims.mul(self.positions(output_shapes[0]), dims.product(self.kernel_size) * self.channels(output_shapes[0]))
 
     def forward(self, x, **kwargs):
-        return self.finish(depthwise_forward(channels_last(x, self.data_format), self.kernel.value, self.strides,
+        return self.finish(depthwise_forward(channels_last(x, self.data_format), self.kernel.array, self.strides,
                                              self.dilation_rate, self.padding))
 
 
@@ -321,9 +321,9 @@ class BaseSeparableConv(WindowedConv):
         return dims.mul(self.positions(output_shapes[0]), per_position)
 
     def forward(self, x, **kwargs):
-        depthwise = depthwise_forward(channels_last(x, self.data_format), self.depthwise_kernel.value, self.strides,
+        depthwise = depthwise_forward(channels_last(x, self.data_format), self.depthwise_kernel.array, self.strides,
                                       self.dilation_rate, self.padding)
-        return self.finish(np.matmul(depthwise, self.pointwise_kernel.value.reshape(-1, self.filters)))
+        return self.finish(np.matmul(depthwise, self.pointwise_kernel.array.reshape(-1, self.filters)))
 
 
 @register

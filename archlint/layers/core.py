@@ -82,7 +82,7 @@ class Dense(Layer):
         flat = x.reshape(-1, x.shape[-1])
         y = parallel.matmul(flat, kernel, np.empty((flat.shape[0], self.units), dtype=np.float32)).reshape(*x.shape[:-1], self.units)
         if self.bias is not None:
-            y += self.bias.value  # y is this forward's own array
+            y += self.bias.array  # y is this forward's own array
         return activations.apply(self.activation, y, in_place=True)
 
 
@@ -187,7 +187,7 @@ class PReLU(Layer):
     count_macs = one_mac_per_element  # alpha * x on the negative part
 
     def forward(self, x, **kwargs):
-        return np.where(x >= 0, x, self.alpha.value * x).astype(np.float32)
+        return np.where(x >= 0, x, self.alpha.array * x).astype(np.float32)
 
 
 class _Identity(Layer):

@@ -40,11 +40,11 @@ class Embedding(Layer):
         return 0  # a lookup copies rows of the table: nothing is multiplied
 
     def forward(self, x, **kwargs):
-        table = self.embeddings.value
+        table = self.embeddings.array
         if self.lora_rank:
             # Keras's build re-enables LoRA without the constructor's `lora_alpha`, so the
             # factors are always scaled by lora_rank / lora_rank = 1.
-            table = table + np.matmul(self.lora_a.value, self.lora_b.value)
+            table = table + np.matmul(self.lora_a.array, self.lora_b.array)
         # Keras casts non-integer indices to int32 before the lookup.
         return np.take(table, x.astype(np.int32), axis=0).astype(np.float32)
 
@@ -87,7 +87,7 @@ class ReversibleEmbedding(Embedding):
     def forward(self, x, reverse=False, **kwargs):
         if not reverse:
             return super().forward(x)
-        kernel = self.embeddings.value.T if self.tie_weights else self.reverse_embeddings.value
+        kernel = self.embeddings.array.T if self.tie_weights else self.reverse_embeddings.array
         logits = np.matmul(x.astype(np.float32), kernel)
         if self.logit_soft_cap is not None:
             logits = np.tanh(logits / self.logit_soft_cap) * self.logit_soft_cap

@@ -79,7 +79,7 @@ class BatchNormalization(Layer):
         shape[self.axis] = -1
 
         def along_axis(weight):
-            return None if weight is None else weight.value.reshape(shape)
+            return None if weight is None else weight.array.reshape(shape)
 
         return normalized(x, along_axis(self.moving_mean), along_axis(self.moving_variance),
                           along_axis(self.gamma), along_axis(self.beta), float_arg(self.epsilon, "epsilon"))
@@ -133,7 +133,7 @@ class LayerNormalization(Layer):
 
         def broadcast_weight(weight):
             # A reshape, not a transpose, exactly as Keras does for several axes.
-            return None if weight is None else weight.value.reshape(broadcast)
+            return None if weight is None else weight.array.reshape(broadcast)
 
         epsilon = float_arg(self.epsilon, "epsilon")
         axes = tuple(self.axes)
@@ -192,7 +192,7 @@ class GroupNormalization(Layer):
         broadcast[axis:axis + 2] = grouped_shape[axis:axis + 2]
 
         def broadcast_weight(weight):
-            return None if weight is None else weight.value.reshape(broadcast)
+            return None if weight is None else weight.array.reshape(broadcast)
 
         y = normalized(grouped, np.mean(grouped, axis=reduce, keepdims=True), np.var(grouped, axis=reduce, keepdims=True),
                        broadcast_weight(self.gamma), broadcast_weight(self.beta), float_arg(self.epsilon, "epsilon"))

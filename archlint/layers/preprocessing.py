@@ -101,7 +101,7 @@ class Normalization(Layer):
         kept = self.kept_axes(len(shape))
         broadcast = [shape[a] if a in kept else 1 for a in range(len(shape))]
         if self.mean is None:
-            return self.adapt_mean.value.reshape(broadcast), self.adapt_variance.value.reshape(broadcast)
+            return self.adapt_mean.array.reshape(broadcast), self.adapt_variance.array.reshape(broadcast)
         mean = np.asarray(known(self.mean, "mean"), dtype=np.float32)
         variance = np.asarray(known(self.variance, "variance"), dtype=np.float32)
         expanded = [1] * len(shape)

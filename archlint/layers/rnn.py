@@ -87,9 +87,9 @@ class BaseRNN(Layer):
 
     def input_projection(self, sequences):
         """x @ kernel (+ the input bias) for every timestep at once: (batch, time, gates*units)."""
-        projected = np.matmul(sequences, self.kernel.value)
+        projected = np.matmul(sequences, self.kernel.array)
         if self.bias is not None:
-            projected = projected + self.bias.value
+            projected = projected + self.bias.array
         return projected
 
     def scratch_size(self, input_shapes, output_shapes):
@@ -133,7 +133,7 @@ class SimpleRNN(BaseRNN):
                          activity_regularizer=activity_regularizer, **kwargs)
 
     def step(self, projected_input, states):
-        h = self.act(projected_input + np.matmul(states[0], self.recurrent_kernel.value))
+        h = self.act(projected_input + np.matmul(states[0], self.recurrent_kernel.array))
         return h, [h]
 
 
@@ -170,7 +170,7 @@ class LSTM(GatedRNN):
 
     def step(self, projected_input, states):
         h, c = states
-        z = projected_input + np.matmul(h, self.recurrent_kernel.value)
+        z = projected_input + np.matmul(h, self.recurrent_kernel.array)
         i, f, g, o = np.split(z, 4, axis=-1)
         c = self.recurrent_act(f) * c + self.recurrent_act(i) * self.act(g)
         h = self.recurrent_act(o) * self.act(c)
@@ -199,20 +199,20 @@ class GRU(GatedRNN):
         return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
 
     def input_projection(self, sequences):
-        projected = np.matmul(sequences, self.kernel.value)
+        projected = np.matmul(sequences, self.kernel.array)
         if self.bias is not None:
-            projected = projected + (self.bias.value[0] if self.reset_after else self.bias.value)
+            projected = projected + (self.bias.array[0] if self.reset_after else self.bias.array)
         return projected
 
     def step(self, projected_input, states):
         (h,) = states
         u = self.units
-        recurrent = self.recurrent_kernel.value
+        recurrent = self.recurrent_kernel.array
         x_z, x_r, x_h = np.split(projected_input, 3, axis=-1)
         if self.reset_after:
             inner = np.matmul(h, recurrent)
             if self.bias is not None:
-                inner = inner + self.bias.value[1]
+                inner = inner + self.bias.array[1]
             r_z, r_r, r_h = np.split(inner, 3, axis=-1)
             z, r = self.recurrent_act(x_z + r_z), self.recurrent_act(x_r + r_r)
             candidate = self.act(x_h + r * r_h)
