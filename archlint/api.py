@@ -14,13 +14,16 @@
 
 Settings are given as keyword arguments named as the `[tool.archlint]` keys with underscores
 (`select`, `ignore`, `per_file_ignores`, `severity`, `fail_on`, `exclude`, `extend_include`,
-`max_layer_param_share`, `max_params`, `input_shapes`, `assume_imports`, `python`), plus `verify=True` (and `verify_budget`,
-bytes or "512M") to run --verify. They go on top of the settings file: `config` names one, None
+`max_layer_param_share`, `max_params`, `input_shapes`, `assume_imports`, `python`, `jobs`, `cache`, `cache_dir`), plus
+`verify=True` (and `verify_budget`, bytes or "512M") to run --verify. They go on top of the settings file: `config` names one, None
 takes the nearest pyproject.toml with [tool.archlint] above the paths, False none. Settings
 archlint cannot use raise `ConfigError` (a bad `verify_budget`, ValueError).
 
-A file that cannot be read, or on which archlint itself fails, never costs the others their
-report: it is listed in `Report.failures` with a one-line message. The command line exits 2 when
+`check_paths` keeps each file's report in the cache folder (`archlint.results_cache`; `cache=False` neither
+reads nor writes it) and analyses the files it does not hold in `jobs` processes (default: one per core), the
+report the same, in the same order, as one process makes. A file that cannot be read, or on which archlint
+itself fails (or its process ends), never costs the others their report: it is listed in `Report.failures`
+with a one-line message. The command line exits 2 when
 there are failures, else 1 when `Report.fails` (a finding at or above `fail_on`), else 0.
 """
 
@@ -50,7 +53,10 @@ def load_settings(paths=(), config: str | None | bool = None, options: dict | No
         directories = [path if os.path.isdir(path) else os.path.dirname(path) or "." for path in paths] or ["."]
         config = find_config(os.path.commonpath([os.path.abspath(d) for d in directories]))
     settings = apply(load(config or None), options, where)
+    from archlint import disk_cache
     from archlint.evaluate import project_modules
+
+    disk_cache.use_directory(settings.cache_dir)
 
     try:
         project_modules.use_python(settings.python)  # where installed packages are read from
@@ -93,15 +99,69 @@ def check_paths(paths, *, settings: Settings | None = None, config: str | None |
     paths = [os.fspath(path) for path in ([paths] if isinstance(paths, (str, os.PathLike)) else paths)]
     if settings is None:
         settings = load_settings(paths, config, _config_keys(options))
-    files, failures = [], []
+    cache = None
+    if settings.cache:
+        from archlint.results_cache import ResultsCache
+        cache = ResultsCache(settings)
+    results, missed = [], []
     for path in source_files(paths, settings, force_exclude):
         try:
-            files.append(check_file(path, settings))
+            with open(path, "rb") as handle:
+                data = handle.read()
         except OSError as exc:
-            failures.append(FileFailure(path, f"cannot read {path}: {exc.strerror or exc}"))
-        except Exception as exc:  # one bad file must not lose the others' findings
-            failures.append(_internal_error(path, exc))
-    return Report(tuple(files), tuple(failures), settings.fail_on)
+            results.append(_unreadable(path, exc))
+            continue
+        results.append(None if cache is None else cache.load(path, data))
+        if results[-1] is None:
+            missed.append((len(results) - 1, path, data))
+    for (index, path, data), (result, read) in zip(missed, _analysed_all(missed, settings)):
+        results[index] = result
+        if cache is not None and read is not None:
+            cache.store(path, data, result, read)
+    return Report(tuple(r for r in results if isinstance(r, FileReport)),
+                  tuple(r for r in results if isinstance(r, FileFailure)), settings.fail_on)
+
+
+def _analysed(path: str, data: bytes, settings: Settings):
+    """The file's report and what its analysis read (None when it failed)."""
+    from archlint.analysis import file_report
+    from archlint.evaluate import reads
+    from archlint.lint import lint_data
+
+    try:
+        with reads.recording() as read:
+            return file_report(lint_data(data, path, settings)), read
+    except OSError as exc:
+        return _unreadable(path, exc), None
+    except Exception as exc:  # one bad file must not lose the others' findings
+        return _internal_error(path, exc), None
+
+
+def _analysed_all(missed: list, settings: Settings) -> list:
+    """`_analysed` of each (index, path, data), in order: in this process, or in worker processes when there are
+    enough files for them to pay for their start."""
+    workers = min(settings.jobs or default_jobs(), len(missed) // FILES_PER_WORKER)
+    if workers < 2:
+        return [_analysed(path, data, settings) for _, path, data in missed]
+    from archlint import workers as pool
+
+    return pool.analysed_all([(path, data) for _, path, data in missed], settings, workers)
+
+
+# A worker starts in a few milliseconds (fork): with fewer files each than this, one process is as fast.
+FILES_PER_WORKER = 2
+
+
+def default_jobs() -> int:
+    """The number of cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _unreadable(path: str, exc: OSError) -> FileFailure:
+    return FileFailure(path, f"cannot read {path}: {exc.strerror or exc}")
 
 
 def check_source(code: str | bytes, path: str = "<string>", *, settings: Settings | None = None,

@@ -115,13 +115,20 @@ def main():
 @click.option("--python", "python", metavar="PATH",
               help="Read installed packages (keras_hub, model packages) from this Python environment: its "
                    "interpreter or virtual environment. Default: the Python running archlint.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Analyse this many files at once, each in a process "
+                                                                "of its own.  [default: one per core]")
+@click.option("--no-cache", is_flag=True, envvar="ARCHLINT_NO_CACHE",
+              help="Neither read nor keep reports in the cache folder.")
+@click.option("--cache-dir", metavar="DIR", envvar="ARCHLINT_CACHE_DIR",
+              help="The cache folder.  [default: .archlint_cache]")
 @click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, not the layer tables.")
 @click.option("--statistics", is_flag=True, help="Print how many findings each rule code has, instead of them.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 def check(paths, output_format, output_file, config_file, select, ignore, per_file_ignores, severity, fail_on,
           exit_zero, exclude, force_exclude, max_layer_param_share, max_params, input_shapes, assume_imports,
-          max_analysis_seconds, verify, verify_budget, expand_nested, python, color, quiet, statistics, debug):
+          max_analysis_seconds, verify, verify_budget, expand_nested, python, jobs, no_cache, cache_dir, color, quiet,
+          statistics, debug):
     """Analyse Keras model files (or directories of them) without running them."""
     if statistics and output_format != "text":
         raise click.UsageError("--statistics goes with the text format")
@@ -136,6 +143,7 @@ def check(paths, output_format, output_file, config_file, select, ignore, per_fi
             "max-analysis-seconds": max_analysis_seconds,
             "python": os.path.abspath(python) if python and os.sep in python else python,
             "verify": verify, "verify-budget": verify_budget,
+            "jobs": jobs, "cache": False if no_cache else None, "cache-dir": cache_dir,
         }, "command line: ")
     except api.ConfigError as exc:
         click.echo(f"archlint: {exc}", err=True)

@@ -12,6 +12,9 @@
     max-params = 10_000_000                  # AL202, off unless set
     input-shapes = { image = "224,224,3" }
     max-analysis-seconds = 3                 # seconds (wall time) one file's analysis may take
+    jobs = 4                                 # processes analysing files at once (default: one per core)
+    cache = true                             # keep reports in the cache folder (false: --no-cache)
+    cache-dir = ".archlint_cache"            # the cache folder, relative to this file
 
 A pattern without "/" matches any file or directory name on the path; one with "/" matches
 the path relative to the settings file's directory (the current directory without one).
@@ -58,6 +61,9 @@ class Settings:
     max_analysis_seconds: float | None = None  # None: the evaluator's default
     verify_budget: int | None = None  # --verify: bytes the NumPy runtime may use; None: no verification
     python: str | None = None  # the interpreter whose installed packages are read; None: the one running archlint
+    jobs: int | None = None  # processes analysing files at once; None: one per core
+    cache: bool = True  # reports kept in and read from the cache folder
+    cache_dir: str | None = None  # the cache folder; None: ARCHLINT_CACHE_DIR, else .archlint_cache here
 
     def selected(self, code: str, path: str) -> bool:
         if self.select and not code.startswith(self.select):
@@ -109,6 +115,8 @@ def load(path: str | None) -> Settings:
     settings = apply(Settings(root=os.path.dirname(os.path.abspath(path))), table, f"{path}: ")
     if settings.python and os.sep in settings.python:  # a path in the settings file is relative to it
         settings.python = os.path.join(settings.root, settings.python)
+    if settings.cache_dir:
+        settings.cache_dir = os.path.join(settings.root, settings.cache_dir)
     return settings
 
 
@@ -244,4 +252,7 @@ READERS = {
     "assume-imports": _flag,
     "python": lambda value: str(value),
     "max-analysis-seconds": _seconds,
+    "jobs": _count,
+    "cache": _flag,
+    "cache-dir": lambda value: str(value),
 }

@@ -1,7 +1,8 @@
 """What archlint finds, as plain data: the report of a check, its files, models, layer rows and findings.
 
 Everything here is frozen and picklable, and refers to nothing the evaluator made: a report can be
-cached, sent between processes and compared. The costs the reports show (MACs, activation bytes,
+cached, sent between processes and compared. `FileReport.to_data()` is a file's report as plain JSON data
+and `FileReport.from_data()` makes the equal report back from it (the results cache keeps reports so). The costs the reports show (MACs, activation bytes,
 each layer's share of the parameters) are computed once, when a row is made from the analysis
 (`archlint.analysis.file_report`). A shape is a tuple of dimensions (int, None when unknown, or a
 symbolic size); a layer with several outputs has a list of them.
@@ -9,6 +10,7 @@ symbolic size); a layer with several outputs has a list of them.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -112,6 +114,19 @@ class FileReport:
     models: tuple[ModelReport, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
 
+    def to_data(self):
+        """The report as JSON data from which `from_data` makes an equal report (tuples, named sizes and all).
+        Raises TypeError on a value it cannot write."""
+        return _data(self)
+
+    @staticmethod
+    def from_data(data) -> "FileReport":
+        """The report `to_data` wrote. Data that is not such a report raises ValueError (or TypeError)."""
+        report = _value(data)
+        if not isinstance(report, FileReport):
+            raise ValueError("not a file report")
+        return report
+
 
 @dataclass(frozen=True)
 class FileFailure:
@@ -154,3 +169,73 @@ class Report:
         from archlint.report import json_report
 
         return json_report.render(self.files)
+
+
+# What a report holds, as JSON: a value is a number, string, bool or None, or an object naming its kind:
+# {"t": items} a tuple, {"l": items} a list, {"d": [[key, value], ...]} a dict, {"s": terms} a named size,
+# {"n": name} and {"f": [content, divisor]} the atoms of its terms, {"z": [...]} a set of accepted sizes,
+# and {"c": class name, "v": {field: value}} one of the classes above.
+_CLASSES = {cls.__name__: cls for cls in (FileReport, ModelReport, LayerRow, Diagnostic)}
+
+
+def _data(value):
+    from archlint.dims import Floor, Size, Symbol
+    from archlint.sizes import SizeSet
+
+    if value is None or isinstance(value, (bool, str)) or type(value) in (int, float):
+        return value
+    if isinstance(value, tuple):
+        return {"t": [_data(item) for item in value]}
+    if isinstance(value, list):
+        return {"l": [_data(item) for item in value]}
+    if isinstance(value, dict):
+        return {"d": [[_data(key), _data(item)] for key, item in value.items()]}
+    if type(value) in _CLASSES.values():
+        return {"c": type(value).__name__,
+                "v": {f.name: _data(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+    if isinstance(value, Size):
+        return {"s": [[[_data(atom) for atom in monomial], coefficient] for monomial, coefficient in value.terms.items()]}
+    if isinstance(value, Symbol):
+        return {"n": value.name}
+    if isinstance(value, Floor):
+        return {"f": [_data(value.content), value.divisor]}
+    if isinstance(value, SizeSet):
+        return {"z": [value.below, value.start, value.period, value.residues]}
+    raise TypeError(f"a report holds no {type(value).__name__}")
+
+
+def _value(data):
+    from archlint.dims import Floor, Size, Symbol
+    from archlint.sizes import SizeSet
+
+    if data is None or isinstance(data, (bool, str)) or type(data) in (int, float):
+        return data
+    if not isinstance(data, dict) or len(data) not in (1, 2):
+        raise ValueError(f"not a report value: {data!r:.80}")
+    if "c" in data:
+        cls = _CLASSES[data["c"]]
+        return cls(**{name: _value(item) for name, item in data["v"].items()})
+    (tag, body), = data.items()
+    if tag == "t":
+        return tuple(_value(item) for item in body)
+    if tag == "l":
+        return [_value(item) for item in body]
+    if tag == "d":
+        return {_value(key): _value(item) for key, item in body}
+    if tag == "s":
+        terms = {tuple(_value(atom) for atom in monomial): coefficient for monomial, coefficient in body}
+        if not all(type(c) is int and c and all(isinstance(a, (Symbol, Floor)) for a in m) for m, c in terms.items()):
+            raise ValueError("not the terms of a named size")
+        return Size(terms)
+    if tag == "n" and isinstance(body, str):
+        return Symbol(body)
+    if tag == "f":
+        content, divisor = body
+        content = _value(content)
+        if not isinstance(content, Size) or type(divisor) is not int:
+            raise ValueError("not a floor division")
+        return Floor(content, divisor)
+    if tag == "z":
+        below, start, period, residues = body
+        return SizeSet(list(below), start, period, list(residues))
+    raise ValueError(f"not a report value: {data!r:.80}")

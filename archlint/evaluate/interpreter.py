@@ -17,7 +17,7 @@ from libcst.metadata import PositionProvider
 from archlint import dims
 from archlint.evaluate import builtins as builtin_values
 from archlint.evaluate import tensor_ops
-from archlint.evaluate import library_positions, project_modules
+from archlint.evaluate import library_positions, project_modules, reads
 from archlint.evaluate.data_numbers import DataNumbers
 from archlint.evaluate.fragments import ASSUMED_IMPORTS, UndefinedNames
 from archlint.evaluate.keras_api import KerasApi, Sighting, is_model
@@ -146,6 +146,7 @@ class Evaluator:
         try:
             return run()
         except BudgetExceeded as exc:
+            reads.unrepeatable()  # another run, on a busier machine, stops elsewhere
             inside = f" in {exc.inside}" if exc.inside else ""
             self.report("AL301", f"analysis budget exceeded at {exc.line}{inside} in {what}; the rest is not "
                                  f"analysed (budget: {self.max_seconds:g} s, --max-analysis-seconds)", exc.position)
@@ -1207,9 +1208,12 @@ def _parsed(path: str, library: bool):
     stat = os.stat(path)
     kept = _LIBRARY_MODULES.get(path) if library else None
     if kept is not None and kept[:2] == (stat.st_size, stat.st_mtime_ns):
+        reads.read(path)
         return kept[2], kept[3]
     with open(path, "rb") as handle:
-        module = parse(handle.read())
+        data = handle.read()
+    reads.read(path, data)
+    module = parse(data)
     if not library:
         return module, cst.MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     positions = library_positions.positions(path, module)  # from the library cache when read before

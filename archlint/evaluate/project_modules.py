@@ -21,6 +21,7 @@ import sys
 
 import libcst as cst
 
+from archlint.evaluate import reads
 from archlint.keras_names import canonical
 
 # Keras modules whose source archlint reads like user code: the model definitions.
@@ -295,6 +296,7 @@ def _reexports(path: str) -> dict[str, tuple[str, str]]:
 def reexport_index(path: str) -> dict[str, tuple[str, str]] | None:
     """For a library module made only of `from M import X as Y` lines (keras_hub.models), where each of its
     names comes from; None for any other module, which is evaluated."""
+    reads.read(path)
     index, only_imports = _read_reexports(path)
     return index if only_imports else None
 
@@ -336,6 +338,12 @@ def _parse_reexports(path: str) -> tuple[dict[str, tuple[str, str]], bool]:
 
 def find(importing_file: str, dotted: str, level: int) -> str | None:
     """The file of module `dotted` (relative by `level` dots) as the importing file sees it, or None."""
+    found = _find(importing_file, dotted, level)
+    reads.looked_up(importing_file, dotted, level, found)
+    return found
+
+
+def _find(importing_file: str, dotted: str, level: int) -> str | None:
     here = os.path.dirname(os.path.abspath(importing_file))
     parts = [p for p in dotted.split(".") if p]
     if level:

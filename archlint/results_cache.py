@@ -1,0 +1,113 @@
+"""Each checked file's report kept on disk (`.archlint_cache/results/`): an unchanged file is not analysed again.
+
+An entry is found by the file's path and all else that decides its report besides what the analysis reads:
+archlint's version and its own code (a fingerprint of the installed package's files: during development the
+version stays the same), the settings that change a report, and the environment installed packages are read
+from (the search path of archlint's Python or of `--python`, with each directory's modification time, which an
+install or removal changes). It holds the digest of the file's bytes, what the analysis read (each module it looked
+up and the file found, or none; each file it read, by digest) and the report as plain data (`FileReport.to_data`).
+It is used only when all of these are as they are now; else the file is analysed again and the entry written
+anew. An analysis stopped by its time budget (AL301) depends on the machine's load: it is never kept. Entries are
+signed and checked as every cache of archlint (`archlint.disk_cache`): a corrupt or forged one is not used.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import sys
+
+from archlint import disk_cache
+from archlint.config import Settings
+from archlint.evaluate import project_modules, reads
+from archlint.evaluate.reads import Reads
+from archlint.results import FileReport
+from archlint.version import __version__
+
+RESULTS = disk_cache.Folder("results", format=1)
+# Settings that choose files, the exit status or how a run goes, not what a file's report holds.
+NOT_IN_REPORTS = ("fail_on", "exclude", "extend_include", "jobs", "cache", "cache_dir")
+
+
+class ResultsCache:
+    """The cache for one run's settings."""
+
+    def __init__(self, settings: Settings):
+        self.context = [__version__, code_fingerprint(), _environment(settings.python), _settings_key(settings)]
+
+    def load(self, path: str, data: bytes) -> FileReport | None:
+        """The report kept for the file at `path` holding `data`, when nothing it depends on has changed."""
+        value = RESULTS.load("file", self._key(path))
+        try:
+            if value["source"] != hashlib.sha256(data).hexdigest() \
+                    or any(reads.digest(file) != digest for file, digest in value["files"]) \
+                    or any(project_modules.find(importing, dotted, level) != found
+                           for importing, dotted, level, found in value["lookups"]):
+                return None
+            report = FileReport.from_data(value["report"])
+        except Exception:  # not an entry this code wrote: analyse the file
+            return None
+        return report if report.path == path else None
+
+    def store(self, path: str, data: bytes, report: FileReport, read: Reads) -> None:
+        """Keep the report of the file at `path` holding `data`, made by an analysis that read `read`."""
+        if not read.repeatable:
+            return
+        try:
+            written = report.to_data()
+            if FileReport.from_data(written) != report:  # a value the data cannot hold: keep nothing rather
+                return
+        except (TypeError, ValueError):
+            return
+        RESULTS.store("file", self._key(path), {
+            "source": hashlib.sha256(data).hexdigest(),
+            "files": sorted([file, digest] for file, digest in read.files.items()),
+            "lookups": [[*lookup, found] for lookup, found in read.lookups.items()],
+            "report": written,
+        })
+
+    def _key(self, path: str) -> list:
+        return [*self.context, os.path.abspath(path), path]
+
+
+_fingerprint: str | None = None
+
+
+def code_fingerprint() -> str:
+    """archlint's own files as installed now: the path, size and modification time of each."""
+    global _fingerprint
+    if _fingerprint is None:
+        import archlint
+        import archlint.rules
+
+        entries = []
+        for package in (archlint, archlint.rules):
+            top = os.path.dirname(os.path.abspath(package.__file__))
+            for folder, directories, files in os.walk(top):
+                directories[:] = sorted(d for d in directories if d != "__pycache__")
+                for name in sorted(files):
+                    stat = os.stat(os.path.join(folder, name))
+                    entries.append([os.path.join(folder, name), stat.st_size, stat.st_mtime_ns])
+        _fingerprint = hashlib.sha256(json.dumps(entries).encode()).hexdigest()
+    return _fingerprint
+
+
+def _environment(python: str | None) -> list:
+    """Where installed packages are read from, as it is now; the current directory by name only (the cache
+    folder made in it must not change the key)."""
+    here = os.path.realpath(os.getcwd())
+    directories = []
+    for directory in project_modules.search_path(python):
+        try:
+            directories.append([directory, None if directory == here else os.stat(directory).st_mtime_ns])
+        except OSError:
+            directories.append([directory, None])
+    return [sys.version, python, directories]
+
+
+def _settings_key(settings: Settings) -> str:
+    values = {name: value for name, value in dataclasses.asdict(settings).items() if name not in NOT_IN_REPORTS}
+    values["root"] = os.path.abspath(settings.root)  # path patterns are matched relative to it
+    return json.dumps(values, sort_keys=True, default=repr)

@@ -1,0 +1,259 @@
+"""The results cache (.archlint_cache/results/) and --jobs: a report from the cache or from worker processes is
+byte for byte the report one uncached process makes; an entry that is stale, corrupt or forged is not used."""
+
+import json
+import os
+import pathlib
+import pickle
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+import archlint
+from archlint import api, disk_cache
+from archlint.cli import main
+from archlint.report import github, json_report, markdown, sarif, text
+from archlint.results import FileReport
+from archlint.results_cache import RESULTS
+
+FIXTURES = pathlib.Path(__file__).parent.parent / "fixtures"
+RENDERERS = {"text": text.render, "json": json_report.render, "sarif": sarif.render, "markdown": markdown.render,
+             "github": github.render}
+
+SIBLING_MAIN = """import keras
+from blocks import head
+
+model = keras.Sequential([keras.Input(shape=(8,)), head()])
+"""
+BLOCKS = "import keras\n\ndef head():\n    return keras.layers.Dense({units})\n"
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """A cache folder and a signing key of the test's own; the folder's results subfolder."""
+    monkeypatch.setenv("ARCHLINT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    disk_cache._signing_key.cache_clear()
+    yield tmp_path / "cache"
+    disk_cache._signing_key.cache_clear()
+
+
+def no_analysis(monkeypatch):
+    """From now on, a file that is not in the cache fails the test."""
+    def analysed(path, data, settings):
+        raise AssertionError(f"{path} was analysed again")
+    monkeypatch.setattr(api, "_analysed", analysed)
+
+
+def entries(cache) -> list[pathlib.Path]:
+    return sorted((cache / RESULTS.name).glob("*.json"))
+
+
+def fixture_files() -> list[str]:
+    return sorted(str(p) for p in FIXTURES.rglob("*") if p.suffix in (".py", ".md") and not p.name.startswith("make_")
+                  and p.parent != FIXTURES)
+
+
+def test_every_fixture_reads_back_from_the_cache_byte_for_byte_in_every_format(cache, monkeypatch):
+    files = fixture_files()
+    assert len(files) > 200
+    uncached = archlint.check_paths(files, jobs=2)  # each file analysed, and its report kept
+    assert uncached.failures == () and len(entries(cache)) == len(files)
+    assert (cache / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"
+    no_analysis(monkeypatch)
+    cached = archlint.check_paths(files, jobs=1)
+    for name, render in RENDERERS.items():
+        assert render(list(cached.files)) == render(list(uncached.files)), name
+    for nested in (False, True):
+        assert json_report.render(list(cached.files), expand_nested=nested) == \
+            json_report.render(list(uncached.files), expand_nested=nested)
+    assert text.render(list(cached.files), colour=True) == text.render(list(uncached.files), colour=True)
+    for report in uncached.files:  # through JSON text and back: an equal report
+        assert FileReport.from_data(json.loads(json.dumps(report.to_data()))) == report
+
+
+def test_jobs_2_reports_byte_for_byte_what_jobs_1_does(cache, monkeypatch):
+    files = [f for f in fixture_files() if "/models/" in f][:40]
+    started = []
+    from archlint import workers
+    real = workers.analysed_all
+    monkeypatch.setattr(workers, "analysed_all", lambda *args: started.append(args[-1]) or real(*args))
+    one = archlint.check_paths(files, cache=False, jobs=1)
+    two = archlint.check_paths(files, cache=False, jobs=2)
+    assert started == [2]
+    assert two.to_json() == one.to_json() and two == one
+    for render in RENDERERS.values():
+        assert render(list(two.files)) == render(list(one.files))
+
+
+def test_verify_under_jobs_2_reports_what_one_process_does(cache):
+    files = [str(FIXTURES / "models" / name) for name in sorted(os.listdir(FIXTURES / "models"))
+             if name.endswith(".py") and "applications" not in name][:6]
+    one = archlint.check_paths(files, cache=False, jobs=1, verify=True)
+    two = archlint.check_paths(files, cache=False, jobs=2, verify=True)
+    assert any(model.verified for file in one.files for model in file.models)
+    assert two.to_json() == one.to_json()
+
+
+def test_no_worker_is_started_for_a_file_or_two(cache, monkeypatch):
+    from archlint import workers
+    monkeypatch.setattr(workers, "analysed_all", lambda *args: pytest.fail("workers started"))
+    files = fixture_files()[:3]
+    assert archlint.check_paths(files, cache=False, jobs=8).files
+
+
+def test_a_changed_sibling_module_is_analysed_again(tmp_path, cache, monkeypatch):
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "main.py").write_text(SIBLING_MAIN)
+    blocks = project / "blocks.py"
+    blocks.write_text(BLOCKS.format(units=4))
+
+    def params():
+        report = archlint.check_paths([str(project / "main.py")], jobs=1)
+        assert report == archlint.check_paths([str(project / "main.py")], jobs=1, cache=False)
+        return report.files[0].models[0].total_params
+
+    assert params() == 8 * 4 + 4
+    stat = blocks.stat()
+    blocks.write_text(BLOCKS.format(units=6))
+    os.utime(blocks, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same size and time: its content tells
+    assert params() == 8 * 6 + 6
+    assert len(entries(cache)) == 1  # written anew, in place
+
+
+def test_a_module_made_after_the_check_is_found_again(tmp_path, cache):
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "main.py").write_text(SIBLING_MAIN)
+    first = archlint.check_paths([str(project / "main.py")], jobs=1)
+    assert first == archlint.check_paths([str(project / "main.py")], jobs=1, cache=False)
+    assert not first.files[0].models[0].complete
+    (project / "blocks.py").write_text(BLOCKS.format(units=2))
+    second = archlint.check_paths([str(project / "main.py")], jobs=1)
+    assert second.files[0].models[0].total_params == 8 * 2 + 2 and second.files[0].models[0].complete
+
+
+def test_another_setting_or_archlint_code_is_another_key(tmp_path, cache, monkeypatch):
+    path = tmp_path / "model.py"
+    path.write_text(SIBLING_MAIN.replace("from blocks import head\n", "").replace("head()", "keras.layers.Dense(3)"))
+    archlint.check_paths([str(path)], jobs=1)
+    assert archlint.check_paths([str(path)], jobs=1, ignore=["AL2"]) == \
+        archlint.check_paths([str(path)], jobs=1, ignore=["AL2"], cache=False)
+    assert len(entries(cache)) == 2
+    from archlint import results_cache
+    monkeypatch.setattr(results_cache, "_fingerprint", "archlint as changed")
+    archlint.check_paths([str(path)], jobs=1)
+    assert len(entries(cache)) == 3
+
+
+class RunsCode:
+    def __reduce__(self):
+        return os.system, (f"touch {MARKER}",)
+
+
+MARKER = "/nonexistent"
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbled", "forged", "signed by another key", "pickle",
+                                    "another format", "another file's"])
+def test_a_damaged_or_forged_entry_is_ignored_and_written_anew(tmp_path, cache, monkeypatch, damage):
+    global MARKER
+    MARKER = str(tmp_path / "code-ran")
+    path = tmp_path / "model.py"
+    path.write_text(SIBLING_MAIN.replace("from blocks import head\n", "").replace("head()", "keras.layers.Dense(3)"))
+    other = tmp_path / "other.py"
+    other.write_text(path.read_text().replace("Dense(3)", "Dense(5)"))
+    expected = archlint.check_paths([str(path)], jobs=1, cache=False)
+    archlint.check_paths([str(path), str(other)], jobs=1)
+    [entry] = [e for e in entries(cache) if f'"{path}"' in e.read_text()]
+    [other_entry] = [e for e in entries(cache) if e != entry]
+    signature, body = entry.read_bytes().split(b"\n", 1)
+    document = json.loads(body)
+    if damage == "truncated":
+        entry.write_bytes(entry.read_bytes()[:len(entry.read_bytes()) // 2])
+    elif damage == "garbled":
+        entry.write_bytes(signature + b"\n" + body.replace(b'"', b"'", 7))
+    elif damage == "forged":  # Dense(3) on 8 inputs (27 parameters) said to hold a million parameters, under the old signature
+        entry.write_bytes(signature + b"\n" + body.replace(b'"total_params":27', b'"total_params":1000000'))
+        assert b"1000000" in entry.read_bytes()
+    elif damage == "signed by another key":
+        import hashlib
+        import hmac
+        forged = body.replace(b'"total_params":27', b'"total_params":1000000')
+        entry.write_bytes(hmac.new(b"k" * 32, forged, hashlib.sha256).hexdigest().encode() + b"\n" + forged)
+    elif damage == "pickle":
+        entry.write_bytes(pickle.dumps(RunsCode()))
+    elif damage == "another format":
+        document["format"] = [RESULTS.name, RESULTS.format + 1]
+        entry.write_bytes(signature + b"\n" + json.dumps(document).encode())
+    elif damage == "another file's":
+        entry.write_bytes(other_entry.read_bytes())
+    damaged = entry.read_bytes()
+    assert archlint.check_paths([str(path)], jobs=1) == expected
+    assert not os.path.exists(MARKER)
+    assert entry.read_bytes() != damaged  # written anew
+    no_analysis(monkeypatch)
+    assert archlint.check_paths([str(path)], jobs=1) == expected
+
+
+def test_an_analysis_stopped_by_its_time_budget_is_not_kept(tmp_path, cache):
+    path = tmp_path / "slow.py"
+    path.write_text("import keras\nx = 0\nfor i in range(10**6):\n    for j in range(10**6):\n        x = x + i * j\n"
+                    "model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(2)])\n")
+    report = archlint.check_paths([str(path)], jobs=1, max_analysis_seconds=0.05)
+    assert any(d.code == "AL301" and "budget" in d.message for d in report.diagnostics)
+    assert entries(cache) == []
+
+
+def test_a_worker_whose_process_ends_costs_only_its_file(tmp_path, cache, monkeypatch):
+    for name in ("a", "b", "crash", "d", "e"):
+        (tmp_path / f"{name}.py").write_text(f"import keras\n{name} = keras.Sequential([keras.Input(shape=(4,)), "
+                                             "keras.layers.Dense(2)])\n")
+    expected = archlint.check_paths([tmp_path], cache=False, jobs=1)
+    real = api._analysed
+
+    def analysed(path, data, settings):
+        if path.endswith("crash.py"):
+            os._exit(3)  # as a crash in a native library would
+        return real(path, data, settings)
+
+    monkeypatch.setattr(api, "_analysed", analysed)
+    from archlint import workers
+    import multiprocessing
+    monkeypatch.setattr(workers, "_context", lambda: multiprocessing.get_context("fork"))  # the workers see the patch
+    report = archlint.check_paths([tmp_path], cache=False, jobs=2)
+    assert [f.message for f in report.failures] == \
+        [f"internal error on {tmp_path / 'crash.py'}: the process analysing it ended abruptly"]
+    assert report.files == tuple(f for f in expected.files if not f.path.endswith("crash.py"))
+
+
+def test_two_runs_writing_the_cache_at_once_leave_every_entry_whole(tmp_path, cache, monkeypatch):
+    files = [f for f in fixture_files() if "/models/" in f][:30]
+    project = tmp_path / "project"
+    project.mkdir()
+    for file in files:
+        (project / pathlib.Path(file).name).write_bytes(pathlib.Path(file).read_bytes())
+    command = [sys.executable, "-m", "archlint", "check", "--jobs", "1", "--format", "json", str(project)]
+    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+    outputs = [run.communicate(timeout=600)[0] for run in runs]
+    assert outputs[0] == outputs[1] and outputs[0]
+    assert len(entries(cache)) == len(files)
+    assert [p for p in (cache / RESULTS.name).iterdir() if not p.name.endswith(".json")] == []  # no temporary file
+    written = {entry: entry.stat().st_mtime_ns for entry in entries(cache)}
+    assert subprocess.run(command, capture_output=True).stdout == outputs[0]
+    assert {entry: entry.stat().st_mtime_ns for entry in entries(cache)} == written  # each read, none written anew
+
+
+def test_no_cache_neither_reads_nor_writes(tmp_path, cache):
+    path = tmp_path / "model.py"
+    path.write_text("import keras\nm = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(2)])\n")
+    result = CliRunner().invoke(main, ["check", "--no-cache", str(path)])
+    assert result.exit_code == 0 and not (cache / RESULTS.name).exists()
+    elsewhere = tmp_path / "elsewhere"
+    result = CliRunner().invoke(main, ["check", "--cache-dir", str(elsewhere), str(path)])
+    assert result.exit_code == 0 and len(list((elsewhere / RESULTS.name).iterdir())) == 1
+    assert (elsewhere / "CACHEDIR.TAG").exists() and not (cache / RESULTS.name).exists()
