@@ -173,7 +173,7 @@ class Report:
 
 # What a report holds, as JSON: a value is a number, string, bool or None, or an object naming its kind:
 # {"t": items} a tuple, {"l": items} a list, {"d": [[key, value], ...]} a dict, {"s": terms} a named size,
-# {"n": name} and {"f": [content, divisor]} the atoms of its terms, {"z": [...]} a set of accepted sizes,
+# {"n": [name, whether read from data]} and {"f": [content, divisor]} the atoms of its terms, {"z": [...]} a set of accepted sizes,
 # and {"c": class name, "v": {field: value}} one of the classes above.
 _CLASSES = {cls.__name__: cls for cls in (FileReport, ModelReport, LayerRow, Diagnostic)}
 
@@ -196,7 +196,7 @@ def _data(value):
     if isinstance(value, Size):
         return {"s": [[[_data(atom) for atom in monomial], coefficient] for monomial, coefficient in value.terms.items()]}
     if isinstance(value, Symbol):
-        return {"n": value.name}
+        return {"n": [value.name, value.from_data]}
     if isinstance(value, Floor):
         return {"f": [_data(value.content), value.divisor]}
     if isinstance(value, SizeSet):
@@ -227,8 +227,11 @@ def _value(data):
         if not all(type(c) is int and c and all(isinstance(a, (Symbol, Floor)) for a in m) for m, c in terms.items()):
             raise ValueError("not the terms of a named size")
         return Size(terms)
-    if tag == "n" and isinstance(body, str):
-        return Symbol(body)
+    if tag == "n":
+        name, from_data = body
+        if not isinstance(name, str) or not isinstance(from_data, bool):
+            raise ValueError("not a named size")
+        return Symbol(name, from_data)
     if tag == "f":
         content, divisor = body
         content = _value(content)
