@@ -15,7 +15,7 @@ import archlint
 from archlint import api, disk_cache
 from archlint.cli import main
 from archlint.report import github, json_report, markdown, sarif, text
-from archlint.results import FileReport
+from archlint.results import FileReport, Report
 from archlint.results_cache import RESULTS
 
 FIXTURES = pathlib.Path(__file__).parent.parent / "fixtures"
@@ -52,11 +52,18 @@ def rendered(render, files) -> list[str]:
     return written
 
 
-def no_analysis(monkeypatch):
-    """From now on, a file that is not in the cache fails the test."""
+def no_analysis(monkeypatch, but=()):
+    """From now on, a file that is not in the cache (but those in `but`) fails the test."""
+    real = api._analysed
+
     def analysed(path, data, settings):
-        raise AssertionError(f"{path} was analysed again")
+        assert path in but, f"{path} was analysed again"
+        return real(path, data, settings)
     monkeypatch.setattr(api, "_analysed", analysed)
+
+
+def stopped_by_the_budget(report) -> bool:
+    return any(d.code == "AL301" and "budget" in d.message for d in report.diagnostics)
 
 
 def entries(cache) -> list[pathlib.Path]:
@@ -72,11 +79,16 @@ def test_every_fixture_reads_back_from_the_cache_byte_for_byte_in_every_format(c
     files = fixture_files()
     assert len(files) > 200
     uncached = archlint.check_paths(files, jobs=2)  # each file analysed, and its report kept
-    assert uncached.failures == () and len(entries(cache)) == len(files)
+    # but where a busy machine stopped its analysis (an AL301 of the time budget), which is analysed again
+    stopped = [f.path for f in uncached.files if stopped_by_the_budget(f)]
+    assert uncached.failures == () and len(entries(cache)) == len(files) - len(stopped)
     assert (cache / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
     assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"
-    no_analysis(monkeypatch)
+    no_analysis(monkeypatch, but=stopped)
     cached = archlint.check_paths(files, jobs=1)
+    if stopped:  # analysed again: their report may stop elsewhere
+        uncached = Report(tuple(f for f in uncached.files if f.path not in stopped))
+        cached = Report(tuple(f for f in cached.files if f.path not in stopped))
     for name, render in RENDERERS.items():
         assert rendered(render, cached.files) == rendered(render, uncached.files), name
     assert text.render(list(cached.files)) == text.render(list(uncached.files))
@@ -241,7 +253,7 @@ def test_an_analysis_stopped_by_its_time_budget_is_not_kept(tmp_path, cache):
     path.write_text("import keras\nx = 0\nfor i in range(10**6):\n    for j in range(10**6):\n        x = x + i * j\n"
                     "model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(2)])\n")
     report = archlint.check_paths([str(path)], jobs=1, max_analysis_seconds=0.05)
-    assert any(d.code == "AL301" and "budget" in d.message for d in report.diagnostics)
+    assert stopped_by_the_budget(report)
     assert entries(cache) == []
 
 
