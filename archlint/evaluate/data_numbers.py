@@ -30,6 +30,9 @@ SIZE_OPERATORS = {
 }
 # A source expression longer than this names its size by the argument instead (`units`).
 MAX_NAME_LENGTH = 40
+# A product with more factors or terms than this is left unknown: squaring in a loop doubles them each time.
+MAX_FACTORS = 64
+MAX_TERMS = 256
 
 
 class DataNumbers:
@@ -98,6 +101,8 @@ class DataNumbers:
                 operands.append(value)
             else:
                 return None
+        if op == "Multiply" and _too_large(*operands):
+            return Unknown("product of numbers read from data too large to analyse")
         try:
             result = SIZE_OPERATORS[op](*operands)
         except (ArithmeticError, ValueError) as exc:
@@ -169,3 +174,9 @@ def _argument_sources(node) -> dict:
             found[index] = arg.value
             index += 1
     return found
+
+
+def _too_large(left, right) -> bool:
+    """Whether the product of two operands would have more than MAX_FACTORS factors or MAX_TERMS terms."""
+    shapes = [(max(len(m) for m in v.terms), len(v.terms)) if isinstance(v, Size) else (0, 1) for v in (left, right)]
+    return shapes[0][0] + shapes[1][0] > MAX_FACTORS or shapes[0][1] * shapes[1][1] > MAX_TERMS
