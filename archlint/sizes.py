@@ -18,6 +18,9 @@ from archlint.errors import IncompatibleShapes, Unresolved
 INFINITY = math.inf
 # Beyond this a set's irregular start is not listed (a condition needing a size over a million).
 MAX_START = 1_000_000
+# Beyond this the residues are not listed: the solver walks every residue class (a reshape to (-1, 10**9, 10**9)
+# divides by 10**18; strides and pool sizes give periods such as 32 or 96).
+MAX_PERIOD = 4096
 
 
 class SizeSet:
@@ -52,7 +55,11 @@ class SizeSet:
 
     def nearest(self, n: int, count: int = 2) -> list[int]:
         """Up to `count` accepted sizes closest to n: the largest below it and the smallest above it."""
-        lower = next((m for m in range(n - 1, 0, -1) if m in self), None)
+        lower = None
+        if n - 1 >= self.start and self.residues:  # one period down holds one, unless start comes first
+            lower = next((m for m in range(n - 1, max(self.start, n - self.period) - 1, -1) if m in self), None)
+        if lower is None:
+            lower = max((m for m in self.below if m < n), default=None)
         upper = next((m for m in range(n + 1, max(n, self.start) + self.period + 1) if m in self), None)
         return [m for m in (lower, upper) if m is not None][:count]
 
@@ -174,6 +181,8 @@ def _intersect(a, b):
 def solve_one(relations: list, name: str) -> SizeSet | None:
     """The sizes >= 1 of `name` for which every relation holds; None when too irregular to list."""
     period = math.lcm(1, *(_period(rel) for rel in relations))
+    if period > MAX_PERIOD:
+        return None
     compiled = [_compiled(rel) for rel in relations]
     classes = {}
     for r in range(period):

@@ -30,6 +30,16 @@ def test_endless_loops_end_with_a_budget_finding(loop):
     assert "budget exceeded at line 4" in report.diagnostics[0].message
 
 
+def test_pow_with_a_modulus_is_computed_however_large_the_exponent():
+    report = analyse("""
+        import keras
+        width = pow(3, 10**9, 7)  # Python: 3 ** 10**9 % 7 by modular exponentiation, 4
+        model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(width)])
+    """)
+    assert codes(report) == []
+    assert models(report)["model"].total_params == 3 * 4 + 4
+
+
 def test_infinite_recursion_is_cut_off():
     report = analyse("""
         import keras

@@ -306,6 +306,29 @@ def test_the_budget_is_a_setting(tmp_path, option, setting):
     assert stop["code"] == "AL301" and "(budget: 0.5 s, --max-analysis-seconds)" in stop["message"]
 
 
+def test_values_filling_the_memory_end_with_a_report_and_the_models_before_are_reported(tmp_path, monkeypatch):
+    # Each list is within the size any one value may have; together they would take 80 GB.
+    monkeypatch.setattr(interpreter, "MAX_MEMORY", 128 * 2**20)
+    path = tmp_path / "filling.py"
+    path.write_text("import keras\n" + SMALL_MODEL + "rows = [[0] * 10**5 for _ in range(10**5)]\n")
+    (file_report,) = report_of(check(path))["files"]
+    [stop] = [d for d in file_report["diagnostics"] if d["code"] == "AL301"]
+    assert stop["line"] == 3 and "memory budget exceeded at line 3" in stop["message"]
+    assert [(m["symbol"], m["total_params"]) for m in file_report["models"]] == [("model", SMALL_MODEL_PARAMS)]
+
+
+def test_a_reshape_by_an_enormous_factor_ends_with_the_keras_error(tmp_path):
+    # Keras refuses 4 elements in the shape (-1, 10**9, 10**9); the sizes the input could take instead would
+    # be periodic with period 10**18, too many classes to walk.
+    path = tmp_path / "reshape.py"
+    path.write_text("import keras\nmodel = keras.Sequential([keras.Input(shape=(4,)), "
+                    "keras.layers.Reshape((-1, 10**9, 10**9))])\n")
+    start = time.process_time()
+    (file_report,) = report_of(check(path))["files"]
+    assert time.process_time() - start < 30
+    assert codes(file_report) == ["AL105"]
+
+
 class BusyMachine:
     """The clocks of a machine so busy that the wall time runs ten times faster than the analysis's CPU time."""
 

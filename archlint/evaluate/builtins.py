@@ -365,6 +365,17 @@ def _int(evaluator, value=0, base=None):
     return int(value) if base is None else int(value, base)
 
 
+def _pow(evaluator, base, exp, mod=None):
+    if mod is None:
+        return binary("Power", base, exp, Unknown)
+    if not all(isinstance(v, int) for v in (base, exp, mod)):
+        return Unknown("pow() with a modulus of values not known statically")
+    try:
+        return pow(base, exp, mod)  # modular: never larger than the modulus, however large the exponent
+    except ValueError as exc:
+        return Unknown(f"pow() failed statically: {exc}")
+
+
 def _str(evaluator, value=""):
     if not isinstance(value, (int, float, str, bool, type(None), tuple, list)):
         return Unknown("str() of an object")
@@ -403,7 +414,7 @@ BUILTINS = {name: Builtin(name, fn) for name, fn in {
     "chr": _plain(chr),
     "ord": _plain(ord),
     "repr": lambda evaluator, value: repr(value) if isinstance(value, _PLAIN) else Unknown("repr() of an object"),
-    "pow": lambda evaluator, a, b: binary("Power", a, b, Unknown),
+    "pow": _pow,
     "list": _container(list),
     "tuple": _container(tuple),
     "set": _container(set),

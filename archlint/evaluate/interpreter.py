@@ -9,10 +9,17 @@ reported (AL301). Imports bind `Ref`s: nothing is ever imported or executed.
 from __future__ import annotations
 
 import os
+import sys
 import time
 
 import libcst as cst
 from libcst.metadata import PositionProvider
+
+try:
+    import resource
+except ImportError:  # Windows: values' own size limits bound the memory
+    resource = None
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 from archlint import dims
 from archlint.evaluate import builtins as builtin_values
@@ -39,7 +46,11 @@ EVALUATION_SHARE = 0.4
 # the wall time, cuts no real file short (the largest Keras Applications source needs 0.5 s of CPU): a file
 # needing less is analysed to its end whatever the load, and the same way every time.
 CPU_SHARE = 1 / 3
-CLOCK_INTERVAL = 0.02  # seconds of wall time between readings of the (slower to read) CPU clock
+CLOCK_INTERVAL = 0.02  # seconds of wall time between readings of the (slower to read) CPU clock and memory
+# The evaluation stops once the process's resident memory has grown this much since it began (the largest Keras
+# Applications source grows it by about 40 MiB): no single value may be larger than MAX_SEQUENCE items or
+# MAX_INT_BITS, but many of them together could exhaust the machine before the time budget ends.
+MAX_MEMORY = 1 << 30
 MAX_CALL_DEPTH = 64
 MAX_SEQUENCE = 1_000_000
 METHOD_DECORATORS = ("staticmethod", "classmethod", "property")
@@ -49,9 +60,10 @@ _STOPPED = object()  # what run_to_end gives when the evaluation could not finis
 
 
 class BudgetExceeded(Exception):
-    def __init__(self, position: Position | None, line: str):
+    def __init__(self, position: Position | None, line: str, memory: bool = False):
         super().__init__(line)
         self.position, self.line = position, line  # `line` names it: "line 7"
+        self.memory = memory  # the memory bound, not the time budget
         self.inside: str | None = None  # the innermost loop or call running then: "the loop at line 5"
 
 
@@ -79,6 +91,19 @@ class UserException(Exception):
         super().__init__(line)
         self.kind = kind  # the exception class's name, None when not known statically
         self.position, self.line = position, line
+
+
+def resident_memory() -> int:
+    """The process's resident memory in bytes: now where the system tells (Linux), else its peak so far
+    (macOS); 0 where neither is known (Windows)."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * PAGE_SIZE
+    except (OSError, IndexError, ValueError):
+        pass
+    if resource is None:
+        return 0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
 
 
 def _event_key(event: Event) -> tuple:
@@ -109,6 +134,7 @@ class Evaluator:
         self.max_steps = MAX_STEPS
         self.max_seconds = MAX_SECONDS
         self.wall_start, self.cpu_start = time.monotonic(), time.process_time()
+        self.memory_start = resident_memory()
         self.next_clock = self.wall_start + CLOCK_INTERVAL
         self.chain: list[str] = []
         self.call_ids: list[int | None] = []  # beside each chain step: Position.call_ids
@@ -148,8 +174,12 @@ class Evaluator:
         except BudgetExceeded as exc:
             reads.unrepeatable()  # another run, on a busier machine, stops elsewhere
             inside = f" in {exc.inside}" if exc.inside else ""
-            self.report("AL301", f"analysis budget exceeded at {exc.line}{inside} in {what}; the rest is not "
-                                 f"analysed (budget: {self.max_seconds:g} s, --max-analysis-seconds)", exc.position)
+            if exc.memory:
+                self.report("AL301", f"analysis memory budget exceeded at {exc.line}{inside} in {what}: its values "
+                                     f"took over {MAX_MEMORY >> 20} MiB; the rest is not analysed", exc.position)
+            else:
+                self.report("AL301", f"analysis budget exceeded at {exc.line}{inside} in {what}; the rest is not "
+                                     f"analysed (budget: {self.max_seconds:g} s, --max-analysis-seconds)", exc.position)
         except UserException as exc:
             self.report("AL301", f"{what} raises {exc.kind or 'an exception'} at {exc.line}; analysis stops there",
                         exc.position)
@@ -176,6 +206,8 @@ class Evaluator:
             if now - self.wall_start > self.max_seconds * EVALUATION_SHARE \
                     and time.process_time() - self.cpu_start > self.max_seconds * CPU_SHARE:
                 raise BudgetExceeded(*self.where(node))
+            if resident_memory() - self.memory_start > MAX_MEMORY:
+                raise BudgetExceeded(*self.where(node), memory=True)
 
     def code_range(self, node: cst.CSTNode):
         for positions in self.position_maps:
