@@ -28,7 +28,7 @@ class Box:
     name: str
     type: str
     shape: object = None  # the JSON report's output shape
-    params: int | None = 0
+    params: int | str | None = 0  # a string: the expression of a number read from data
     severity: str | None = None
     codes: tuple[str, ...] = ()
     operation: bool = False
@@ -255,7 +255,7 @@ def _fold_innermost(diagram: Diagram) -> None:
             cluster.clusters = [item for item in inner if isinstance(item, Cluster)]
             return cluster
         members = [diagram.boxes[key] for key in cluster.boxes]
-        params = None if any(box.params is None for box in members) else sum(box.params for box in members)
+        params = _sum_counts([box.params for box in members])
         worst = max((box.severity for box in members if box.severity), key=SEVERITY_RANK.get, default=None)
         codes = tuple(dict.fromkeys(code for box in members for code in box.codes))
         last = members[-1]  # the rows are in Keras's order: the block's output comes last
@@ -290,12 +290,28 @@ def shape_text(shape) -> str:
     return f"({inner},)" if len(shape) == 1 else f"({inner})"
 
 
+def count_text(count: int | str | None) -> str:
+    """A count as the JSON report gives it: a number, the expression of a number read from data, or None."""
+    return "?" if count is None else count if isinstance(count, str) else f"{count:,}"
+
+
+def _sum_counts(counts: list[int | str | None]) -> int | str | None:
+    """The sum of a block's counts; where some are expressions, the expressions joined to the numbers' sum."""
+    if any(count is None for count in counts):
+        return None
+    expressions = [count for count in counts if isinstance(count, str)]
+    number = sum(count for count in counts if not isinstance(count, str))
+    if not expressions:
+        return number
+    return " + ".join(expressions + ([f"{number:,}"] if number else []))
+
+
 def _lines(box: Box, show_shapes: bool, show_params: bool) -> list[str]:
     lines = [box.name if box.operation else f"{box.name} ({box.type})"]
     if show_shapes:
         lines.append(shape_text(box.shape))
     if show_params and not box.operation:
-        lines.append("? params" if box.params is None else f"{box.params:,} params")
+        lines.append(f"{count_text(box.params)} params")
     if box.codes:
         lines.append(" ".join(box.codes))
     return lines

@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from archlint.diagram import shape_text
+from archlint.diagram import count_text, shape_text
 
 LINE_NUMBER = re.compile(r"\bline \d+")
 
@@ -200,8 +200,6 @@ def _align(base: list[dict], head: list[dict]) -> list[tuple[dict, dict]]:
 
 # -- writers ----------------------------------------------------------------------------------------------------
 
-def _count(value) -> str:
-    return "?" if value is None else f"{value:,}"
 
 
 def totals_line(model: ModelDiff) -> str:
@@ -211,16 +209,23 @@ def totals_line(model: ModelDiff) -> str:
     incomplete = [side for side, m in (("before", model.base), ("after", model.head)) if m and not m["complete"]]
     note = f"; incomplete {' and '.join(incomplete)}: the totals count only what was resolved" if incomplete else ""
     if before is None:
-        return f"{model.symbol}: added, {_count(after)} params{note}"
+        return f"{model.symbol}: added, {count_text(after)} params{note}"
     if after is None:
-        return f"{model.symbol}: removed, {_count(before)} params{note}"
-    delta = after - before
+        return f"{model.symbol}: removed, {count_text(before)} params{note}"
+    delta = _delta(before, after)
+    if delta is None:  # a count is an expression of a number read from data
+        return f"{model.symbol}: {count_text(before)} -> {count_text(after)}{note}"
     percent = f", {100 * delta / before:+.2f}%" if before else ""
     return f"{model.symbol}: {before:,} -> {after:,} ({delta:+,}{percent}){note}"
 
 
+def _delta(before: int | str | None, after: int | str | None) -> int | None:
+    """The change of a total, when both are numbers."""
+    return after - before if isinstance(before, int) and isinstance(after, int) else None
+
+
 def _row_text(row: dict) -> str:
-    return f"{row['name']} ({row['type']}) {shape_text(row['output_shape'])}, {_count(row['params'])} params"
+    return f"{row['name']} ({row['type']}) {shape_text(row['output_shape'])}, {count_text(row['params'])} params"
 
 
 def _change_text(change: LayerChange) -> str:
@@ -231,9 +236,9 @@ def _change_text(change: LayerChange) -> str:
     if old["output_shape"] != new["output_shape"]:
         parts.append(f"{shape_text(old['output_shape'])} -> {shape_text(new['output_shape'])}")
     if old["params"] != new["params"]:
-        parts.append(f"params {_count(old['params'])} -> {_count(new['params'])}")
+        parts.append(f"params {count_text(old['params'])} -> {count_text(new['params'])}")
     elif old.get("trainable_params") != new.get("trainable_params"):
-        parts.append(f"trainable {_count(old.get('trainable_params'))} -> {_count(new.get('trainable_params'))}")
+        parts.append(f"trainable {count_text(old.get('trainable_params'))} -> {count_text(new.get('trainable_params'))}")
     return f"{name} ({kind})" + (f": {', '.join(parts)}" if parts else "")
 
 
@@ -285,7 +290,7 @@ def render_json(diffs: list[FileDiff], base_label: str, head_label: str, version
     def model_json(model: ModelDiff) -> dict:
         before = None if model.base is None else model.base["total_params"]
         after = None if model.head is None else model.head["total_params"]
-        delta = None if before is None or after is None else after - before
+        delta = _delta(before, after)
         return {
             "symbol": model.symbol, "status": model.status,
             "total_params": {"base": before, "head": after, "delta": delta,

@@ -225,3 +225,35 @@ def test_markdown_report_draws_nested_models_expanded_when_asked(tmp_path):
     assert 'subgraph n1_model["inner (Sequential)"]' not in CliRunner().invoke(main, check).output
     expanded = CliRunner().invoke(main, [*check, "--expand-nested"]).output
     assert 'subgraph n1_model["inner (Sequential)"]\n    n1_n1["hidden (Dense)<br/>(None, 3)<br/>18 params"]' in expanded
+
+
+DATA_SIZED_HEAD = """\
+import os
+
+import keras
+from keras import layers
+
+classes = os.listdir("classes")
+
+
+def head(x):
+    x = layers.Dense(8, activation="relu")(x)
+    return layers.Dense(len(classes))(x)
+
+
+inputs = keras.Input((4,))
+outputs = head(layers.Dense(4, activation="relu")(inputs))
+model = keras.Model(inputs, outputs)
+"""
+
+
+def test_counts_of_a_number_read_from_data_are_drawn_as_expressions(tmp_path):
+    """In head(): Dense(8) on 4 features, 4*8 + 8 = 40; Dense(n) on 8, 8n + n = 9n. The folded call holds both."""
+    path = tmp_path / "head.py"
+    path.write_text(DATA_SIZED_HEAD)
+    text = graph(str(path), "--collapse", "--show-params", "--format", "dot").output
+    assert "9 * len(classes) + 40 params" in text
+    drawn = graph(str(path), "--show-params").output
+    assert "9 * len(classes) params" in drawn and "40 params" in drawn
+    markdown = CliRunner().invoke(main, ["check", "--format", "markdown", str(path)])
+    assert markdown.exit_code == 0 and "9 * len(classes) params" in markdown.output

@@ -215,3 +215,17 @@ def test_an_inserted_layer_shifts_no_match():
     assert all(old["params"] == new["params"] for old, new in pairs)
     assert automatic_name("max_pooling2d_3", "MaxPooling2D") and automatic_name("re_lu", "ReLU")
     assert not automatic_name("stem_conv", "Conv2D")
+
+
+def test_totals_of_a_number_read_from_data_change_as_expressions(tmp_path, monkeypatch):
+    """Before: Dense(8) on 4 (40) then Dense(n) on 8 (9n); after: Dense(16) on 4 (80) then Dense(n) on 16 (17n)."""
+    monkeypatch.chdir(tmp_path)
+    before = "import os\nimport keras\nfrom keras import layers\n\nclasses = os.listdir('classes')\n" \
+             "model = keras.Sequential([keras.Input((4,)), layers.Dense(8), layers.Dense(len(classes))])\n"
+    (tmp_path / "before.py").write_text(before)
+    (tmp_path / "after.py").write_text(before.replace("Dense(8)", "Dense(16)"))
+    result = diff("before.py", "after.py")
+    assert result.exit_code == 0
+    assert "  model: 9 * len(classes) + 40 -> 17 * len(classes) + 80\n" in result.output
+    totals = json.loads(diff("before.py", "after.py", "--format", "json").output)["files"][0]["models"][0]["total_params"]
+    assert totals == {"base": "9 * len(classes) + 40", "head": "17 * len(classes) + 80", "delta": None, "percent": None}
