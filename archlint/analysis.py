@@ -17,7 +17,7 @@ import libcst as cst
 
 from archlint import dims, sizes
 from archlint.evaluate.interpreter import Evaluator
-from archlint.evaluate.keras_api import AXIS_LETTERS
+from archlint.evaluate.keras_api import axis_letters
 from archlint.evaluate.objects import Event, Function, default_line_name
 from archlint.evaluate.keras_api import Sighting, trainable_state
 from archlint.evaluate.source import Refused, parse
@@ -140,16 +140,17 @@ SIZE_ERRORS = ("AL101", "AL102", "AL105")
 def _sizes_named(report: FileAnalysis) -> dict[str, tuple]:
     """Per input of a given size: its shape with each spatial size named (`image.H`), and those names' sizes."""
     named = {}
+    made = {node.layer.name: getattr(node.layer, "axis_letters", None) for node in report.graph.nodes if node.is_input} \
+        if report.graph is not None else {}
     for model in report.models:
         for name, shape in model.inputs:
-            if not isinstance(shape, tuple) or not all(isinstance(d, int) for d in shape[1:]) or len(shape) < 2:
+            if not isinstance(shape, tuple) or not all(isinstance(d, int) for d in shape[1:]) or not 2 <= len(shape) <= 5:
                 continue
-            letters = AXIS_LETTERS.get(len(shape) - 1)
-            if letters is None:
-                continue
-            spatial = len(shape) - 1 if len(shape) == 2 else len(shape) - 2  # all but a channel axis
-            given = {f"{name}.{letter}": d for letter, d in zip(letters[:spatial], shape[1:])}
-            named[name] = (tuple(given) + shape[1 + spatial:], given)
+            letters = made.get(name) or axis_letters(len(shape) - 1, "channels_last")
+            # Every axis but a channel axis: its size named, with the size given.
+            given = {f"{name}.{letter}": d for letter, d in zip(letters, shape[1:]) if letter != "C"}
+            named[name] = (tuple(f"{name}.{letter}" if letter != "C" else d for letter, d in zip(letters, shape[1:])),
+                           given)
     return named
 
 

@@ -196,3 +196,35 @@ def test_a_custom_layer_on_a_named_size_leaves_the_accepted_sizes_unknown(tmp_pa
     (model,) = analyze_file(str(path)).models
     assert model.accepted_sizes is None
     assert model.sizes_unknown == "block (Block) does not compute with named sizes"
+
+
+@pytest.mark.parametrize("set_globally", [False, True])
+def test_a_channels_first_input_names_its_axes_in_that_order(tmp_path, set_globally):
+    # (3, None, None) read channels_first is 3 channels of H x W: its unknown axes are H and W, never C.
+    path = tmp_path / "model.py"
+    setting = 'keras.config.set_image_data_format("channels_first")\n' if set_globally else ""
+    data_format = "" if set_globally else ', data_format="channels_first"'
+    path.write_text("import keras\nfrom keras import layers\n\n" + setting +
+                    "inputs = keras.Input(shape=(3, None, None))\n"
+                    f"x = layers.Conv2D(8, 3, strides=2{data_format})(inputs)\n"
+                    "model = keras.Model(inputs, x)\n")
+    (model,) = analyze_file(str(path)).models
+    h, w = Size.named("input_layer.H"), Size.named("input_layer.W")
+    assert model.inputs[0][1] == (None, 3, h, w)
+    assert model.layers[-1].output_shape == (None, 8, (h - 3) // 2 + 1, (w - 3) // 2 + 1)
+    assert sorted(model.accepted_sizes) == ["input_layer.H", "input_layer.W"]
+
+
+def test_a_given_channels_first_size_the_model_refuses_names_the_nearest_accepted_ones(tmp_path):
+    path = tmp_path / "model.py"
+    path.write_text("import keras\nfrom keras import layers\n\n"
+                    "inputs = keras.Input(shape=(3, 10, 12), name='image')\n"
+                    "c1 = layers.Conv2D(8, 3, padding='same', data_format='channels_first')(inputs)\n"
+                    "u = layers.UpSampling2D(data_format='channels_first')(layers.MaxPooling2D(data_format='channels_first')"
+                    "(layers.MaxPooling2D(data_format='channels_first')(c1)))\n"
+                    "model = keras.Model(inputs, layers.Concatenate(axis=1)([u, layers.MaxPooling2D(data_format='channels_first')(c1)]))\n")
+    (finding,) = analyze_file(str(path)).diagnostics
+    # 10 -> 5 -> 2 -> 4 against 5: floor(H / 4) * 2 == floor(H / 2) needs H % 4 in {0, 1}: 9 below, 12 above;
+    # W = 12 is accepted. The channel axis (3) is no size of the model's.
+    assert finding.code == "AL102"
+    assert finding.message.endswith("(the nearest input sizes the model accepts: image.H = 9, 12 instead of 10)")

@@ -41,6 +41,32 @@ ARRAY_REDUCTIONS = {"mean", "std", "var", "sum", "max", "min", "prod"}
 MODEL_METHODS_WITH_RESULTS = {"fit", "evaluate", "predict", "get_config", "to_json"}
 # The names of an Input's unknown axes, by its rank without the batch axis (a longer one numbers them).
 AXIS_LETTERS = {1: ["T"], 2: ["T", "C"], 3: ["H", "W", "C"], 4: ["D", "H", "W", "C"]}
+CHANNELS_FIRST_AXIS_LETTERS = {1: ["T"], 2: ["C", "T"], 3: ["C", "H", "W"], 4: ["C", "D", "H", "W"]}
+
+
+def axis_letters(rank: int, data_format: str) -> list[str]:
+    """The names of a tensor's axes after the batch's, in the image data format its layers read it in."""
+    letters = (CHANNELS_FIRST_AXIS_LETTERS if data_format == "channels_first" else AXIS_LETTERS).get(rank)
+    return letters or [f"d{i}" for i in range(1, rank + 1)]
+
+
+def written_data_format(module: cst.Module) -> str:
+    """channels_first when every `data_format=` the file writes out says so, else channels_last."""
+    found = {arg.value.evaluated_value.lower() for arg in _keyword_arguments(module, "data_format")
+             if isinstance(arg.value, cst.SimpleString) and isinstance(arg.value.evaluated_value, str)}
+    return "channels_first" if found == {"channels_first"} else "channels_last"
+
+
+def _keyword_arguments(module: cst.Module, keyword: str) -> list[cst.Arg]:
+    found = []
+
+    class Finder(cst.CSTVisitor):
+        def visit_Arg(self, node: cst.Arg) -> None:
+            if node.keyword is not None and node.keyword.value == keyword:
+                found.append(node)
+
+    module.visit(Finder())
+    return found
 COMPILE_PARAMETERS = ("optimizer", "loss", "loss_weights", "metrics")  # Model.compile's leading positionals
 
 
@@ -85,6 +111,7 @@ class KerasApi:
         self.sightings: list[Sighting] = []  # the models the code binds or uses, in that order
         # Keras's default data_format, as keras.config.set_image_data_format last set it (Unknown: not known statically).
         self.image_data_format = "channels_last"
+        self.file_data_format: str | None = None  # the data_format the checked file's layers are given, read once
         self.sizes_lost = False  # whether the shape computation under way saw a named size as None
 
     # -- names and positions --------------------------------------------------------------
@@ -464,11 +491,18 @@ class KerasApi:
     def input_tensor(self, layer, position, shape=()) -> Tensor:
         """The tensor of an Input; `shape=None` for one whose shape is not known statically.
 
-        Each unknown axis but the batch's is a size named after the input and the axis (`image.H`).
+        Each unknown axis but the batch's is a size named after the input and the axis (`image.H`), the axes
+        ordered as the image data format puts them: keras.config.set_image_data_format's, else the one every
+        `data_format=` of the file gives.
         """
         layer.built = True
         if shape == () and layer.batch_shape is not None:
-            letters = AXIS_LETTERS.get(len(layer.batch_shape) - 1) or [f"d{i}" for i in range(1, len(layer.batch_shape))]
+            data_format = self.image_data_format if isinstance(self.image_data_format, str) else "channels_last"
+            if data_format == "channels_last":
+                if self.file_data_format is None:
+                    self.file_data_format = written_data_format(self.ev.module)
+                data_format = self.file_data_format
+            letters = layer.axis_letters = axis_letters(len(layer.batch_shape) - 1, data_format)
             shape = layer.batch_shape[:1] + tuple(dims.Size.named(f"{layer.name}.{letter}") if d is None else d
                                                   for d, letter in zip(layer.batch_shape[1:], letters))
         graph_node = self.graph.add(Node(layer, [], position=position, is_input=True))

@@ -105,6 +105,7 @@ class EvaluatorServices(Protocol):
     """What keras_api and user_classes ask of the evaluator (interpreter.Evaluator provides it)."""
 
     path: str  # the checked file
+    module: cst.Module  # its syntax tree
     current_path: str  # the file being evaluated: the checked file or a module it imports
     functions: list[str]  # names of the user functions being evaluated, innermost last
     method_classes: list  # (class, instance) of the methods being evaluated, innermost last

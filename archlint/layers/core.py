@@ -37,6 +37,7 @@ class InputLayer(Layer):
             size = known(batch_size, "batch_size")
             self.batch_shape = (size,) + shape_arg(shape, "shape")
         self.dtype = dtype if isinstance(dtype, str) else None
+        self.axis_letters: list[str] | None = None  # what its axes' sizes are named after (H, W, C), once made
 
     def compute_output_shape(self, input_shape=None, **kwargs) -> Shape:
         return self.batch_shape
