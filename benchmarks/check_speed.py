@@ -1,6 +1,7 @@
 """Prints how fast `archlint check` is, in one run: start-up, a small file, each Keras Applications source, a
 ResNet50 user file against the Keras route, files using library models cold and with the library cache, a
-thousand generated model files, the fixture corpus, and the time per layer from 10 to 10,000 layers.
+thousand generated model files (also with --jobs 2 and with the results cache warm), the fixture corpus, and
+the time per layer from 10 to 10,000 layers.
 
     python benchmarks/check_speed.py [--repeat N] [--quick]
 
@@ -84,6 +85,7 @@ def main() -> None:
     args = parser.parse_args()
     repeat = args.repeat
     print(f"load average at the start: {load()} ({os.cpu_count()} CPUs)")
+    os.environ["ARCHLINT_NO_CACHE"] = "1"  # each figure is of analyses, but results_cache_and_jobs's warm one
 
     print(f"start-up, archlint --version:             {figure(*median_run([*ARCHLINT, '--version'], repeat))}")
     with tempfile.TemporaryDirectory() as scratch:
@@ -97,6 +99,7 @@ def main() -> None:
             resnet_against_keras(scratch, repeat)
         library_files(repeat)
         many_files(scratch, repeat)
+        results_cache_and_jobs(scratch, repeat)
     fixture_corpus(repeat)
     time_per_layer(repeat)
     print(f"load average at the end: {load()}")
@@ -200,6 +203,25 @@ def many_files(scratch: pathlib.Path, repeat: int) -> None:
         (folder / f"model_{index:04}.py").write_text(generated_model(index))
     wall, cpu = median_run([*ARCHLINT, "check", "-q", "--exit-zero", str(folder)], repeat)
     print(f"{count} generated model files, one archlint check: {figure(wall, cpu)}, {count / wall:.0f} files/s")
+
+
+def results_cache_and_jobs(scratch: pathlib.Path, repeat: int) -> None:
+    """1,000 generated model files in one process without the results cache, with --jobs 2, and with the cache warm."""
+    folder = scratch / "cached_project"
+    folder.mkdir()
+    count = 1000
+    for index in range(count):
+        (folder / f"model_{index:04}.py").write_text(generated_model(index))
+    environment = {name: value for name, value in os.environ.items() if name != "ARCHLINT_NO_CACHE"}
+    environment["ARCHLINT_CACHE_DIR"] = str(scratch / "results_cache")
+    command = [*ARCHLINT, "check", "-q", "--exit-zero", str(folder)]
+    cold = median_run([*command, "--no-cache", "--jobs", "1"], repeat, environment)
+    jobs = median_run([*command, "--no-cache", "--jobs", "2"], repeat, environment)
+    run(command, environment)  # fills the cache
+    warm = median_run(command, repeat, environment)
+    print(f"{count} generated model files, one archlint check (CPU time includes the workers'):")
+    for label, (wall, cpu) in (("--jobs 1, no cache", cold), ("--jobs 2, no cache", jobs), ("results cache warm", warm)):
+        print(f"  {label:19} {figure(wall, cpu)}, {count / wall:6.0f} files/s")
 
 
 def fixture_corpus(repeat: int) -> None:
