@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 import libcst as cst
 
 from archlint import dims, sizes
+from archlint.errors import IncompatibleShapes, MissingInputShape, NegativeDimension, ReshapeMismatch, Unresolved
 from archlint.evaluate.interpreter import Evaluator
 from archlint.evaluate.keras_api import axis_letters
 from archlint.evaluate.objects import Event, Function, default_line_name
@@ -134,7 +135,7 @@ def collector_spaced():
 
 
 # The errors an input size can cause (a window larger than its input, a merge or reshape of mismatched sizes).
-SIZE_ERRORS = ("AL101", "AL102", "AL105")
+SIZE_ERRORS = (NegativeDimension.code, IncompatibleShapes.code, ReshapeMismatch.code)
 
 
 def _sizes_named(report: FileAnalysis) -> dict[str, tuple]:
@@ -190,7 +191,7 @@ def _analyze(source, path, input_shapes, line_name, assume_imports, max_seconds)
             found += _factory_models(evaluator, {id(model) for _, model, _ in found})
             _build_with_given_shapes(evaluator, found)
     except RecursionError:
-        report.diagnostics.append(_diagnostic("AL301", "code nested too deeply to analyse", 1, 1))
+        report.diagnostics.append(_diagnostic(Unresolved.code, "code nested too deeply to analyse", 1, 1))
         return report
     models = [_tabulate_as_of(symbol, model, state, evaluator.keras.graph) for symbol, model, state in found]
     impossible = []
@@ -528,16 +529,19 @@ def _diagnostics(events: list[Event], models: list[ModelAnalysis], impossible=()
         if report.kind == "subclassed" and not report.model.built and report.model.origin is not None \
                 and report.model.functional is None:
             where = report.model.origin
-            found.append(_diagnostic("AL301", f"subclassed model `{report.symbol}` is never called on an input nor "
-                                              "built with a shape: Keras has not created its weights, so its "
-                                              "parameters are unknown", where.line, where.column, where.end_line,
+            found.append(_diagnostic(Unresolved.code,
+                                     f"subclassed model `{report.symbol}` is never called on an input nor "
+                                     "built with a shape: Keras has not created its weights, so its "
+                                     "parameters are unknown", where.line, where.column, where.end_line,
                                      where.end_column, symbol=report.symbol))
         if report.kind == "sequential" and not report.inputs and report.layers \
                 and not getattr(report.model.layers[0] if report.model.layers else None, "input_shape_given", False):
             model = report.model
             where = model.origin
-            found.append(_diagnostic("AL302", f"Sequential model `{report.symbol}` has no input shape: add keras.Input(shape=...) "
-                                              "as its first element, or pass --input-shape", where.line, where.column,
+            found.append(_diagnostic(MissingInputShape.code,
+                                     f"Sequential model `{report.symbol}` has no input shape: add "
+                                     "keras.Input(shape=...) as its first element, or pass --input-shape",
+                                     where.line, where.column,
                                      where.end_line, where.end_column, symbol=report.symbol))
     for node, condition, names in impossible:  # a check no input size passes: the model accepts none
         where = node.position

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from archlint.analysis import FileAnalysis, analyze_source, collector_spaced
 from archlint.config import Settings
+from archlint.errors import InvalidSyntax
 from archlint.evaluate.objects import default_line_name
 from archlint.sources.markdown import MarkdownError, is_markdown, read_markdown
 from archlint.sources.notebook import Notebook, NotebookError, is_notebook, read_notebook
@@ -55,9 +56,9 @@ def lint_markdown(data: bytes, path: str, settings: Settings, display_path: str 
     report = lint_source(markdown.source, path, settings, display_path)
     report.diagnostics = [replace(d, column=markdown.column(d.line, d.column),
                                   end_column=markdown.column(d.end_line, d.end_column)) for d in report.diagnostics]
-    if settings.selected("AL001", path):
+    if settings.selected(InvalidSyntax.code, path):
         report.diagnostics += [
-            Diagnostic("AL001", settings.severity_of("AL001", "error"),
+            Diagnostic(InvalidSyntax.code, settings.severity_of(InvalidSyntax.code, "error"),
                        f"this Python block is not Python on its own ({block.reason}): it is left out",
                        block.line, block.column, block.line, block.column + 1)
             for block in markdown.left_out]
@@ -67,8 +68,9 @@ def lint_markdown(data: bytes, path: str, settings: Settings, display_path: str 
 
 def _unreadable(message: str, path: str, settings: Settings, display_path: str | None) -> FileAnalysis:
     report = FileAnalysis(display_path or path)
-    if settings.selected("AL001", path):
-        report.diagnostics.append(Diagnostic("AL001", settings.severity_of("AL001", "error"), message, 1, 1, 1, 1))
+    if settings.selected(InvalidSyntax.code, path):
+        report.diagnostics.append(Diagnostic(InvalidSyntax.code, settings.severity_of(InvalidSyntax.code,
+                                                                                      "error"), message, 1, 1, 1, 1))
     return report
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from archlint.analysis import FileAnalysis, ModelAnalysis
 from archlint.config import DEFAULT_BUDGET, SIZE_UNITS, parse_size  # noqa: F401  (parse_size: beside the budget it reads)
 from archlint.dims import Shape, format_shape, has_sizes, is_size, product
-from archlint.errors import LayerError, Unresolved
+from archlint.errors import LayerError, NotVerified, Unresolved, VerifyMismatch
 from archlint.evaluate.user_classes import TracedLambda, UserLayer
 from archlint.graph import Node, Position, Tensor
 from archlint.kernels import parallel
@@ -426,28 +426,31 @@ def verify_model(report: ModelAnalysis, budget: int = DEFAULT_BUDGET, seed: int 
     try:
         execution = Execution(report, seed=seed)
     except NotVerifiable as exc:
-        return Outcome(None, [("AL303", f"`{report.symbol}` not verified: {exc}", None)])
+        return Outcome(None, [(NotVerified.code, f"`{report.symbol}` not verified: {exc}", None)])
     except Exception as exc:  # the runtime's own failure must not cost the file its static findings
-        return Outcome(None, [("AL303", f"`{report.symbol}` not verified: the runtime could not plan its run "
-                                        f"({type(exc).__name__}: {exc}); please report this", None)])
+        return Outcome(None, [(NotVerified.code, f"`{report.symbol}` not verified: the runtime could not plan its run "
+                                                 f"({type(exc).__name__}: {exc}); please report this", None)])
     shapes = execution.shapes
     if execution.bytes_needed > budget:
-        return Outcome(None, [("AL303", f"`{report.symbol}` not verified: running it needs about "
-                                        f"{format_bytes(execution.bytes_needed)} ({format_bytes(shapes.weight_bytes)} "
-                                        f"of weights, {format_bytes(shapes.activation_bytes)} of activations at the "
-                                        f"peak), over the --verify-budget of {format_bytes(budget)}", None)])
+        return Outcome(None, [(NotVerified.code,
+                               f"`{report.symbol}` not verified: running it needs about "
+                               f"{format_bytes(execution.bytes_needed)} ({format_bytes(shapes.weight_bytes)} "
+                               f"of weights, {format_bytes(shapes.activation_bytes)} of activations at the "
+                               f"peak), over the --verify-budget of {format_bytes(budget)}", None)])
     try:
         execution.allocate()
         arrays = execution.run()
-        findings = [("AL401", d.message, d.node) for d in arrays.disagreements]
-        findings += [("AL401", message, node) for message, node in parameter_disagreements(report, execution.arrays)]
+        findings = [(VerifyMismatch.code, d.message, d.node) for d in arrays.disagreements]
+        findings += [(VerifyMismatch.code, message, node)
+                     for message, node in parameter_disagreements(report, execution.arrays)]
     finally:
         execution.release()
     if arrays.not_run:
         shown = "; ".join(dict.fromkeys(arrays.not_run))
-        findings.append(("AL303", f"`{report.symbol}` verified only in part: {shown}; their static output shapes "
-                                  "were taken as given", None))
-    verified = False if any(code == "AL401" for code, _, _ in findings) else None if findings else True
+        findings.append((NotVerified.code,
+                         f"`{report.symbol}` verified only in part: {shown}; their static output shapes "
+                         "were taken as given", None))
+    verified = False if any(code == VerifyMismatch.code for code, _, _ in findings) else None if findings else True
     return Outcome(verified, findings)
 
 

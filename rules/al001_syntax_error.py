@@ -1,9 +1,10 @@
 """AL001: the file is not Python that archlint can parse."""
 
+from archlint.errors import InvalidSyntax
 from archlint.rules import Rule
 
 RULE = Rule(
-    code="AL001",
+    code=InvalidSyntax.code,
     name="syntax-error",
     severity="error",
     summary="the file cannot be parsed as Python",

@@ -1,9 +1,10 @@
 """AL101: a window that no longer fits in what is left of the input."""
 
+from archlint.errors import NegativeDimension
 from archlint.rules import Rule
 
 RULE = Rule(
-    code="AL101",
+    code=NegativeDimension.code,
     name="negative-dimension",
     severity="error",
     summary="a convolution, pooling or cropping produces a zero or negative dimension",

@@ -1,9 +1,10 @@
 """AL102: tensors merged whose shapes do not fit together."""
 
+from archlint.errors import IncompatibleShapes
 from archlint.rules import Rule
 
 RULE = Rule(
-    code="AL102",
+    code=IncompatibleShapes.code,
     name="incompatible-merge-shapes",
     severity="error",
     summary=("merge inputs (Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot, `+`) have "

@@ -1,9 +1,10 @@
 """AL103: a layer given a tensor with the wrong number of axes."""
 
+from archlint.errors import WrongRank
 from archlint.rules import Rule
 
 RULE = Rule(
-    code="AL103",
+    code=WrongRank.code,
     name="wrong-input-rank",
     severity="error",
     summary="a layer gets a tensor of the wrong rank (Conv2D on a rank-3 tensor, LSTM on rank 2, ...)",

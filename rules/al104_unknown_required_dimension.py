@@ -1,9 +1,10 @@
 """AL104: a dimension left unknown where a layer must size its weights."""
 
+from archlint.errors import UnknownDimension
 from archlint.rules import Rule
 
 RULE = Rule(
-    code="AL104",
+    code=UnknownDimension.code,
     name="unknown-required-dimension",
     severity="error",
     summary=("a dimension that must be known is unknown (Dense/Flatten-then-Dense on a `None` axis, Embedding "

@@ -1,9 +1,10 @@
 """AL105: a Reshape whose target does not hold the same number of elements."""
 
+from archlint.errors import ReshapeMismatch
 from archlint.rules import Rule
 
 RULE = Rule(
-    code="AL105",
+    code=ReshapeMismatch.code,
     name="reshape-size-mismatch",
     severity="error",
     summary="Reshape target does not match the element count",

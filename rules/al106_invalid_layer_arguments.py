@@ -1,9 +1,10 @@
 """AL106: layer arguments Keras refuses, alone or together."""
 
+from archlint.errors import InvalidArgument
 from archlint.rules import Rule
 
 RULE = Rule(
-    code="AL106",
+    code=InvalidArgument.code,
     name="invalid-layer-arguments",
     severity="error",
     summary=("a layer's own arguments are invalid together (groups not dividing channels or filters, strides > 1 "

@@ -1,9 +1,10 @@
 """AL107: a Keras name that Keras 3 does not have."""
 
+from archlint.errors import NotInKeras3
 from archlint.rules import Rule
 
 RULE = Rule(
-    code="AL107",
+    code=NotInKeras3.code,
     name="not-in-keras3",
     severity="error",
     summary=("the code names a module, layer or function that Keras 3 does not have (a Keras 2 path such as "

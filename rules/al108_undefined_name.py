@@ -1,9 +1,10 @@
 """AL108: a name the file never defines or imports."""
 
+from archlint.errors import UndefinedName
 from archlint.rules import Rule
 
 RULE = Rule(
-    code="AL108",
+    code=UndefinedName.code,
     name="undefined-name",
     severity="error",
     summary="a name is used that the file never defines or imports (Python raises NameError); a file using Keras "

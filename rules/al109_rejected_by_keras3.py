@@ -1,9 +1,10 @@
 """AL109: a call Keras 3 rejects outside a layer's own arguments, most often Keras 2 code."""
 
+from archlint.errors import RejectedByKeras3
 from archlint.rules import Rule
 
 RULE = Rule(
-    code="AL109",
+    code=RejectedByKeras3.code,
     name="rejected-by-keras3",
     severity="error",
     summary="Keras 3 raises on a call the source makes (optimizer `lr=`, `compile(metrics=\"accuracy\")`, "

@@ -1,9 +1,10 @@
 """AL110: Keras 1/2 code that Keras 3 runs without error, but to a different effect."""
 
+from archlint.errors import MeaningChangedInKeras3
 from archlint.rules import Rule
 
 RULE = Rule(
-    code="AL110",
+    code=MeaningChangedInKeras3.code,
     name="meaning-changed-in-keras3",
     severity="warning",
     summary="Keras 3 accepts Keras 1/2 code but reads it differently (`Conv2D(32, 3, 3)` strides 3, not a 3x3 "

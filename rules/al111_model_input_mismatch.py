@@ -1,9 +1,10 @@
 """AL111: a built model called on a tensor whose shape its Input does not take."""
 
+from archlint.errors import ModelInputMismatch
 from archlint.rules import Rule
 
 RULE = Rule(
-    code="AL111",
+    code=ModelInputMismatch.code,
     name="model-input-mismatch",
     severity="error",
     summary="a built model (Functional or Sequential) is called on a tensor whose shape its Input does not take",

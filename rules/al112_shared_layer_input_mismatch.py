@@ -1,9 +1,10 @@
 """AL112: a layer already built is called again on an input its weights do not fit."""
 
+from archlint.errors import InputUnlikeWeights
 from archlint.rules import Rule
 
 RULE = Rule(
-    code="AL112",
+    code=InputUnlikeWeights.code,
     name="shared-layer-input-mismatch",
     severity="error",
     summary="a layer already built (a shared layer) is called again on an input its weights do not fit (Dense built on 20 features given 30)",

@@ -19,9 +19,9 @@ def check(report, settings):
             continue
         positions = "x".join("?" if d is None else str(d) for d in shape[1:-1])
         pooling = f"GlobalAveragePooling{min(len(shape) - 2, 3)}D"
-        yield finding("AL201", f"{describe(node.layer)} is applied to {format_shape(shape)}, a tensor with spatial "
-                               f"axes: Dense mixes only the last axis, with the same weights at each of the "
-                               f"{positions} positions; add Flatten or {pooling} before it for one output per sample",
+        yield finding(RULE.code, f"{describe(node.layer)} is applied to {format_shape(shape)}, a tensor with spatial "
+                                 f"axes: Dense mixes only the last axis, with the same weights at each of the "
+                                 f"{positions} positions; add Flatten or {pooling} before it for one output per sample",
                       where(node), symbol, node.layer)
 
 

@@ -22,7 +22,7 @@ def check(report, settings):
                 message = _flattened_map_message(row, model.total_params, share)
                 if message:
                     flagged.add(id(row.layer))
-                    yield finding("AL202", message, where(row.nodes[0]), model.symbol, row.layer)
+                    yield finding(RULE.code, message, where(row.nodes[0]), model.symbol, row.layer)
 
 
 def _flattened_map_message(row, total: int, share: float) -> str | None:
@@ -60,8 +60,8 @@ def _over_budget(model, budget: int):
     note = f"; its largest layer is {describe(largest.layer)} with {largest.params:,}" if largest else ""
     # Layers called eagerly have no model object: their entry starts at the first of them.
     position = getattr(model.model, "origin", None) or where(model.layers[0].nodes[0])
-    return finding("AL202", f"model `{model.symbol}` has {model.total_params:,} parameters, above the max-params "
-                            f"budget of {budget:,}{note}", position, model.symbol)
+    return finding(RULE.code, f"model `{model.symbol}` has {model.total_params:,} parameters, above the max-params "
+                              f"budget of {budget:,}{note}", position, model.symbol)
 
 
 RULE = Rule(

@@ -16,8 +16,8 @@ def check(report, settings):
         if all(shape[a] == 1 for a in axes):
             advice = "check its `axis`" if axes != (-1,) else \
                 "for a yes/no output use sigmoid, for classes one unit per class"
-            yield finding("AL203", f"{describe(node.layer)} takes a softmax over an axis of size 1 in its output "
-                                   f"{format_shape(shape)}, so it always outputs 1.0: {advice}",
+            yield finding(RULE.code, f"{describe(node.layer)} takes a softmax over an axis of size 1 in its output "
+                                     f"{format_shape(shape)}, so it always outputs 1.0: {advice}",
                           where(node), symbol, node.layer)
 
 

@@ -36,8 +36,8 @@ def check(report, settings):
             problem = _mismatch(output, loss)
             if problem:
                 at_line = f" at {report.line_name(compiled_at.line)}" if compiled_at else ""
-                yield finding("AL204", f"{describe(output.layer)} {problem} "
-                                       f"(loss {_loss_text(loss)} compiled{at_line})", where(output), model.symbol,
+                yield finding(RULE.code, f"{describe(output.layer)} {problem} "
+                                         f"(loss {_loss_text(loss)} compiled{at_line})", where(output), model.symbol,
                               output.layer)
 
 

@@ -23,9 +23,9 @@ def check(report, settings):
         if all(normalizations):
             flagged.add(id(layer))
             names = ", ".join(dict.fromkeys(describe(bn.layer) for found in normalizations for bn in found))
-            yield finding("AL205", f"{describe(layer)} adds a bias that {names} cancels right after by subtracting "
-                                   f"the mean: pass use_bias=False to save its {layer.bias.size:,} parameters "
-                                   f"(BatchNormalization's own offset, beta, takes its place)",
+            yield finding(RULE.code, f"{describe(layer)} adds a bias that {names} cancels right after by subtracting "
+                                     f"the mean: pass use_bias=False to save its {layer.bias.size:,} parameters "
+                                     f"(BatchNormalization's own offset, beta, takes its place)",
                           where(node), symbol, layer)
 
 

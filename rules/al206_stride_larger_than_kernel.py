@@ -21,10 +21,11 @@ def check(report, settings):
             if stride > extent and (size is None or size >= 2):
                 flagged.add(id(layer))
                 window = "pool_size" if isinstance(layer, BasePooling) else "kernel"
-                yield finding("AL206", f"{describe(layer)} has stride {stride} but a {window} spanning {extent} on "
-                                       f"spatial axis {axis + 1} (output {format_shape(shape)}): it never reads "
-                                       f"{stride - extent} of every {stride} input positions along it; use a {window} "
-                                       f"of at least {stride}, or downsample with pooling and a stride of 1",
+                yield finding(RULE.code,
+                              f"{describe(layer)} has stride {stride} but a {window} spanning {extent} on "
+                              f"spatial axis {axis + 1} (output {format_shape(shape)}): it never reads "
+                              f"{stride - extent} of every {stride} input positions along it; use a {window} "
+                              f"of at least {stride}, or downsample with pooling and a stride of 1",
                               layer.origin or node.position, symbol, layer)
                 break
 

@@ -19,9 +19,9 @@ def check(report, settings):
         if first is None or _bottleneck(first, node):
             continue
         via = f" (through {', '.join(describe(n.layer) for n in between)})" if between else ""
-        yield finding("AL207", f"{describe(first.layer)} has no activation and feeds {describe(node.layer)} "
-                               f"directly{via}: two linear maps in a row are one linear map, so the first adds "
-                               f"parameters but no capacity; give it an activation (activation=\"relu\") or drop it",
+        yield finding(RULE.code, f"{describe(first.layer)} has no activation and feeds {describe(node.layer)} "
+                                 f"directly{via}: two linear maps in a row are one linear map, so the first adds "
+                                 f"parameters but no capacity; give it an activation (activation=\"relu\") or drop it",
                       where(first), symbol, first.layer)
 
 

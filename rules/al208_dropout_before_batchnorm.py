@@ -16,10 +16,10 @@ def check(report, settings):
         while source is not None and isinstance(source.layer, ACTIVATIONS):
             source = producer(source)
         if source is not None and isinstance(source.layer, RANDOM_DROPS):
-            yield finding("AL208", f"{describe(source.layer)} comes right before {describe(node.layer)}: the "
-                                   f"statistics BatchNormalization gathers while training include the dropout noise, "
-                                   f"which is gone at inference, so its moving variance is wrong there; put the "
-                                   f"dropout after the normalization (or after the last one)",
+            yield finding(RULE.code, f"{describe(source.layer)} comes right before {describe(node.layer)}: the "
+                                     f"statistics BatchNormalization gathers while training include the dropout noise, "
+                                     f"which is gone at inference, so its moving variance is wrong there; put the "
+                                     f"dropout after the normalization (or after the last one)",
                           where(source), symbol, source.layer)
 
 

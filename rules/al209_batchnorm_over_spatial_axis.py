@@ -28,10 +28,10 @@ def check(report, settings):
         symbol, node, shape = places[0]
         layer = node.layer
         more = f" (and {len(places) - 1} more BatchNormalization layers made here)" if len(places) > 1 else ""
-        yield finding("AL209", f"{describe(layer)} normalizes axis {layer.axis} of a {shape} tensor, a spatial "
-                               f"axis{more}: each row (or column) position gets its own statistics, shared by all "
-                               f"{shape[-1]} channels; with channels last the channel axis is -1 (Keras 1's "
-                               f"axis=1 was for Theano's channels-first images)", where(node), symbol, layer)
+        yield finding(RULE.code, f"{describe(layer)} normalizes axis {layer.axis} of a {shape} tensor, a spatial "
+                                 f"axis{more}: each row (or column) position gets its own statistics, shared by all "
+                                 f"{shape[-1]} channels; with channels last the channel axis is -1 (Keras 1's "
+                                 f"axis=1 was for Theano's channels-first images)", where(node), symbol, layer)
 
 
 RULE = Rule(

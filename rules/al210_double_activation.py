@@ -27,9 +27,9 @@ def check(report, settings):
         source = upstream(node, DROPOUT)
         first = activation_of(source.layer) if source is not None else None
         if first is not None:
-            yield finding("AL210", f"{describe(node.layer)} applies {second} to the output of "
-                                   f"{describe(source.layer)}, which already applied {first}: "
-                                   f"{_consequence(first, second)}", where(node), symbol, node.layer)
+            yield finding(RULE.code, f"{describe(node.layer)} applies {second} to the output of "
+                                     f"{describe(source.layer)}, which already applied {first}: "
+                                     f"{_consequence(first, second)}", where(node), symbol, node.layer)
 
 
 def _consequence(first: str, second: str) -> str:

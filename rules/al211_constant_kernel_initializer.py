@@ -31,10 +31,10 @@ def check(report, settings):
         # An output layer's units each get their own error signal: only hidden layers stay symmetric.
         if name and width > 1 and id(node) not in model_outputs and list(graph.successors(node)):
             flagged.add(id(layer))
-            yield finding("AL211", f"{describe(layer)} starts its kernel with kernel_initializer={name!r}: all its "
-                                   f"{width} units compute the same output and get the same gradient, so they stay "
-                                   f"identical and the layer works as one unit; use a random initializer (the "
-                                   f"default glorot_uniform, or he_normal before relu)", where(node), symbol, layer)
+            yield finding(RULE.code, f"{describe(layer)} starts its kernel with kernel_initializer={name!r}: all its "
+                                     f"{width} units compute the same output and get the same gradient, so they stay "
+                                     f"identical and the layer works as one unit; use a random initializer (the "
+                                     f"default glorot_uniform, or he_normal before relu)", where(node), symbol, layer)
 
 
 RULE = Rule(

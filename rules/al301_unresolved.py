@@ -1,9 +1,10 @@
 """AL301: something archlint cannot know without running the code."""
 
+from archlint.errors import Unresolved
 from archlint.rules import Rule
 
 RULE = Rule(
-    code="AL301",
+    code=Unresolved.code,
     name="unresolved",
     severity="info",
     summary=("something could not be resolved statically (opaque `Lambda`, unknown callable, value known only at "

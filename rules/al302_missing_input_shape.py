@@ -1,9 +1,10 @@
 """AL302: a Sequential model that never learns its input shape."""
 
+from archlint.errors import MissingInputShape
 from archlint.rules import Rule
 
 RULE = Rule(
-    code="AL302",
+    code=MissingInputShape.code,
     name="missing-input-shape",
     severity="warning",
     summary="a model has no input shape anywhere (Sequential without Input or `input_shape`) and none was supplied",

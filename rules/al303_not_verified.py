@@ -1,9 +1,10 @@
 """AL303: --verify could not execute a model, or some of its layers."""
 
+from archlint.errors import NotVerified
 from archlint.rules import Rule
 
 RULE = Rule(
-    code="AL303",
+    code=NotVerified.code,
     name="not-verified",
     severity="info",
     summary="`--verify`: a model, or some of its layers, could not be executed (over the memory budget, a layer "

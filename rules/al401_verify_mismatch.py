@@ -1,9 +1,10 @@
 """AL401: the NumPy runtime disagrees with the static result."""
 
+from archlint.errors import VerifyMismatch
 from archlint.rules import Rule
 
 RULE = Rule(
-    code="AL401",
+    code=VerifyMismatch.code,
     name="verify-mismatch",
     severity="error",
     summary="`--verify`: the NumPy runtime disagrees with the static result (shape or parameter count)",

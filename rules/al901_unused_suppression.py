@@ -1,10 +1,11 @@
 """AL901: a suppression comment that silences nothing (as ruff's RUF100)."""
 
+from archlint.errors import NotVerified
 from archlint.graph import Position
 from archlint.rules import Rule, all_rules, finding
 
 # Found only by --verify: without it, whether a suppression of them is used cannot be told.
-FOUND_BY_VERIFY = ("AL303", "AL4")
+FOUND_BY_VERIFY = (NotVerified.code, "AL4")
 
 
 def unused_suppressions(suppressions, settings, path: str) -> list:

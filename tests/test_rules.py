@@ -10,6 +10,7 @@ import sys
 import pytest
 
 import archlint.rules
+from archlint import errors
 from archlint.config import Settings
 from archlint.lint import lint_source
 from archlint.rules import all_rules, find_rule, resolve, severity_of
@@ -75,6 +76,28 @@ def test_rule_unit_is_complete(rule):
     if not verify_only(rule):
         assert rule.fires and rule.passes
         assert all(code == rule.code for source in rule.fires for code, _ in marked(source))
+
+
+def test_each_rule_code_is_written_in_one_place():
+    """What the parser, evaluator and runtime find has its code in errors.py, as its kind, which its rule module
+    takes; the other rules write theirs in their own module. Nowhere else is a code written (a rule's
+    documentation may show its own)."""
+    kinds, pending = {}, [errors.Finding]
+    while pending:
+        kind = pending.pop()
+        pending += kind.__subclasses__()
+        if hasattr(kind, "code"):
+            kinds[kind.code] = kind
+    written: dict[str, list[str]] = {}
+    for path in sorted([*pathlib.Path(errors.__file__).parent.rglob("*.py"), *RULES_DIR.glob("*.py")]):
+        for code in sorted(set(re.findall(r'"(AL\d{3})"', path.read_text()))):
+            written.setdefault(code, []).append(path.name)
+    for rule in all_rules():
+        module = f"{rule.code.lower()}_{rule.name.replace('-', '_')}.py"
+        home = "errors.py" if rule.code in kinds else module
+        places = written.pop(rule.code, [])
+        assert home in places and set(places) <= {home, module}, f"{rule.code} is written in {places}"  # its docs
+    assert written == {}
 
 
 @pytest.mark.parametrize("code, kind, index, source", EXAMPLES, ids=[f"{c}-{k}-{i}" for c, k, i, _ in EXAMPLES])

@@ -11,6 +11,7 @@ import builtins
 
 import libcst as cst
 
+from archlint.errors import UndefinedName
 from archlint.values import Ref
 
 # What --assume-imports puts in front of a fragment: the imports Keras examples begin with.
@@ -132,9 +133,10 @@ class UndefinedNames:
         if self.fragment:
             if meant is not None and not self.fragment_reported:
                 self.fragment_reported = True
-                ev.report("AL108", f"name `{name}` is not defined: the file uses Keras names without importing "
-                                   "Keras, as a fragment of a program does; run archlint with --assume-imports to "
-                                   f"analyse it as if `import keras` and `from keras.layers import *` were there", node)
+                ev.report(UndefinedName.code,
+                          f"name `{name}` is not defined: the file uses Keras names without importing "
+                          "Keras, as a fragment of a program does; run archlint with --assume-imports to "
+                          f"analyse it as if `import keras` and `from keras.layers import *` were there", node)
             return meant
         line = ev.line_of(node) if node is not None else None
         if name in self.reported or line in self.lines:
@@ -142,7 +144,7 @@ class UndefinedNames:
         self.reported.add(name)
         self.lines.add(line)
         imported = f": import it (from {meant.qualname.rsplit('.', 1)[0]} import {name})" if meant else ""
-        ev.report("AL108", f"name `{name}` is not defined (Python raises NameError here){imported}", node)
+        ev.report(UndefinedName.code, f"name `{name}` is not defined (Python raises NameError here){imported}", node)
         return meant
 
 

@@ -22,6 +22,7 @@ except ImportError:  # Windows: values' own size limits bound the memory
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 from archlint import dims
+from archlint.errors import NotInKeras3, Unresolved
 from archlint.evaluate import builtins as builtin_values
 from archlint.evaluate import tensor_ops
 from archlint.evaluate import library_positions, project_modules, reads
@@ -175,13 +176,16 @@ class Evaluator:
             reads.unrepeatable()  # another run, on a busier machine, stops elsewhere
             inside = f" in {exc.inside}" if exc.inside else ""
             if exc.memory:
-                self.report("AL301", f"analysis memory budget exceeded at {exc.line}{inside} in {what}: its values "
-                                     f"took over {MAX_MEMORY >> 20} MiB; the rest is not analysed", exc.position)
+                self.report(Unresolved.code,
+                            f"analysis memory budget exceeded at {exc.line}{inside} in {what}: its values "
+                            f"took over {MAX_MEMORY >> 20} MiB; the rest is not analysed", exc.position)
             else:
-                self.report("AL301", f"analysis budget exceeded at {exc.line}{inside} in {what}; the rest is not "
-                                     f"analysed (budget: {self.max_seconds:g} s, --max-analysis-seconds)", exc.position)
+                self.report(Unresolved.code,
+                            f"analysis budget exceeded at {exc.line}{inside} in {what}; the rest is not "
+                            f"analysed (budget: {self.max_seconds:g} s, --max-analysis-seconds)", exc.position)
         except UserException as exc:
-            self.report("AL301", f"{what} raises {exc.kind or 'an exception'} at {exc.line}; analysis stops there",
+            self.report(Unresolved.code,
+                        f"{what} raises {exc.kind or 'an exception'} at {exc.line}; analysis stops there",
                         exc.position)
         except (_Return, _Break, _Continue, _LoopUncertain):
             pass
@@ -260,7 +264,7 @@ class Evaluator:
         if key not in self.reported:
             self.reported.add(key)
             self.events.append(event)
-            if code == "AL301" and self.in_library_code():
+            if code == Unresolved.code and self.in_library_code():
                 self.library_events[id(event)] = layer is None and not self.method_classes
 
     def in_library_code(self) -> bool:
@@ -285,7 +289,7 @@ class Evaluator:
             problem = missing_from_keras3(qualname)
             if problem:
                 self.keras3_checked.add(id(node))
-                self.report("AL107", problem, node)
+                self.report(NotInKeras3.code, problem, node)
 
     def unknown(self, reason: str, node: cst.CSTNode | None = None) -> Unknown:
         return Unknown(reason, self.line_of(node) if node is not None else None)
@@ -410,7 +414,7 @@ class Evaluator:
         try:
             module, positions = _parsed(path, library=library)
         except (OSError, Refused):
-            self.report("AL301", f"imported module {dotted or path} cannot be read or parsed", node)
+            self.report(Unresolved.code, f"imported module {dotted or path} cannot be read or parsed", node)
             return None
         if library:  # reading an installed library's files is not the checked code's time: the budget is its own
             self.wall_start += time.monotonic() - wall
@@ -1118,8 +1122,9 @@ class Evaluator:
         """Python truthiness of a known value; None (and AL301 saying the `consequence`) when it cannot be decided."""
         if _is_unknown(value) or isinstance(value, Tensor):
             if report:
-                self.report("AL301", f"condition cannot be decided statically; {consequence} "
-                                     f"({value.reason if _is_unknown(value) else 'it depends on tensor values'})", node)
+                self.report(Unresolved.code,
+                            f"condition cannot be decided statically; {consequence} "
+                            f"({value.reason if _is_unknown(value) else 'it depends on tensor values'})", node)
             return None
         if isinstance(value, (list, tuple, dict, set)) and any(_is_unknown(v) for v in value):
             return bool(value)
@@ -1134,7 +1139,7 @@ class Evaluator:
             return list(value) if not isinstance(value, range) else value
         reason = value.reason if _is_unknown(value) else f"cannot iterate over {described(value)}"
         if node is not None:  # a builtin consuming it (node None) passes the reason on in its Unknown result
-            self.report("AL301", f"{what} ({reason})", node)
+            self.report(Unresolved.code, f"{what} ({reason})", node)
         return None
 
     def check_size(self, size: int, node) -> None:

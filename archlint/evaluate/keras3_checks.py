@@ -6,6 +6,7 @@ with the meaning the code had.
 
 from __future__ import annotations
 
+from archlint.errors import MeaningChangedInKeras3, RejectedByKeras3
 from archlint.graph import Tensor
 from archlint.keras2_arguments import KERNEL_SIDES
 
@@ -23,20 +24,22 @@ def optimizer_arguments(ev, name: str, kwargs: dict, node) -> dict:
     """keras.optimizers.SGD(lr=0.1, decay=1e-6): `lr` is rejected, `decay` ignored."""
     leaf = name.rsplit(".", 1)[-1]
     if "lr" in kwargs:
-        ev.report("AL109", f"{leaf}: Argument(s) not recognized: lr. Keras 3 spells it learning_rate="
-                           f"{_show(kwargs['lr'])}", node)
+        ev.report(RejectedByKeras3.code, f"{leaf}: Argument(s) not recognized: lr. Keras 3 spells it learning_rate="
+                                         f"{_show(kwargs['lr'])}", node)
         kwargs = {("learning_rate" if key == "lr" else key): value for key, value in kwargs.items()}
     if "decay" in kwargs:
-        ev.report("AL110", f"{leaf}: Keras 3 ignores decay= (with a warning only), so the learning rate never "
-                           "decays: use a keras.optimizers.schedules.InverseTimeDecay learning rate", node)
+        ev.report(MeaningChangedInKeras3.code,
+                  f"{leaf}: Keras 3 ignores decay= (with a warning only), so the learning rate never "
+                  "decays: use a keras.optimizers.schedules.InverseTimeDecay learning rate", node)
     return kwargs
 
 
 def compile_arguments(ev, arguments: dict, node) -> None:
     metrics = arguments.get("metrics")
     if isinstance(metrics, str):
-        ev.report("AL109", f"compile(): Expected `metrics` argument to be a list, tuple, or dict, got the string "
-                           f"{metrics!r}: write metrics=[{metrics!r}]", node)
+        ev.report(RejectedByKeras3.code,
+                  f"compile(): Expected `metrics` argument to be a list, tuple, or dict, got the string "
+                  f"{metrics!r}: write metrics=[{metrics!r}]", node)
         arguments["metrics"] = [metrics]
 
 
@@ -44,21 +47,22 @@ def model_arguments(ev, kwargs: dict, node) -> None:
     """Model(input=..., output=...), Keras 1's spelling of inputs and outputs."""
     old = [key for key in ("input", "output") if key in kwargs]
     if old:
-        ev.report("AL109", f"Model: Unrecognized keyword arguments passed to Model: {', '.join(old)}. Keras 3 spells "
-                           f"them {' and '.join(key + 's=' for key in old)}", node)
+        ev.report(RejectedByKeras3.code,
+                  f"Model: Unrecognized keyword arguments passed to Model: {', '.join(old)}. Keras 3 spells "
+                  f"them {' and '.join(key + 's=' for key in old)}", node)
         for key in old:
             kwargs.setdefault(key + "s", kwargs.pop(key))
 
 
 def symbolic_get_shape(ev, tensor: Tensor, tracing: bool, node) -> None:
     if not tensor.eager and not tracing:
-        ev.report("AL109", "'KerasTensor' object has no attribute 'get_shape': use x.shape", node)
+        ev.report(RejectedByKeras3.code, "'KerasTensor' object has no attribute 'get_shape': use x.shape", node)
 
 
 def layer_shape_attribute(ev, layer, name: str, node) -> None:
     what = "output" if name == "output_shape" else "input"
-    ev.report("AL109", f"'{layer.type_name}' object has no attribute '{name}' in Keras 3: use "
-                       f"{layer.name or 'layer'}.{what}.shape once the layer is called", node)
+    ev.report(RejectedByKeras3.code, f"'{layer.type_name}' object has no attribute '{name}' in Keras 3: use "
+                                     f"{layer.name or 'layer'}.{what}.shape once the layer is called", node)
 
 
 def tensorflow_function(ev, name: str, args, kwargs, tracing: bool, node) -> None:
@@ -67,16 +71,18 @@ def tensorflow_function(ev, name: str, args, kwargs, tracing: bool, node) -> Non
         return
     if any(isinstance(value, Tensor) and not value.eager for value in _flat((args, kwargs))):
         shown = "tf." + name[len("tensorflow."):]
-        ev.report("AL109", f"{shown}(): A KerasTensor cannot be used as input to a TensorFlow function: use the "
-                           "keras.ops function of that name, or call it inside a layer's call()", node)
+        ev.report(RejectedByKeras3.code,
+                  f"{shown}(): A KerasTensor cannot be used as input to a TensorFlow function: use the "
+                  "keras.ops function of that name, or call it inside a layer's call()", node)
 
 
 def positional_call_arguments(ev, layer, args, node) -> list:
     """layer(x, True): Keras 3 takes only tensors positionally. The arguments without such values."""
     plain = [value for value in args[1:] if isinstance(value, (bool, int, float, str))]
     if plain:
-        ev.report("AL109", f"{layer.name} ({layer.type_name}): Only input tensors may be passed as positional "
-                           f"arguments; pass {plain[0]!r} by keyword (training={plain[0]!r}, ...)", node)
+        ev.report(RejectedByKeras3.code,
+                  f"{layer.name} ({layer.type_name}): Only input tensors may be passed as positional "
+                  f"arguments; pass {plain[0]!r} by keyword (training={plain[0]!r}, ...)", node)
         return args[:1] + [value for value in args[1:] if not isinstance(value, (bool, int, float, str))]
     return args
 
@@ -84,8 +90,9 @@ def positional_call_arguments(ev, layer, args, node) -> list:
 def load_model_path(ev, name: str, args, kwargs, node) -> None:
     path = args[0] if args else kwargs.get("filepath")
     if name in LOAD_FUNCTIONS and isinstance(path, str) and not path.endswith(SAVED_MODEL_EXTENSIONS):
-        ev.report("AL109", f"load_model: File format not supported: filepath={path}. Keras 3 loads only .keras files "
-                           "and legacy .h5 files (a SavedModel folder loads as keras.layers.TFSMLayer)", node)
+        ev.report(RejectedByKeras3.code,
+                  f"load_model: File format not supported: filepath={path}. Keras 3 loads only .keras files "
+                  "and legacy .h5 files (a SavedModel folder loads as keras.layers.TFSMLayer)", node)
 
 
 def _flat(value):
@@ -111,18 +118,20 @@ def keras1_kernel_sides(ev, cls, args, kwargs, node) -> None:
     if cls.__name__ in KERNEL_SIDES and len(sides) == 2 and "strides" not in kwargs \
             and all(isinstance(side, int) and not isinstance(side, bool) for side in sides) \
             and sides[0] == sides[1] > 1:
-        ev.report("AL110", f"{cls.__name__}({', '.join(map(repr, args[:3]))}, ...): the third positional is strides "
-                           f"in Keras 3 (Keras 1 read it as the kernel's width): write kernel_size=({sides[0]}, "
-                           f"{sides[1]}) for a {sides[0]}x{sides[1]} kernel, or strides={sides[1]} if the stride is "
-                           "meant", node)
+        ev.report(MeaningChangedInKeras3.code,
+                  f"{cls.__name__}({', '.join(map(repr, args[:3]))}, ...): the third positional is strides "
+                  f"in Keras 3 (Keras 1 read it as the kernel's width): write kernel_size=({sides[0]}, "
+                  f"{sides[1]}) for a {sides[0]}x{sides[1]} kernel, or strides={sides[1]} if the stride is "
+                  "meant", node)
 
 
 def removed_model_method(ev, model, name: str, node) -> str:
     """model.fit_generator(...): reported; the Keras 3 method that does it is what the analysis goes on with."""
     instead = REMOVED_MODEL_METHODS[name]
     how = "np.argmax(model.predict(x), axis=-1)" if name == "predict_classes" else f"model.{instead}(...)"
-    ev.report("AL109", f"'{type(model).__name__.replace('Model', '') or 'Model'}' object has no attribute '{name}' in "
-                       f"Keras 3: use {how}", node)
+    ev.report(RejectedByKeras3.code,
+              f"'{type(model).__name__.replace('Model', '') or 'Model'}' object has no attribute '{name}' in "
+              f"Keras 3: use {how}", node)
     return instead
 
 
@@ -131,4 +140,5 @@ def training_arguments(ev, name: str, kwargs: dict, node) -> None:
     if old:
         spelt = "; ".join(f"{key}= is {TRAINING_KEYWORDS[key]}=" if TRAINING_KEYWORDS[key] else f"{key}= is gone"
                           for key in old)
-        ev.report("AL109", f"{name}() got an unexpected keyword argument '{old[0]}': in Keras 3, {spelt}", node)
+        ev.report(RejectedByKeras3.code,
+                  f"{name}() got an unexpected keyword argument '{old[0]}': in Keras 3, {spelt}", node)

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 import libcst as cst
 
 from archlint import dims
-from archlint.errors import InputUnlikeWeights, LayerError, Unresolved
+from archlint.errors import (
+    InputUnlikeWeights, InvalidArgument, LayerError, MeaningChangedInKeras3, ModelInputMismatch, Unresolved, WrongRank,
+)
 from archlint.evaluate import keras3_checks, project_modules, tensor_ops
 from archlint.evaluate.tensor_ops import TensorFunction
 from archlint.evaluate.builtins import LIBRARY, call_container_method, has_container_method
@@ -184,7 +186,8 @@ class KerasApi:
             why = "its function is opaque to static analysis" if leaf == "Lambda" else "it is not modelled by archlint"
             layer = OpaqueLayer(leaf, f"{leaf} layer: {why}", weightless=leaf == "Lambda")
             if missing_from_keras3(ref.qualname) is None:  # else AL107 says that Keras has no such layer
-                self.ev.report("AL301", f"{leaf} layer: output shape and parameters unknown because {why}", node)
+                self.ev.report(Unresolved.code,
+                               f"{leaf} layer: output shape and parameters unknown because {why}", node)
             return self.name_layer(layer, node)
         missing = project_modules.missing_package(ref.qualname)
         if missing is not None:
@@ -203,16 +206,18 @@ class KerasApi:
             return self.ev.unknown(f"{ref.qualname}() comes from {package}, which archlint cannot read: {why}", node)
         if package not in self.unread_packages:
             self.unread_packages.add(package)
-            self.ev.report("AL301", f"{ref.qualname}() comes from {package}, which archlint cannot read: {why}; its "
-                                    "output shape and parameters are unknown", node)
+            self.ev.report(Unresolved.code,
+                           f"{ref.qualname}() comes from {package}, which archlint cannot read: {why}; its "
+                           "output shape and parameters are unknown", node)
         return self.opaque_model(kind, kwargs, node)
 
     def preset_model(self, cls_name: str, kwargs, node) -> Layer:
         """`Backbone.from_preset("bert_base_en")`: the architecture is in the preset's configuration on a model
         hub, which archlint does not fetch."""
-        self.ev.report("AL301", f"{cls_name}.from_preset() takes its architecture from a preset's configuration "
-                                f"on a model hub, which archlint does not fetch: its output shape and parameters "
-                                f"are unknown (build {cls_name}(...) from explicit arguments to have it analysed)",
+        self.ev.report(Unresolved.code,
+                       f"{cls_name}.from_preset() takes its architecture from a preset's configuration "
+                       f"on a model hub, which archlint does not fetch: its output shape and parameters "
+                       f"are unknown (build {cls_name}(...) from explicit arguments to have it analysed)",
                        node)
         return self.opaque_model(cls_name, kwargs, node)
 
@@ -239,8 +244,8 @@ class KerasApi:
     def call_application(self, ref: Ref, name: str, args, kwargs, node):
         """A keras.applications model, read from the installed Keras's own source."""
         if project_modules.installed_keras() is None:
-            self.ev.report("AL301", f"{name}() is analysed from the installed Keras's source, and Keras is not "
-                                    "installed here: its layers are unknown", node)
+            self.ev.report(Unresolved.code, f"{name}() is analysed from the installed Keras's source, and Keras is not "
+                                            "installed here: its layers are unknown", node)
             return self.ev.unknown(f"{name}() without an installed Keras", node)
         module_name, leaf = ref.qualname.rsplit(".", 1)
         module = self.ev.import_module(module_name, 0, node)
@@ -260,14 +265,16 @@ class KerasApi:
         except (LayerError, TypeError) as exc:
             layer = self.invalid_layer(cls, args, kwargs, exc, node)
         except Unresolved as exc:
-            self.ev.report("AL301", f"{cls.__name__}: {exc.reason}; its output shape and parameters are unknown", node)
+            self.ev.report(Unresolved.code,
+                           f"{cls.__name__}: {exc.reason}; its output shape and parameters are unknown", node)
             layer = OpaqueLayer(cls.__name__, exc.reason)
             # An input shape the code gives but archlint cannot read is not a missing one (no AL302).
             layer.input_shape_given = bool({"input_shape", "input_dim", "batch_input_shape"} & set(kwargs))
         else:
             keras3_checks.keras1_kernel_sides(self.ev, cls, args, kwargs, node)
         if layer.unknown_params_reason:
-            self.ev.report("AL301", f"{cls.__name__}: {layer.unknown_params_reason}; its parameters are unknown", node)
+            self.ev.report(Unresolved.code,
+                           f"{cls.__name__}: {layer.unknown_params_reason}; its parameters are unknown", node)
         # Checking a file of Keras itself, its layers are the checked code's own.
         layer.library_made = self.ev.in_library_code()
         return self.name_layer(layer, node)
@@ -275,7 +282,7 @@ class KerasApi:
     def invalid_layer(self, cls, args, kwargs, exc: Exception, node) -> Layer:
         """The error Keras 3 raises, reported; the layer built from the Keras 3 spelling of what a Keras 1/2 call
         meant, when that is what went wrong, so that the model goes on."""
-        code = exc.code if isinstance(exc, LayerError) else "AL106"
+        code = exc.code if isinstance(exc, LayerError) else InvalidArgument.code
         message = exc.message if isinstance(exc, LayerError) else re.sub(r"\w+\.__init__\(\)", f"{cls.__name__}()", str(exc))
         respelt = keras3_arguments(cls, args, kwargs)
         if respelt is not None:
@@ -285,8 +292,9 @@ class KerasApi:
                 pass
             except Unresolved as unresolved:  # the spelling was the fault; a value is also unknown
                 self.ev.report(code, f"{cls.__name__}: {message}. In Keras 3, {'; '.join(respelt.changes)}", node)
-                self.ev.report("AL301", f"{cls.__name__}: {unresolved.reason}; its output shape and parameters are "
-                                        "unknown", node)
+                self.ev.report(Unresolved.code,
+                               f"{cls.__name__}: {unresolved.reason}; its output shape and parameters are "
+                               "unknown", node)
                 layer = OpaqueLayer(cls.__name__, unresolved.reason)
                 layer.input_shape_given = bool({"input_shape", "input_dim"} & set(respelt.kwargs))
                 return layer
@@ -302,11 +310,12 @@ class KerasApi:
         if not tensors:
             unknown = next((v for v in _flatten((args, kwargs)) if isinstance(v, Unknown)), None)
             if unknown is None:
-                self.ev.report("AL301", f"{layer.name} is called on something that is not a tensor", node)
+                self.ev.report(Unresolved.code, f"{layer.name} is called on something that is not a tensor", node)
                 return self.ev.unknown(f"{layer.name} called on a non-tensor", node)
             if unknown not in self.unknown_layer_inputs:  # the layers after it get the same unknown: said once
                 self.unknown_layer_inputs.add(unknown)
-                self.ev.report("AL301", f"{layer.name} is called on a value not known statically ({unknown.reason})",
+                self.ev.report(Unresolved.code,
+                               f"{layer.name} is called on a value not known statically ({unknown.reason})",
                                node)
             return unknown
         args = keras3_checks.positional_call_arguments(self.ev, layer, list(args), node)
@@ -314,7 +323,8 @@ class KerasApi:
         out_shape = None
         unknown = next((v for v in _flatten(args) if isinstance(v, Unknown)), None)
         if unknown is not None:  # `Add()([x, y])` with y not known: no output shape to compute
-            self.ev.report("AL301", f"{layer.name} is called on a value not known statically ({unknown.reason})", node)
+            self.ev.report(Unresolved.code,
+                           f"{layer.name} is called on a value not known statically ({unknown.reason})", node)
         elif all(t.shape is not None for t in tensors):
             shape_args = _map_tensors(args, lambda t: t.shape)
             # A tensor passed by keyword is its shape, marked as one: a custom layer's call() gets a tensor there.
@@ -342,17 +352,19 @@ class KerasApi:
         if not getattr(layer, "named_sizes", False):
             numbers = dims.data_names([shape_args, shape_kwargs])
             if numbers:  # Keras has a number there, which this layer's shape rule cannot be given
-                self.ev.report("AL301", f"{layer.name} ({layer.type_name}): its input's shape depends on "
-                                        f"{', '.join(sorted(numbers))}, a number read from data, which archlint does "
-                                        "not follow through this layer", position, layer)
+                self.ev.report(Unresolved.code,
+                               f"{layer.name} ({layer.type_name}): its input's shape depends on "
+                               f"{', '.join(sorted(numbers))}, a number read from data, which archlint does "
+                               "not follow through this layer", position, layer)
                 return None
             shape_args, shape_kwargs = self.sizes_unnamed(shape_args), self.sizes_unnamed(shape_kwargs)
         try:
             for method in ([] if layer.built else ["build"]) + ["compute_output_shape"]:
                 _signature(type(layer), method).bind(layer, *shape_args, **shape_kwargs)
         except TypeError as exc:  # Keras raises TypeError too: `MultiHeadAttention(...)(query)` without a value
-            self.ev.report("AL106", f"{layer.name} ({layer.type_name}) is called with arguments it does not take: "
-                                    f"{exc}", position, layer)
+            self.ev.report(InvalidArgument.code,
+                           f"{layer.name} ({layer.type_name}) is called with arguments it does not take: "
+                           f"{exc}", position, layer)
             return None
         listed = len(shape_args[0]) if shape_args and isinstance(shape_args[0], list) else 0
         try:
@@ -371,13 +383,14 @@ class KerasApi:
             self.ev.report(exc.code, f"{layer.name} ({layer.type_name}): {exc.message}", position, layer)
         except Unresolved as exc:
             if not isinstance(layer, OpaqueLayer):
-                self.ev.report("AL301", f"{layer.name} ({layer.type_name}): {exc.reason}", position, layer)
+                self.ev.report(Unresolved.code, f"{layer.name} ({layer.type_name}): {exc.reason}", position, layer)
         except (TypeError, ValueError, IndexError, AttributeError):
             if not listed:
                 raise
             # A layer taking one tensor, called on a list (`Dense(2)([a, b])`): Keras refuses it too.
-            self.ev.report("AL103", f"{layer.name} ({layer.type_name}) expects one input tensor, but it received a "
-                                    f"list of {listed}", position, layer)
+            self.ev.report(WrongRank.code,
+                           f"{layer.name} ({layer.type_name}) expects one input tensor, but it received a "
+                           f"list of {listed}", position, layer)
         return None
 
     def model_on_other_shapes(self, model: Model, shape_args, position) -> tuple[bool, object]:
@@ -397,8 +410,9 @@ class KerasApi:
                         f"given {_shape_text(g)}" for index, (t, g) in enumerate(zip(own, given))
                         if not _input_fits(t.shape, g)), None)
         if refused is not None:
-            self.ev.report("AL111", f"{model.name} ({model.type_name}) is called on an input its Input does not "
-                                    f"take: {refused}", position, model)
+            self.ev.report(ModelInputMismatch.code,
+                           f"{model.name} ({model.type_name}) is called on an input its Input does not "
+                           f"take: {refused}", position, model)
             return True, None
         shapes = {id(t): tuple(g) if g is not None else None for t, g in zip(own, given)}
 
@@ -434,8 +448,8 @@ class KerasApi:
             found = [shape_of(t) for t in outputs]
         except (LayerError, Unresolved, TypeError, ValueError, IndexError, KeyError) as exc:
             reason = getattr(exc, "reason", None) or getattr(exc, "message", None) or str(exc)
-            self.ev.report("AL301", f"{model.name} called on inputs of other shapes than its own: {reason}; "
-                                    "its output shape is unknown", position, model)
+            self.ev.report(Unresolved.code, f"{model.name} called on inputs of other shapes than its own: {reason}; "
+                                            "its output shape is unknown", position, model)
             return True, None
         single = isinstance(model, SequentialModel) or model.single_output
         return True, found[0] if single else found
@@ -466,7 +480,7 @@ class KerasApi:
     def unresolved_successor(self, tensor: Tensor, reason: str, node) -> Tensor:
         """What `tensor` may have become in code that is not analysed: still connected, its shape unknown."""
         layer = self.name_layer(OpaqueLayer("Unknown", reason), node)
-        self.ev.report("AL301", f"{reason}; what follows has an unknown shape", node, layer)
+        self.ev.report(Unresolved.code, f"{reason}; what follows has an unknown shape", node, layer)
         return self.record(layer, [tensor], None, self.ev.position(node))
 
     # -- Input, Sequential, Model ---------------------------------------------------------
@@ -514,7 +528,7 @@ class KerasApi:
         try:
             model = SequentialModel(*args[1:], **kwargs)
         except TypeError as exc:
-            self.ev.report("AL106", f"Sequential: {exc}", node)
+            self.ev.report(InvalidArgument.code, f"Sequential: {exc}", node)
             return self.ev.unknown("invalid Sequential", node)
         model.name = model.name or self.auto_name("sequential")
         model.origin = self.ev.position(node)
@@ -534,19 +548,21 @@ class KerasApi:
             item = self.input_tensor(item, item.origin)
         if isinstance(item, Tensor) and item.node is not None and item.node.is_input:
             if model.layers or model.input_tensor is not None:
-                self.ev.report("AL106", f"Sequential {model.name}: an Input can only come first", node)
+                self.ev.report(InvalidArgument.code, f"Sequential {model.name}: an Input can only come first", node)
                 return
             model.input_tensor = model.output_tensor = item
             return
         if not isinstance(item, Layer):
             reason = item.reason if isinstance(item, Unknown) else described(item)
             item = self.name_layer(OpaqueLayer("Unknown", f"not a known layer ({reason})"), node)
-            self.ev.report("AL301", f"Sequential {model.name}: an element is not a known layer ({reason})", node)
+            self.ev.report(Unresolved.code,
+                           f"Sequential {model.name}: an element is not a known layer ({reason})", node)
         if not model.layers and model.input_tensor is None and item.input_shape_arg is None \
                 and isinstance(getattr(item, "input_length", None), int):
-            self.ev.report("AL110", f"{item.name} (Embedding): Keras 3 ignores input_length, so the model has no "
-                                    f"input shape until it is fit; add keras.Input(shape=({item.input_length},)) "
-                                    f"first (archlint goes on with that)", item.origin)
+            self.ev.report(MeaningChangedInKeras3.code,
+                           f"{item.name} (Embedding): Keras 3 ignores input_length, so the model has no "
+                           f"input shape until it is fit; add keras.Input(shape=({item.input_length},)) "
+                           f"first (archlint goes on with that)", item.origin)
             item.input_shape_arg = (item.input_length,)
         if not model.layers and model.input_tensor is None:
             batch_shape = _first_layer_input(item)
@@ -589,7 +605,7 @@ class KerasApi:
         flat_inputs = [t for t in _flatten(inputs) if isinstance(t, Tensor)]
         flat_outputs = [t for t in _flatten(outputs) if isinstance(t, Tensor)]
         if not flat_inputs or not flat_outputs:
-            self.ev.report("AL301", "Model inputs or outputs are not known statically", node)
+            self.ev.report(Unresolved.code, "Model inputs or outputs are not known statically", node)
             return self.ev.unknown("Model with unknown inputs or outputs", node)
         kwargs.pop("name", None) if not isinstance(kwargs.get("name"), str) else None
         model = FunctionalModel(flat_inputs, flat_outputs, **{k: v for k, v in kwargs.items() if k in ("name", "trainable")})
@@ -605,7 +621,7 @@ class KerasApi:
         return model
 
     def instantiate_model_without_graph(self, node):
-        self.ev.report("AL301", "keras.Model() without inputs and outputs is not analysed", node)
+        self.ev.report(Unresolved.code, "keras.Model() without inputs and outputs is not analysed", node)
         return self.ev.unknown("Model without inputs and outputs", node)
 
     # -- attributes and methods ---------------------------------------------------------------
@@ -826,9 +842,9 @@ class KerasApi:
             except LayerError as exc:
                 self.ev.report(exc.code, f"{op.name}(): {exc.message}", position)
             except Unresolved as exc:
-                self.ev.report("AL301", f"{op.name}(): {exc.reason}", position)
+                self.ev.report(Unresolved.code, f"{op.name}(): {exc.reason}", position)
             except (TypeError, ValueError) as exc:
-                self.ev.report("AL301", f"{op.name}(): arguments not understood ({exc})", position)
+                self.ev.report(Unresolved.code, f"{op.name}(): arguments not understood ({exc})", position)
         return self.record(function, tensors, shape, position, listed=False)
 
     def scalar_function(self, op, numbers, options, node):

@@ -207,7 +207,7 @@ class UserClasses:
         if changed or modelled is None:
             why = f"overrides its {', '.join(changed)}" if changed else "archlint does not model that layer"
             layer = OpaqueLayer(cls.name, f"{cls.name} subclasses keras.layers.{cls.layer_base} and {why}")
-            self.ev.report("AL301", f"{layer.reason}: its output shape and parameters are unknown", node)
+            self.ev.report(Unresolved.code, f"{layer.reason}: its output shape and parameters are unknown", node)
             return self.api.name_layer(layer, node)
         return self.api.construct_layer(_renamed(modelled, cls.name), args, kwargs, node)
 
@@ -337,8 +337,9 @@ class UserClasses:
             if isinstance(shape, (tuple, list)) and not layer.built:
                 self.run_build(layer, [tuple(shape)])
         elif layer.is_model:
-            self.ev.report("AL301", f"{layer.cls.name}.build(shape) does not build the layers of a subclassed model "
-                                    "in Keras 3; call the model on keras.Input(...) to build them", node)
+            self.ev.report(Unresolved.code,
+                           f"{layer.cls.name}.build(shape) does not build the layers of a subclassed model "
+                           "in Keras 3; call the model on keras.Input(...) to build them", node)
         layer.built = True
 
     def run_build(self, layer: UserLayer, shapes) -> None:
