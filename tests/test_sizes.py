@@ -114,6 +114,9 @@ def test_dense_after_flatten_of_a_named_size_is_al104(tmp_path):
     assert [d.code for d in report.diagnostics] == ["AL104"]
     # Flatten of (H - 2, 6, 4): 24 * (H - 2) = 24 * H - 48 features, which Keras cannot size a kernel from.
     assert report.models[0].layers[-2].output_shape == (None, 24 * Size.named("input_layer.H") - 48)
+    assert report.models[0].layers[-1].params is None  # never an expression of an axis Keras sees as None
+    assert "depends on input_layer.H, which Keras sees as None; give the input a fixed size there" \
+        in report.diagnostics[0].message
 
 
 def test_a_condition_on_two_sizes_is_kept_joint(tmp_path):

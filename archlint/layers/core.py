@@ -62,8 +62,15 @@ class Dense(Layer):
 
     def build(self, input_shape, **kwargs):
         require_rank(input_shape, 2, self, at_least=True)
-        if dims.unknown(input_shape[-1]):
-            raise UnknownDimension(f"Dense needs a known last axis to size its kernel, got {dims.format_shape(input_shape)}")
+        features = input_shape[-1]
+        if dims.unknown(features):
+            message = f"Dense needs a known last axis to size its kernel, got {dims.format_shape(input_shape)}"
+            if dims.is_size(features):  # flattened (or reshaped) from an input's axes of unknown size
+                names = sorted(s.name for s in features.symbols() if not s.from_data)
+                message += (f": it depends on {' and '.join(names)}, which Keras sees as None; give the input a "
+                            "fixed size there (in keras.Input or with --input-shape), or pool globally "
+                            "(GlobalAveragePooling2D) instead of flattening")
+            raise UnknownDimension(message)
         self.kernel = self.add_weight("kernel", (input_shape[-1], self.units))
         self.bias = self.add_weight("bias", (self.units,)) if self.use_bias else None
         if self.lora_rank:
