@@ -76,7 +76,7 @@ def test_a_branch_on_a_number_read_from_data_is_unknown_and_says_why():
         model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(units)])
     """)
     (finding,) = [d for d in report.diagnostics if d.code == "AL301"]
-    assert "it compares num_classes, a number read from data" in finding.message and finding.line == 5
+    assert "it compares num_classes, known only at run time" in finding.message and finding.line == 5
     # 1 or num_classes: a number of its own, never taken to be either.
     (model,) = report.models
     assert sorted(model.data_sizes) == ["units"] and str(model.layers[-1].params) == "5 * units"

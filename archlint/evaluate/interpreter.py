@@ -942,7 +942,7 @@ class Evaluator:
             if result is None:
                 number = next((v.size for v in (left, right) if _is_unknown(v) and v.size is not None), None)
                 if number is not None:  # a named size never takes a value
-                    return self.unknown(f"it compares {number}, a number read from data", node)
+                    return self.unknown(f"it compares {number}, known only at run time", node)
                 return self.unknown("comparison of unknown values", node)
             if not result:
                 return False
