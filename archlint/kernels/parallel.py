@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported by the run that uses it: a check without --verify never does
+    from concurrent.futures import ThreadPoolExecutor
 
 # A product smaller than this many multiply-adds (a fraction of a millisecond) is not worth a hand-off.
 SPLIT_MACS = 8 * 1024 ** 2
@@ -23,6 +26,8 @@ _pool: ContextVar[tuple[ThreadPoolExecutor | None, int]] = ContextVar("pool", de
 @contextlib.contextmanager
 def on_every_cpu():
     """Within: `each` spreads its items over a thread per CPU, and BLAS runs single-threaded."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from threadpoolctl import threadpool_limits
 
     workers = os.cpu_count() or 1
