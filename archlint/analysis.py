@@ -91,6 +91,7 @@ class FileAnalysis:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     graph: LayerGraph | None = field(default=None, repr=False)  # every layer application the evaluator made
     line_name: Callable[[int], str] = field(default=default_line_name, repr=False)  # for messages: "line 7"
+    stopped: bool = field(default=False, repr=False)  # the analysis budget ended the evaluation (AL301)
 
 
 def analyze_file(path: str, display_path: str | None = None) -> FileAnalysis:
@@ -110,7 +111,8 @@ def analyze_source(source: bytes | str, path: str, input_shapes: dict | None = N
     with collector_spaced():
         report = _analyze(source, path, input_shapes, line_name, assume_imports, max_seconds)
         named = _sizes_named(report)
-        if named and any(d.code in SIZE_ERRORS for d in report.diagnostics):
+        # Not after a stop: the same code again would take the whole budget again.
+        if named and not report.stopped and any(d.code in SIZE_ERRORS for d in report.diagnostics):
             shapes = {**(input_shapes or {}), **{name: shape for name, (shape, _) in named.items()}}
             _add_nearest_sizes(report, _analyze(source, path, shapes, line_name, assume_imports, max_seconds), named)
     return report
@@ -201,6 +203,7 @@ def _analyze(source, path, input_shapes, line_name, assume_imports, max_seconds)
         model_report.data_sizes = _data_sizes(model_report, evaluator.data_numbers.origins)
     report.models = models
     report.graph = evaluator.keras.graph
+    report.stopped = evaluator.stopped
     # A library's module-level set-up is never the checked code's concern; what its layers' code could not
     # follow is said only when a model is left incomplete.
     complete = all(model_report.complete for model_report in models)

@@ -329,6 +329,18 @@ def test_a_reshape_by_an_enormous_factor_ends_with_the_keras_error(tmp_path):
     assert codes(file_report) == ["AL105"]
 
 
+def test_a_size_error_before_an_endless_loop_takes_the_budget_once(tmp_path):
+    # A size error has the file analysed again with its input sizes named, to say which sizes would do;
+    # after a stop at the budget that second run would take the budget again.
+    path = tmp_path / "both.py"
+    path.write_text("import keras\nmodel = keras.Sequential([keras.Input(shape=(8, 8, 3)), keras.layers.Conv2D(4, 9)])\n"
+                    "x = 0\nwhile True:\n    x += 1\n")
+    start = time.process_time()
+    result = CliRunner().invoke(main, ["check", "--format", "json", "--max-analysis-seconds", "1.5", str(path)])
+    assert time.process_time() - start < 0.9  # the evaluation stops after 0.5 s to 0.6 s of CPU time, once
+    assert codes(report_of(result)["files"][0]) == ["AL101", "AL301"]
+
+
 class BusyMachine:
     """The clocks of a machine so busy that the wall time runs ten times faster than the analysis's CPU time."""
 

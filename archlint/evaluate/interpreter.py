@@ -136,6 +136,7 @@ class Evaluator:
         self.max_seconds = MAX_SECONDS
         self.wall_start, self.cpu_start = time.monotonic(), time.process_time()
         self.memory_start = resident_memory()
+        self.stopped = False  # a budget ended the evaluation
         self.next_clock = self.wall_start + CLOCK_INTERVAL
         self.chain: list[str] = []
         self.call_ids: list[int | None] = []  # beside each chain step: Position.call_ids
@@ -174,6 +175,7 @@ class Evaluator:
             return run()
         except BudgetExceeded as exc:
             reads.unrepeatable()  # another run, on a busier machine, stops elsewhere
+            self.stopped = True
             inside = f" in {exc.inside}" if exc.inside else ""
             if exc.memory:
                 self.report(Unresolved.code,
