@@ -25,7 +25,7 @@ from archlint import dims
 from archlint.errors import NotInKeras3, Unresolved
 from archlint.evaluate import builtins as builtin_values
 from archlint.evaluate import tensor_ops
-from archlint.evaluate import library_positions, project_modules, reads
+from archlint.evaluate import factory_cache, library_positions, project_modules, reads
 from archlint.evaluate.data_numbers import DataNumbers
 from archlint.evaluate.fragments import ASSUMED_IMPORTS, UndefinedNames
 from archlint.evaluate.keras_api import KerasApi, Sighting, is_model
@@ -151,6 +151,7 @@ class Evaluator:
         self.keras = KerasApi(self)
         self.undefined_names: UndefinedNames | None = None  # AL108, in the checked file only
         self.assumed_imports = False
+        self.only_called: frozenset[str] | None = None  # names the checked file only calls (factory_cache)
 
     # -- entry points ---------------------------------------------------------------------
 
@@ -383,7 +384,8 @@ class Evaluator:
             if not level:
                 self.check_keras_name(f"{module_name}.{name}", alias)
             if isinstance(module, PublicModule) and name in module.index:
-                value = self.get_attribute(module, name, node)
+                value = Ref(f"{module_name}.{name}") if self.read_when_called(module_name, name, bound) else \
+                    self.get_attribute(module, name, node)
             elif isinstance(module, ModuleValue) and name in module.frame.names:
                 value = module.frame.names[name]
             else:
@@ -392,6 +394,16 @@ class Evaluator:
                     value = _library_value(Ref(f"{module_name}.{name}")) if not level else \
                         Unknown(f"{'.' * level}{module_name}.{name} could not be resolved in the project")
             self.bind(bound, value, frame)
+
+    def read_when_called(self, module_name: str, name: str, bound: str) -> bool:
+        """Whether `from keras.applications import ResNet50` binds the factory's name, read when it is called
+        (as `keras.applications.ResNet50(...)` is), so that a call kept in the library cache reads no library file:
+        in the checked file's code, when it only calls that name."""
+        if self.current_path != self.path or factory_cache.factory_source(f"{module_name}.{name}") is None:
+            return False
+        if self.only_called is None:
+            self.only_called = factory_cache.only_called(self.module)
+        return bound in self.only_called
 
     def import_module(self, dotted: str, level: int, node) -> "ModuleValue | PublicModule | None":
         """Evaluate a module of the checked project once; library modules stay Refs."""

@@ -19,7 +19,7 @@ from archlint import dims
 from archlint.errors import (
     InputUnlikeWeights, InvalidArgument, LayerError, MeaningChangedInKeras3, ModelInputMismatch, Unresolved, WrongRank,
 )
-from archlint.evaluate import keras3_checks, project_modules, tensor_ops
+from archlint.evaluate import factory_cache, keras3_checks, project_modules, tensor_ops
 from archlint.evaluate.tensor_ops import TensorFunction
 from archlint.evaluate.builtins import LIBRARY, call_container_method, has_container_method
 from archlint.evaluate.keras_helpers import HELPERS
@@ -248,11 +248,23 @@ class KerasApi:
                                             "installed here: its layers are unknown", node)
             return self.ev.unknown(f"{name}() without an installed Keras", node)
         module_name, leaf = ref.qualname.rsplit(".", 1)
+        source = factory_cache.factory_source(ref.qualname)
+        key = factory_cache.key(self, ref.qualname, source, args, kwargs) if source is not None else None
+        if key is not None:  # the model this call built before, from the library cache
+            kept = factory_cache.replay(self, key, source[1], node)
+            if kept is not None:
+                return kept
+        recording = factory_cache.record(self, key, source[1], node) if key is not None else None
         module = self.ev.import_module(module_name, 0, node)
         factory = self.ev.get_attribute(module, leaf, node) if module is not None else None
         if factory is None or isinstance(factory, (Ref, Unknown)):
             return self.ev.unknown(f"{ref.qualname}() is not modelled", node)
-        return self.ev.call(factory, args, kwargs, node)
+        if recording is None:
+            return self.ev.call(factory, args, kwargs, node)
+        recording.started()
+        result = self.ev.call(factory, args, kwargs, node)
+        recording.finish(result, args, kwargs)
+        return result
 
     def construct_layer(self, cls, args, kwargs, node) -> Layer:
         if self.image_data_format != "channels_last" and kwargs.get("data_format") is None \
