@@ -22,6 +22,7 @@ def cache(tmp_path, monkeypatch):
     monkeypatch.setenv("ARCHLINT_CACHE_DIR", str(tmp_path / "project-cache"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
     from archlint import disk_cache
+    disk_cache.use_directory(None)  # the environment's folder, whatever an earlier command line chose
     disk_cache._signing_key.cache_clear()
     interpreter._LIBRARY_MODULES.clear()
     replayed = []
@@ -34,20 +35,21 @@ def cache(tmp_path, monkeypatch):
 
     monkeypatch.setattr(factory_cache, "replay", counted)
     yield replayed
+    disk_cache.use_directory(None)
     disk_cache._signing_key.cache_clear()
     interpreter._LIBRARY_MODULES.clear()
 
 
-def _reports(path, *options) -> list[str]:
-    """The json and text reports of `path` (with --expand-nested), one run each, nothing kept in memory from
-    earlier runs."""
+def _reports(path, *options, results_cache=False) -> list[str]:
+    """The json and text reports of `path` (with --expand-nested), one analysis each (no report kept in the
+    results cache, unless `results_cache`), nothing kept in memory from earlier runs."""
     reports = []
     for output_format in ("json", "text"):
         interpreter._LIBRARY_MODULES.clear()
         # A budget no run reaches: a busy machine must not cut one run short and not the other.
         result = CliRunner().invoke(main, ["check", "--exit-zero", "--color", "never", "--expand-nested",
                                            "--max-analysis-seconds", "600", "--format", output_format, *options,
-                                           str(path)])
+                                           *([] if results_cache else ["--no-cache"]), str(path)])
         assert result.exit_code == 0, result.output
         reports.append(result.output)
     return reports
@@ -249,3 +251,17 @@ def test_only_names_the_file_merely_calls_are_read_when_called():
     """))
     # `apps` is only ever read for an attribute, never called: it stays bound to what it names.
     assert factory_cache.only_called(module) == {"ResNet50"}
+
+
+def test_a_report_kept_for_a_rebuilt_call_goes_stale_with_the_library_file(tiny_keras, cache):
+    """The results cache keeps a report with the files its analysis read: a call rebuilt from the library cache
+    counts as reading the factory's file, so editing that file makes the kept report stale."""
+    application, user = tiny_keras
+    other = user.with_name("other.py")
+    other.write_text("# the same call in another file\n" + user.read_text())
+    _reports(user, results_cache=True)  # evaluates, and keeps the call
+    cache.clear()
+    assert _params(_reports(other, results_cache=True)[0]) == (8 * 3 + 3) + (3 * 2 + 2)
+    assert cache == [True]  # rebuilt (the text report came from the results cache)
+    application.write_text(TINY_APPLICATION.replace("layers.Dense(2,", "layers.Dense(5,"))
+    assert _params(_reports(other, results_cache=True)[0]) == (8 * 3 + 3) + (3 * 5 + 5)

@@ -42,9 +42,11 @@ def cache_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("ARCHLINT_CACHE_DIR", str(tmp_path / "project-cache"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
     from archlint import disk_cache
+    disk_cache.use_directory(None)  # the environment's folder, whatever an earlier command line chose
     disk_cache._signing_key.cache_clear()
     interpreter._LIBRARY_MODULES.clear()
     yield tmp_path / "project-cache" / "libraries"
+    disk_cache.use_directory(None)
     disk_cache._signing_key.cache_clear()
     interpreter._LIBRARY_MODULES.clear()
 
@@ -155,7 +157,8 @@ APPLICATION_USER = textwrap.dedent("""\
 
 
 def _reports(path, runs=2):
-    """The json and text reports (--expand-nested) of `path`, from each of `runs` runs with nothing kept in memory."""
+    """The json and text reports (--expand-nested) of `path`, from each of `runs` runs with nothing kept in memory
+    and no report kept in the results cache."""
     from archlint.cli import main
 
     runner, reports = CliRunner(), []
@@ -164,7 +167,7 @@ def _reports(path, runs=2):
         for output_format in ("json", "text"):
             interpreter._LIBRARY_MODULES.clear()
             # A budget no run reaches: a busy machine must not cut one run short and not the other.
-            result = runner.invoke(main, ["check", "--exit-zero", "--color", "never", "--expand-nested",
+            result = runner.invoke(main, ["check", "--exit-zero", "--color", "never", "--expand-nested", "--no-cache",
                                           "--max-analysis-seconds", "600", "--format", output_format, str(path)])
             assert result.exit_code == 0, result.output
             outputs.append(result.output)
