@@ -32,7 +32,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-from archlint.rules import resolve
+from archlint.rules import resolve, rule_options
 
 SEVERITIES = ("error", "warning", "info")
 DEFAULT_BUDGET = 2 * 1024 ** 3  # the memory --verify may use
@@ -54,8 +54,7 @@ class Settings:
     exclude: tuple[str, ...] = ()
     extend_include: tuple[str, ...] = ()
     severity: dict[str, str] = field(default_factory=dict)
-    max_layer_param_share: float = 0.5
-    max_params: int | None = None
+    options: dict[str, object] = field(default_factory=dict)  # rules' own options as set (rules.Option), by name
     input_shapes: dict[str, tuple[int | str | None, ...]] = field(default_factory=dict)
     assume_imports: bool = False  # analyse fragments as if the usual Keras imports were there
     max_analysis_seconds: float | None = None  # None: the evaluator's default
@@ -64,6 +63,10 @@ class Settings:
     jobs: int | None = None  # processes analysing files at once; None: one per core
     cache: bool = True  # reports kept in and read from the cache folder
     cache_dir: str | None = None  # the cache folder; None: ARCHLINT_CACHE_DIR, else .archlint_cache here
+
+    def option(self, name: str):
+        """A rule's option: as the settings set it, else the rule's default."""
+        return self.options[name] if name in self.options else rule_options()[name].default
 
     def selected(self, code: str, path: str) -> bool:
         if self.select and not code.startswith(self.select):
@@ -125,11 +128,16 @@ def apply(settings: Settings, values: dict, where: str = "") -> Settings:
     for key, value in values.items():
         if value is None:
             continue
-        reader = READERS.get(key)
+        options = rule_options()
+        reader = READERS.get(key) or (options[key].read if key in options else None)
         if reader is None:
-            raise ConfigError(f"{where}unknown setting `{key}` (known: {', '.join(READERS)})")
+            known = [*FINDING_SETTINGS, *options, *ANALYSIS_SETTINGS]
+            raise ConfigError(f"{where}unknown setting `{key}` (known: {', '.join(known)})")
         try:
-            setattr(settings, key.replace("-", "_"), reader(value))
+            if key in options:
+                settings.options = {**settings.options, key: reader(value)}
+            else:
+                setattr(settings, key.replace("-", "_"), reader(value))
         except ConfigError as exc:
             raise ConfigError(f"{where}`{key}`: {exc}") from None
     return settings
@@ -184,7 +192,7 @@ def _severities(value) -> dict[str, str]:
     return {code: _choice(SEVERITIES)(level) for codes, level in value.items() for code in _codes(codes)}
 
 
-def _share(value) -> float:
+def read_share(value) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
         raise ConfigError(f"expected a number above 0 and at most 1, got {value!r}")
     return float(value)
@@ -202,7 +210,7 @@ def _seconds(value) -> float:
     return float(value)
 
 
-def _count(value) -> int:
+def read_count(value) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ConfigError(f"expected a positive integer, got {value!r}")
     return value
@@ -238,7 +246,8 @@ def _input_shapes(value) -> dict[str, tuple]:
     return {name: parse_shape(shape) for name, shape in value.items()}
 
 
-READERS = {
+# Which files and findings, then (after the rules' own options) how the analysis runs.
+FINDING_SETTINGS = {
     "select": _codes,
     "ignore": _codes,
     "per-file-ignores": _per_file_ignores,
@@ -246,13 +255,14 @@ READERS = {
     "exclude": lambda value: tuple(str(pattern) for pattern in _list(value)),
     "extend-include": lambda value: tuple(str(pattern) for pattern in _list(value)),
     "severity": _severities,
-    "max-layer-param-share": _share,
-    "max-params": _count,
+}
+ANALYSIS_SETTINGS = {
     "input-shapes": _input_shapes,
     "assume-imports": _flag,
     "python": lambda value: str(value),
     "max-analysis-seconds": _seconds,
-    "jobs": _count,
+    "jobs": read_count,
     "cache": _flag,
     "cache-dir": lambda value: str(value),
 }
+READERS = {**FINDING_SETTINGS, **ANALYSIS_SETTINGS}

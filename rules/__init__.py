@@ -3,7 +3,10 @@
 Each module `alNNN_rule_name.py` defines `RULE`, a `Rule` with its code, kebab-case name,
 default severity, documentation and examples. Rules found while parsing, evaluating or
 running the model (AL0xx, AL1xx, AL3xx, AL4xx) only document themselves; rules over the
-finished layer graph (AL2xx) also carry the `check` that finds them.
+finished layer graph (AL2xx) also carry the `check` that finds them, and declare their own
+`options` (settings.option(name) reads one). What the parser, evaluator and runtime find takes its
+code from its kind in archlint/errors.py. Importing the catalog imports no layers: the rules that
+check graphs do, when they are loaded.
 """
 
 from __future__ import annotations
@@ -14,12 +17,6 @@ import textwrap
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
-from archlint.layers.core import (
-    ELU, Activation, AlphaDropout, Dropout, GaussianDropout, GaussianNoise, Identity, LeakyReLU, PReLU, ReLU,
-    SpatialDropout1D, SpatialDropout2D, SpatialDropout3D,
-)
-from archlint.layers.normalization import BatchNormalization
-from archlint.models import Model
 from archlint.results import Diagnostic
 
 if TYPE_CHECKING:
@@ -27,6 +24,17 @@ if TYPE_CHECKING:
     from archlint.config import Settings
     from archlint.graph import Node, Position
     from archlint.layers.base import Layer
+
+
+@dataclass(frozen=True)
+class Option:
+    """A setting of one rule: `name = value` in [tool.archlint], read by `read` (which raises config.ConfigError
+    on a value it cannot use); `default` when unset."""
+
+    name: str
+    default: object
+    read: Callable[[object], object]
+    help: str  # one line: what it sets, as `archlint rule CODE` lists it under Options
 
 
 @dataclass
@@ -41,6 +49,7 @@ class Rule:
     fires: tuple[str, ...]  # Keras sources it must flag; a trailing `# CODE` comment marks each flagged line
     passes: tuple[str, ...]  # near misses it must leave alone
     check: Callable[[FileAnalysis, Settings], Iterable[Diagnostic]] | None = None  # None: found by the evaluator
+    options: tuple[Option, ...] = ()  # its own settings, which its check reads with settings.option(name)
 
     def __post_init__(self):
         self.what, self.why, self.fix = (textwrap.dedent(text).strip() for text in (self.what, self.why, self.fix))
@@ -53,6 +62,8 @@ class Rule:
         sections += [("Example", self.fires[0])] if self.fires else []
         sections += [("Fix", self.fix)]
         sections += [("Not flagged", self.passes[0])] if self.passes else []
+        sections += [("Options", "\n".join(f"{o.name} (default {'none' if o.default is None else o.default}): {o.help}"
+                                            for o in self.options))] if self.options else []
         text = f"{self.code} {self.name} ({self.severity} by default)\n{self.summary}\n"
         for title, body in sections:
             text += f"\n{title}\n{textwrap.indent(body.rstrip(), '    ')}\n"
@@ -75,6 +86,11 @@ def all_rules() -> list[Rule]:
     return [_catalog[code] for code in sorted(_catalog)]
 
 
+def rule_options() -> dict[str, Option]:
+    """Every rule's options, by name."""
+    return {option.name: option for rule in all_rules() for option in rule.options}
+
+
 def find_rule(code_or_name: str) -> Rule | None:
     wanted = code_or_name.strip()
     return next((r for r in all_rules() if wanted.upper() == r.code or wanted.lower() == r.name), None)
@@ -94,12 +110,7 @@ def resolve(token: str) -> str | None:
     return prefix if prefix and any(r.code.startswith(prefix) for r in all_rules()) else None
 
 
-# -- what the graph rules share --------------------------------------------------------
-
-DROPOUT = (Dropout, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D, GaussianDropout, AlphaDropout, GaussianNoise,
-           Identity)
-# Layers that change values but neither the shape nor what the axes mean: rules look through them.
-ELEMENTWISE = (Activation, ReLU, LeakyReLU, ELU, PReLU, BatchNormalization, *DROPOUT)
+# -- what the graph rules share (the layers and models only when they run) ----------------
 
 
 def applications(report: FileAnalysis) -> Iterator[tuple[str, Node]]:
@@ -109,6 +120,8 @@ def applications(report: FileAnalysis) -> Iterator[tuple[str, Node]]:
     that Keras's own code made (inside a keras.applications model) are left out: the checked code
     cannot change them.
     """
+    from archlint.models import Model
+
     seen: set[int] = set()
 
     def walk(symbol, rows):

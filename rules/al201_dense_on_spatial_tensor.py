@@ -2,6 +2,7 @@
 
 from archlint.dims import format_shape
 from archlint.evaluate.tensor_ops import TensorFunction
+from archlint.layers import ELEMENTWISE
 from archlint.layers.attention import MultiHeadAttention
 from archlint.layers.conv import WindowedConv
 from archlint.layers.core import Dense, Softmax
@@ -9,7 +10,7 @@ from archlint.layers.merge import Concatenate, ElementwiseMerge
 from archlint.layers.normalization import LayerNormalization
 from archlint.layers.pooling import BasePooling
 from archlint.layers.reshaping import Permute, Reshape
-from archlint.rules import ELEMENTWISE, Rule, applications, describe, finding, input_shape, upstream, where
+from archlint.rules import Rule, applications, describe, finding, input_shape, upstream, where
 
 
 def check(report, settings):

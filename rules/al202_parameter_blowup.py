@@ -1,24 +1,27 @@
 """AL202: one layer holding most of the model, or a model above its parameter budget."""
 
+from archlint.config import read_count, read_share
 from archlint.dims import format_shape, is_size, product
+from archlint.layers import DROPOUT, ELEMENTWISE
 from archlint.layers.conv import WindowedConv
 from archlint.layers.core import Dense, Flatten
 from archlint.layers.pooling import BasePooling
-from archlint.rules import DROPOUT, ELEMENTWISE, Rule, describe, finding, upstream, where
+from archlint.rules import Option, Rule, describe, finding, upstream, where
 
 
 def check(report, settings):
     flagged: set[int] = set()  # a layer listed by two models (a nested one and its parent) is reported once
+    budget, most = settings.option("max-params"), settings.option("max-layer-param-share")
     for model in report.models:
         if is_size(model.total_params):
             continue  # a count depending on numbers read from data has no one size to compare
-        if settings.max_params is not None and model.total_params > settings.max_params:
-            yield _over_budget(model, settings.max_params)
+        if budget is not None and model.total_params > budget:
+            yield _over_budget(model, budget)
         if not model.complete or not model.total_params:
             continue  # an unresolved part would inflate every share
         for row in model.layers:
             share = (row.params or 0) / model.total_params
-            if share > settings.max_layer_param_share and id(row.layer) not in flagged:
+            if share > most and id(row.layer) not in flagged:
                 message = _flattened_map_message(row, model.total_params, share)
                 if message:
                     flagged.add(id(row.layer))
@@ -128,4 +131,8 @@ RULE = Rule(
         ])
         """),
     check=check,
+    options=(
+        Option("max-layer-param-share", 0.5, read_share, "the share of a model's parameters one layer may hold"),
+        Option("max-params", None, read_count, "flag models with more parameters than this"),
+    ),
 )

@@ -1,8 +1,9 @@
 """AL207: a Dense layer without activation feeding another Dense layer: the two are one linear map."""
 
+from archlint.layers import DROPOUT
 from archlint.layers.core import Dense
 from archlint.layers.normalization import BatchNormalization
-from archlint.rules import DROPOUT, Rule, applications, describe, finding, input_shape, where
+from archlint.rules import Rule, applications, describe, finding, input_shape, where
 
 # Between two Dense layers these keep the composition linear (affine, at inference).
 LINEAR_BETWEEN = (*DROPOUT, BatchNormalization)

@@ -1,8 +1,9 @@
 """AL208: Dropout right before BatchNormalization."""
 
+from archlint.layers import DROPOUT
 from archlint.layers.core import Activation, ELU, LeakyReLU, PReLU, ReLU
 from archlint.layers.normalization import BatchNormalization
-from archlint.rules import DROPOUT, Rule, applications, describe, finding, producer, where
+from archlint.rules import Rule, applications, describe, finding, producer, where
 
 RANDOM_DROPS = tuple(cls for cls in DROPOUT if cls.__name__ != "Identity")
 ACTIVATIONS = (Activation, ReLU, LeakyReLU, ELU, PReLU)

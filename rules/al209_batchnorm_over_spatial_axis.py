@@ -1,8 +1,9 @@
 """AL209: BatchNormalization normalizing a spatial axis instead of the channels."""
 
+from archlint.layers import ELEMENTWISE
 from archlint.layers.conv import WindowedConv
 from archlint.layers.normalization import BatchNormalization
-from archlint.rules import ELEMENTWISE, Rule, applications, describe, finding, input_shape, upstream, where
+from archlint.rules import Rule, applications, describe, finding, input_shape, upstream, where
 
 
 def check(report, settings):

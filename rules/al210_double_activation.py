@@ -1,8 +1,9 @@
 """AL210: an activation applied to the output of another activation."""
 
+from archlint.layers import DROPOUT
 from archlint.layers.conv import WindowedConv
 from archlint.layers.core import ELU, Activation, Dense, LeakyReLU, PReLU, ReLU, Softmax
-from archlint.rules import DROPOUT, Rule, applications, describe, finding, upstream, where
+from archlint.rules import Rule, applications, describe, finding, upstream, where
 
 ACTIVATION_LAYERS = (Activation, ReLU, LeakyReLU, ELU, PReLU, Softmax)
 LAYER_ACTIVATIONS = {ReLU: "relu", LeakyReLU: "leaky_relu", ELU: "elu", PReLU: "prelu", Softmax: "softmax"}

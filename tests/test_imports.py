@@ -110,6 +110,12 @@ def _imported(module: str) -> set[str]:
     return set(import_graph(with_deferred=True).successors(module))
 
 
+def test_the_rule_catalog_imports_no_layers():
+    """The settings and the report formats read the catalog; the layers come with the rules that check graphs."""
+    imported = import_graph(with_deferred=False).successors("archlint.rules")
+    assert [m for m in imported if m.startswith(("archlint.layers", "archlint.models", "archlint.graph"))] == []
+
+
 def test_the_command_line_goes_through_the_api():
     banned = ("archlint.analysis", "archlint.lint", "archlint.runtime", "archlint.evaluate", "archlint.layers",
               "archlint.graph", "archlint.models")

@@ -5,3 +5,13 @@ from archlint.layers import (  # noqa: F401  (importing a family registers its l
     attention, augmentation, conv, core, embedding, merge, normalization, pooling, preprocessing, reshaping, rnn,
     spatial,
 )
+from archlint.layers.core import (
+    ELU, Activation, AlphaDropout, Dropout, GaussianDropout, GaussianNoise, Identity, LeakyReLU, PReLU, ReLU,
+    SpatialDropout1D, SpatialDropout2D, SpatialDropout3D,
+)
+from archlint.layers.normalization import BatchNormalization
+
+DROPOUT = (Dropout, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D, GaussianDropout, AlphaDropout, GaussianNoise,
+           Identity)
+# Layers that change values but neither the shape nor what the axes mean: the graph rules look through them.
+ELEMENTWISE = (Activation, ReLU, LeakyReLU, ELU, PReLU, BatchNormalization, *DROPOUT)
