@@ -2,8 +2,6 @@
 
 import json
 import pathlib
-import subprocess
-import sys
 import tracemalloc
 
 import numpy as np
@@ -14,6 +12,7 @@ from archlint.evaluate.user_classes import TracedLambda, UserLayer
 from archlint.layers.conv import Conv2D
 from archlint.layers.core import Dense
 from archlint.runtime import BOOKKEEPING_BYTES, Execution, NotVerifiable, parse_size, verify_file
+from tests.fresh_interpreter import FreshInterpreter
 from tests.keras_oracle import keras_or_skip
 
 FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "models"
@@ -60,37 +59,42 @@ def test_every_fixture_model_is_verified(path):
 # Measured in a fresh interpreter: what other tests left running in this process (threads, caches)
 # would otherwise be traced too.
 MEASURE_PEAK = """
-import json, sys, tracemalloc
+import tracemalloc
 from archlint.analysis import analyze_source
 from archlint.runtime import Execution, NotVerifiable
 
-path = sys.argv[1]
-results = []
-for model in analyze_source(open(path).read(), path).models:
-    try:
-        execution = Execution(model)
-    except NotVerifiable:
-        continue
-    tracemalloc.start()
-    try:
-        execution.allocate()
-        execution.run()
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-        execution.release()
-    results.append([model.symbol, peak, execution.bytes_needed])
-print(json.dumps(results))
+
+def measure(path):
+    results = []
+    for model in analyze_source(open(path).read(), path).models:
+        try:
+            execution = Execution(model)
+        except NotVerifiable:
+            continue
+        tracemalloc.start()
+        try:
+            execution.allocate()
+            execution.run()
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+            execution.release()
+        results.append([model.symbol, peak, execution.bytes_needed])
+    return results
 """
 
 
+@pytest.fixture(scope="module")
+def measure_peak():
+    interpreter = FreshInterpreter(MEASURE_PEAK, "measure")
+    yield interpreter
+    interpreter.close()
+
+
 @pytest.mark.parametrize("path", MODEL_FILES, ids=lambda p: p.stem)
-def test_a_run_stays_within_the_memory_it_was_granted(path):
+def test_a_run_stays_within_the_memory_it_was_granted(path, measure_peak):
     """The budget check counts weights, live activations and each forward's temporaries before allocating."""
-    measured = subprocess.run([sys.executable, "-c", MEASURE_PEAK, str(path)], capture_output=True, text=True,
-                              timeout=600)
-    assert measured.returncode == 0, measured.stderr[-2000:]
-    for symbol, peak, needed in json.loads(measured.stdout):
+    for symbol, peak, needed in measure_peak(str(path)):
         assert peak <= needed, symbol
 
 
