@@ -344,19 +344,27 @@ def _same_state(state: dict, other: dict) -> bool:
 
 
 def _factory_models(evaluator: Evaluator, reported: set[int]) -> list[tuple[str, object]]:
-    """Top-level functions that return a model when called with their defaults."""
+    """Top-level functions that return a model when called with their defaults; and those whose parameters
+    without a default are all sizes (`def build_model(num_classes)`): called with each as the named size of
+    the parameter's name, one is a factory when every count of the model it returns is then known."""
     keras = evaluator.keras
     already_built = {keras.model_origin.get(id(m)) for m in keras.models if id(m) in reported}
     found = []
     for name, value in list(evaluator.globals.names.items()):
         if not isinstance(value, Function) or value.path != evaluator.path or name.startswith("_") \
-                or name in already_built or not _callable_bare(value):
+                or name in already_built:
             continue
         events_before = len(evaluator.events)
         sightings_before = len(keras.sightings)
         keras.reset_names()
         keras.eager_nodes = []
         result = evaluator.call_factory(value)
+        if not _callable_bare(value):
+            if _is_model(result) and _tabulate(name, result, keras.graph).complete:
+                found.append((name, result, None))
+            else:
+                evaluator.forget_events(events_before)
+            continue
         # A function that builds and trains a model without returning it still yields that model.
         used = {id(s.model): (s.symbol, s.model) for s in keras.sightings[sightings_before:]}
         if _is_model(result):

@@ -131,3 +131,24 @@ def test_a_layer_that_does_not_compute_with_sizes_says_so():
     assert not model.complete
     (finding,) = [d for d in report.diagnostics if d.code == "AL301"]
     assert "depends on features, a number read from data" in finding.message
+
+
+def test_a_factory_whose_parameters_are_sizes_is_analysed_with_them_named():
+    report = analyse("""
+        import keras
+        from keras import layers
+
+        def build_model(num_classes, width=64):
+            return keras.Sequential([keras.Input((8,)), layers.Dense(width, activation="relu"),
+                                     layers.Dense(num_classes)])
+
+        def build_other(input_shape, num_classes):
+            inputs = keras.Input(shape=input_shape)
+            return keras.Model(inputs, layers.Dense(num_classes)(inputs))
+    """)
+    # build_other's input shape is no size: the model it would return is not known, so it is not reported.
+    (model,) = report.models
+    assert model.symbol == "build_model" and model.complete
+    for n in (1, 10):  # 8 * 64 + 64, then 64 * n + n
+        assert model.total_params.value({"num_classes": n}) == 8 * 64 + 64 + 64 * n + n
+    assert model.data_sizes["num_classes"]["reason"] == "argument `num_classes` of build_model() not given"

@@ -67,7 +67,7 @@ def totals(model) -> list[str]:
 
 def data_sizes(model) -> list[str]:
     """Each number read from data the counts are expressions of, and where it came from."""
-    return [f" Read from data: {name}" + (f" (line {origin['line']}: {origin['reason']})" if origin["line"] else
+    return [f" Not known statically: {name}" + (f" (line {origin['line']}: {origin['reason']})" if origin["line"] else
                                           f" ({origin['reason']})")
             for name, origin in model.data_sizes.items()]
 
