@@ -152,3 +152,23 @@ def test_a_factory_whose_parameters_are_sizes_is_analysed_with_them_named():
     for n in (1, 10):  # 8 * 64 + 64, then 64 * n + n
         assert model.total_params.value({"num_classes": n}) == 8 * 64 + 64 + 64 * n + n
     assert model.data_sizes["num_classes"]["reason"] == "argument `num_classes` of build_model() not given"
+
+
+def test_the_reports_give_the_expressions_and_where_the_numbers_came_from():
+    from click.testing import CliRunner
+
+    from archlint.cli import main
+
+    path = os.path.join(DATA_SIZES, "image_folder_classes.py")
+    out = json.loads(CliRunner().invoke(main, ["check", "--no-cache", "--output-format", "json", path]).output)
+    (model,) = out["files"][0]["models"]
+    last = model["layers"][-1]
+    assert (last["output_shape"], last["params"], last["macs"]) == ([None, "num_classes"], "17 * num_classes",
+                                                                       "16 * num_classes")
+    assert model["total_params"] == "17 * num_classes + 29040" and model["non_trainable_params"] == 0
+    assert model["data_sizes"] == {"num_classes": {"line": 9, "reason": "len() of a value not known statically"}}
+    text = CliRunner().invoke(main, ["check", "--no-cache", "--color", "never", path]).output
+    assert " Total params: 17 * num_classes + 29040 (68 * num_classes + 116160 B)" in text
+    assert " Not known statically: num_classes (line 9: len() of a value not known statically)" in text
+    markdown = CliRunner().invoke(main, ["check", "--no-cache", "--output-format", "markdown", path]).output
+    assert "**Not known statically:** `num_classes` (line 9: len() of a value not known statically)" in markdown

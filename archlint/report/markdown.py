@@ -6,7 +6,7 @@ from archlint.report import expanded_rows, plural, position
 from archlint.report.costs import (
     byte_size, macs_text, model_activation_bytes, model_macs, param_share, unknown_layers,
 )
-from archlint.report.text import accepted_sizes, closing_line
+from archlint.report.text import accepted_sizes, closing_line, data_size_origin
 from archlint.results import FLOAT32_BYTES
 
 DIAGRAM_NODES = 60  # beyond this, a diagram is hard to follow on a pull-request page
@@ -86,6 +86,9 @@ def _model(path: str, model, diagnostics, expand_nested: bool = False) -> list[s
     if model.accepted_sizes != {}:
         parts = [("also " if " also need: " in line else "") + _code(line.split(": ", 1)[1]) for line in accepted_sizes(model)]
         out += [f"**Accepted sizes:** {'; '.join(parts)}", ""]
+    if model.data_sizes:
+        parts = [f"{_code(name)} ({_text(data_size_origin(origin))})" for name, origin in model.data_sizes.items()]
+        out += [f"**Not known statically:** {'; '.join(parts)}", ""]
     if model.layers:
         out += _diagram(path, model, diagnostics, expand_nested)
     return out

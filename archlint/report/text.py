@@ -67,9 +67,12 @@ def totals(model) -> list[str]:
 
 def data_sizes(model) -> list[str]:
     """Each number read from data the counts are expressions of, and where it came from."""
-    return [f" Not known statically: {name}" + (f" (line {origin['line']}: {origin['reason']})" if origin["line"] else
-                                          f" ({origin['reason']})")
-            for name, origin in model.data_sizes.items()]
+    return [f" Not known statically: {name} ({data_size_origin(origin)})" for name, origin in model.data_sizes.items()]
+
+
+def data_size_origin(origin: dict) -> str:
+    """Where a number not known statically came from: `line 9: len() of a value not known statically`."""
+    return f"line {origin['line']}: {origin['reason']}" if origin["line"] else origin["reason"]
 
 
 def accepted_sizes(model) -> list[str]:
