@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from archlint.analysis import FileAnalysis, ModelAnalysis
 from archlint.config import DEFAULT_BUDGET, SIZE_UNITS, parse_size  # noqa: F401  (parse_size: beside the budget it reads)
-from archlint.dims import Shape, format_shape, has_sizes, is_size, product
+from archlint.dims import Shape, data_names, format_shape, has_sizes, is_size, product
 from archlint.errors import LayerError, NotVerified, Unresolved, VerifyMismatch
 from archlint.evaluate.user_classes import TracedLambda, UserLayer
 from archlint.graph import Node, Position, Tensor
@@ -235,6 +235,10 @@ class ShapePass(Pass):
                 raise SizeRefused(f"{describe(node)}: {getattr(exc, 'message', None) or exc}") from None
             outputs = result if isinstance(result, list) else [result]
             for shape in outputs:
+                numbers = data_names(shape)
+                if numbers:  # Dense(num_classes): no array can be made for a number the run is not given
+                    raise NotVerifiable(f"{describe(node)} is sized by {', '.join(sorted(numbers))}, a number "
+                                        "not known statically")
                 if shape is None or any(not isinstance(d, int) for d in shape):
                     raise NotVerifiable(f"{describe(node)} has an output shape not known statically")
                 if any(d < 1 for d in shape):

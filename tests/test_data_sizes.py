@@ -172,3 +172,13 @@ def test_the_reports_give_the_expressions_and_where_the_numbers_came_from():
     assert " Not known statically: num_classes (line 9: len() of a value not known statically)" in text
     markdown = CliRunner().invoke(main, ["check", "--no-cache", "--output-format", "markdown", path]).output
     assert "**Not known statically:** `num_classes` (line 9: len() of a value not known statically)" in markdown
+
+
+def test_verify_says_a_model_sized_by_a_number_not_known_statically_is_not_verified():
+    from click.testing import CliRunner
+
+    from archlint.cli import main
+
+    path = os.path.join(DATA_SIZES, "image_folder_classes.py")
+    text = CliRunner().invoke(main, ["check", "--no-cache", "--verify", "--color", "never", path]).output
+    assert "AL303 `model` not verified: dense_1 (Dense) is sized by num_classes, a number not known statically" in text
