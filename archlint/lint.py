@@ -11,8 +11,7 @@ from archlint.analysis import FileAnalysis, analyze_source, collector_spaced
 from archlint.config import Settings
 from archlint.errors import InvalidSyntax
 from archlint.evaluate.objects import default_line_name
-from archlint.sources.markdown import MarkdownError, is_markdown, read_markdown
-from archlint.sources.notebook import Notebook, NotebookError, is_notebook, read_notebook
+from archlint.sources import SourceError, read_source
 from archlint.results import Diagnostic
 from archlint.rules import all_rules, resolve
 from archlint.rules.al901_unused_suppression import unused_suppressions
@@ -30,38 +29,19 @@ def lint_file(path: str, settings: Settings, display_path: str | None = None) ->
 
 
 def lint_data(source: bytes | str, path: str, settings: Settings, display_path: str | None = None) -> FileAnalysis:
-    """A file's contents, read as its path's suffix says: a notebook, Markdown, else Python."""
-    if is_notebook(path) or is_markdown(path):
-        data = source.encode() if isinstance(source, str) else source
-        read = lint_notebook if is_notebook(path) else lint_markdown
-        return read(data, path, settings, display_path)
-    return lint_source(source, path, settings, display_path)
-
-
-def lint_notebook(data: bytes, path: str, settings: Settings, display_path: str | None = None) -> FileAnalysis:
-    """A notebook's code cells as one file; every line reported as a line of its cell."""
+    """A file's contents as its reader (sources/) hands them on: one program text, analysed, then every finding
+    and layer row moved back to the file's own cells, lines and columns."""
     try:
-        notebook = read_notebook(data)
-    except NotebookError as exc:
-        return _unreadable(f"cannot read the notebook: {exc}", path, settings, display_path)
-    return _by_cell(lint_source(notebook.source, path, settings, display_path, notebook.line_name), notebook)
-
-
-def lint_markdown(data: bytes, path: str, settings: Settings, display_path: str | None = None) -> FileAnalysis:
-    """A Markdown file's Python blocks as one file, at the Markdown's own lines and columns."""
-    try:
-        markdown = read_markdown(data)
-    except MarkdownError as exc:
-        return _unreadable(f"cannot read the Markdown file: {exc}", path, settings, display_path)
-    report = lint_source(markdown.source, path, settings, display_path)
-    report.diagnostics = [replace(d, column=markdown.column(d.line, d.column),
-                                  end_column=markdown.column(d.end_line, d.end_column)) for d in report.diagnostics]
-    if settings.selected(InvalidSyntax.code, path):
+        program = read_source(source, path)
+    except SourceError as exc:
+        return _unreadable(str(exc), path, settings, display_path)
+    report = program.place(lint_source(program.source, path, settings, display_path, program.line_name))
+    if program.left_out and settings.selected(InvalidSyntax.code, path):
         report.diagnostics += [
             Diagnostic(InvalidSyntax.code, settings.severity_of(InvalidSyntax.code, "error"),
                        f"this Python block is not Python on its own ({block.reason}): it is left out",
                        block.line, block.column, block.line, block.column + 1)
-            for block in markdown.left_out]
+            for block in program.left_out]
         report.diagnostics.sort(key=lambda d: (d.line, d.column, d.code))
     return report
 
@@ -69,24 +49,8 @@ def lint_markdown(data: bytes, path: str, settings: Settings, display_path: str 
 def _unreadable(message: str, path: str, settings: Settings, display_path: str | None) -> FileAnalysis:
     report = FileAnalysis(display_path or path)
     if settings.selected(InvalidSyntax.code, path):
-        report.diagnostics.append(Diagnostic(InvalidSyntax.code, settings.severity_of(InvalidSyntax.code,
-                                                                                      "error"), message, 1, 1, 1, 1))
-    return report
-
-
-def _by_cell(report: FileAnalysis, notebook: Notebook) -> FileAnalysis:
-    def moved(item, **changes):
-        if item.line is None:
-            return replace(item, **changes)
-        cell, line = notebook.locate(item.line)
-        if isinstance(item, Diagnostic):
-            end_cell, end_line = notebook.locate(item.end_line)
-            changes.update(zip(("end_line", "end_column"),
-                               (end_line, item.end_column) if end_cell == cell else (line, item.column)))
-        return replace(item, cell=cell, line=line, **changes)
-
-    report.diagnostics = [moved(d) for d in report.diagnostics]
-    report.models = [moved(model, layers=[moved(row) for row in model.layers]) for model in report.models]
+        report.diagnostics.append(Diagnostic(InvalidSyntax.code, settings.severity_of(InvalidSyntax.code, "error"),
+                                             message, 1, 1, 1, 1))
     return report
 
 

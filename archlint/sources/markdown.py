@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from archlint.evaluate.objects import default_line_name
 from archlint.sources.notebook import python_text
 
 PYTHON_LANGUAGES = {"python", "py", "python3", "py3", "ipython", "ipython3"}
@@ -45,6 +46,14 @@ class MarkdownSource:
     def column(self, line: int, column: int) -> int:
         """A column of the source as a column of the Markdown line."""
         return column + self.indents.get(line, 0)
+
+    line_name = staticmethod(default_line_name)  # its lines are the Markdown file's
+
+    def place(self, report):
+        """The report with every finding at the Markdown line's own columns (its lines are the Markdown's)."""
+        report.diagnostics = [replace(d, column=self.column(d.line, d.column),
+                                      end_column=self.column(d.end_line, d.end_column)) for d in report.diagnostics]
+        return report
 
 
 def is_markdown(path: str) -> bool:

@@ -13,7 +13,9 @@ import ast
 import bisect
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from archlint.results import Diagnostic
 
 # Cell magics whose body is Python, run as is.
 PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug"}
@@ -30,6 +32,7 @@ class Notebook:
     source: str
     cell_starts: list[int]  # the 1-based source line where each code cell begins
     cell_numbers: list[int]  # each of those cells' 1-based index among the notebook's code cells
+    left_out = ()  # a cell in another language (%%bash) is not Python: left out without a finding
 
     def locate(self, line: int) -> tuple[int, int]:
         """A source line as (code cell number, line within that cell), both 1-based."""
@@ -39,6 +42,22 @@ class Notebook:
     def line_name(self, line: int) -> str:
         cell, within = self.locate(line)
         return f"cell {cell}, line {within}"
+
+    def place(self, report):
+        """The report with every finding and layer row at its cell and line within the cell."""
+        def moved(item, **changes):
+            if item.line is None:
+                return replace(item, **changes)
+            cell, line = self.locate(item.line)
+            if isinstance(item, Diagnostic):
+                end_cell, end_line = self.locate(item.end_line)
+                changes.update(zip(("end_line", "end_column"),
+                                   (end_line, item.end_column) if end_cell == cell else (line, item.column)))
+            return replace(item, cell=cell, line=line, **changes)
+
+        report.diagnostics = [moved(d) for d in report.diagnostics]
+        report.models = [moved(model, layers=[moved(row) for row in model.layers]) for model in report.models]
+        return report
 
 
 def is_notebook(path: str) -> bool:
