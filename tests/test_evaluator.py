@@ -40,6 +40,17 @@ def test_pow_with_a_modulus_is_computed_however_large_the_exponent():
     assert models(report)["model"].total_params == 3 * 4 + 4
 
 
+def test_sum_of_lists_and_tuples_joins_them_as_python_does():
+    report = analyse("""
+        import keras
+        widths = sum([[4], [8, 16]], [2])  # [2, 4, 8, 16]
+        depth = len(sum([(1,), (2, 3)], ()))  # 3
+        model = keras.Sequential([keras.Input(shape=(3,))] + [keras.layers.Dense(w) for w in widths[:depth]])
+    """)
+    assert codes(report) == []
+    assert models(report)["model"].total_params == (3 * 2 + 2) + (2 * 4 + 4) + (4 * 8 + 8)
+
+
 def test_infinite_recursion_is_cut_off():
     report = analyse("""
         import keras

@@ -245,6 +245,8 @@ NESTED_TUPLE = "t = ()\nfor _ in range(60):\n    t = (t, t)\n"
     "def f(n):\n    return g(n)\ndef g(n):\n    return f(n)\ny = f(0)",
     "y = (lambda f: f(f))(lambda f: f(f))",
     "x = 'a' * 4_000_000",  # a few MB: a literal of this size is spelled out below
+    "x = sum([[0] * 10**5] * 10**3, [])",  # Python copies the growing list at each step
+    "x = sum([[0]] * 10**6, [])",
 ], ids=short)
 def test_enormous_values_end_with_a_report_and_the_analysis_goes_on(tmp_path, small_budget, hostile):
     path = tmp_path / "hostile.py"
@@ -267,6 +269,10 @@ def test_enormous_values_end_with_a_report_and_the_analysis_goes_on(tmp_path, sm
     "x = [1]\nfor _ in range(100):\n    x.extend(x)",
     "x = []\nfor i in range(10**18):\n    x.append(i)",
     "d = {}\nfor i in range(100):\n    d.update(zip(range(i * 10**5, (i + 1) * 10**5), range(10**5)))",
+    "x = []\nx.extend(range(10**12))",
+    "x = [*range(10**12)]",
+    "x = (*range(10**12),)",
+    "a, *b = range(10**12)",
 ], ids=short)
 def test_endless_work_ends_with_a_budget_finding(tmp_path, small_budget, hostile):
     path = tmp_path / "endless.py"

@@ -142,12 +142,16 @@ def _iterable(evaluator, value):
     items = evaluator.iterate(value, None)
     if items is None:
         raise NotEvaluated("iterable not known statically")
-    if _length(items) > MAX_ITEMS:
+    if length(items) > MAX_ITEMS:
         raise NotEvaluated("sequence too large to analyse")
     return items
 
 
-def _length(items) -> int:
+_SIZED = (list, tuple, str, dict, set, range)
+
+
+def length(items) -> int:
+    """len(items); more than MAX_ITEMS for a range too long for len()."""
     try:
         return len(items)
     except OverflowError:  # a range longer than sys.maxsize
@@ -209,6 +213,14 @@ def _sum(evaluator, iterable, start=0):
     values = _iterable(evaluator, iterable)
     if any(isinstance(v, Unknown) for v in values):
         return Unknown("sum of unknown values")
+    if isinstance(start, (list, tuple)):  # Python copies the growing sum at each step: joined once here instead
+        wrong = next((v for v in values if not isinstance(v, type(start))), None)
+        if wrong is not None:
+            kind = type(start).__name__
+            raise TypeError(f'can only concatenate {kind} (not "{type(wrong).__name__}") to {kind}')
+        if len(start) + sum(len(v) for v in values) > MAX_ITEMS:
+            return Unknown("sum of sequences too large to analyse")
+        return type(start)(item for part in (start, *values) for item in part)
     return sum(values, start)
 
 
@@ -328,6 +340,8 @@ def call_container_method(evaluator, owner, name: str, args, kwargs, node):
         return evaluator.unknown("string method on unknown values", node)
     if method_too_costly(owner, name, args, kwargs):
         return evaluator.unknown(f"{name}() on values too large to analyse", node)
+    if isinstance(owner, list) and name == "extend" and args and isinstance(args[0], _SIZED):
+        evaluator.check_size(len(owner) + length(args[0]), node)  # before making them: `x.extend(range(10**12))`
     try:
         result = getattr(owner, name)(*args, **kwargs)
     except (TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
@@ -520,7 +534,7 @@ def compare(op: str, left, right) -> bool | None:
     if costly(left) or not hashed and costly(right):
         return None
     if op in ("In", "NotIn") and isinstance(right, range) and not isinstance(left, int) \
-            and _length(right) > MAX_ITEMS:
+            and length(right) > MAX_ITEMS:
         return None  # Python would compare with each of its numbers
     if op in ("Is", "IsNot") and (left is None or right is None or isinstance(left, bool) or isinstance(right, bool)):
         return _COMPARE[op](left, right)

@@ -715,6 +715,7 @@ class Evaluator:
             reason = value.reason if _is_unknown(value) else described(value)
             self.assign_unknown(target, Unknown(f"unpacked from a value not known statically ({reason})"), frame)
             return
+        self.check_size(builtin_values.length(items), target)  # before making them
         items = list(items)
         star = next((i for i, e in enumerate(elements) if isinstance(e, cst.StarredElement)), None)
         if star is None:
@@ -822,6 +823,7 @@ class Evaluator:
                 if items is None:
                     values.append(Unknown("starred unknown value"))
                 else:
+                    self.check_size(len(values) + builtin_values.length(items), element)  # before making them
                     values.extend(items)
             else:
                 values.append(self.eval(element.value, frame))
