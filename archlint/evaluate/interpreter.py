@@ -1312,10 +1312,6 @@ def _library_value(ref: Ref):
     return builtin_values.LIBRARY_CONSTANTS.get(ref.qualname, ref)
 
 
-def _line_position(line: int) -> Position:
-    return Position(line, 1, line, 1)
-
-
 def _dotted(node) -> str:
     if isinstance(node, cst.Name):
         return node.value
