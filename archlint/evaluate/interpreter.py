@@ -175,7 +175,7 @@ class Evaluator:
         try:
             return run()
         except BudgetExceeded as exc:
-            reads.unrepeatable()  # another run, on a busier machine, stops elsewhere
+            reads.unrepeatable()  # another run, on a busier machine or in a larger process, stops elsewhere
             self.stopped = True
             inside = f" in {exc.inside}" if exc.inside else ""
             if exc.memory:
