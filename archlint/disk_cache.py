@@ -92,7 +92,7 @@ class Folder:
         except (OSError, ValueError, RecursionError):
             return None
         if not isinstance(entry, dict) or entry.get("format") != [self.name, self.format] \
-                or entry.get("kind") != kind or entry.get("key") != key:
+                or entry.get("kind") != kind or entry.get("key") != json.loads(json.dumps(key)):  # tuples as lists
             return None
         return entry.get("value")
 

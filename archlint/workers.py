@@ -22,9 +22,17 @@ from archlint.results import FileFailure
 _settings: Settings | None = None  # in a worker: the run's settings
 
 
+# A spawned worker imports archlint first (a few hundred milliseconds): it needs more files to pay for itself.
+SPAWNED_FILES_PER_WORKER = 16
+
+
 def analysed_all(files: list[tuple[str, bytes]], settings: Settings, workers: int) -> list:
-    """`api._analysed` of each (path, data), in `workers` processes."""
+    """`api._analysed` of each (path, data), in up to `workers` processes."""
     context = _context()
+    if context.get_start_method() != "fork":
+        workers = min(workers, len(files) // SPAWNED_FILES_PER_WORKER)
+        if workers < 2:
+            return [api._analysed(path, data, settings) for path, data in files]
     results: list = [None] * len(files)
     with _pool(workers, settings, context) as executor:
         futures = [executor.submit(_analysed, path, data) for path, data in files]

@@ -38,6 +38,7 @@ def cache(tmp_path, monkeypatch):
     disk_cache._signing_key.cache_clear()
     yield tmp_path / "cache"
     disk_cache._signing_key.cache_clear()
+    disk_cache.use_directory(None)  # a --cache-dir given in the test is not the next one's
 
 
 def rendered(render, files) -> list[str]:
