@@ -58,6 +58,7 @@ def test_the_numbers_are_named_after_where_they_came_from():
         "vocabulary_embedding": ["len(vocab)", "maxlen", "vocab_size"],  # len(vocab) // 2 is never bound
         "unknown_image_size_head": ["num_classes"],
         "helper_and_reshape": ["rows", "units"],  # len(labels) is the helper's parameter `units`
+        "sequence_tagger": ["num_tags"],
     }
 
 

@@ -10,7 +10,9 @@ from archlint import dims
 from archlint.dims import format_shape, product
 from archlint.errors import IncompatibleShapes, InvalidArgument, UnknownDimension, Unresolved
 from archlint.kernels import activations
-from archlint.layers.base import REGISTRY, Layer, activation_name, known, np, positive_int, register, require_rank
+from archlint.layers.base import (
+    REGISTRY, Layer, activation_name, known, np, register, require_rank, size_arg,
+)
 
 
 def layer_arg(value, what: str) -> Layer:
@@ -35,11 +37,12 @@ class BaseRNN(Layer):
     gates = 1  # how many units-wide blocks the kernels hold
     state_count = 1
     named_sizes = True
+    size_arguments = ("units",)
 
     def __init__(self, units, *, activation, use_bias, return_sequences, return_state, go_backwards,
                  stateful, **kwargs):
         super().__init__(**kwargs)
-        self.units = positive_int(units, "units")
+        self.units = size_arg(units, "units")
         self.activation = activation_name(activation)
         self.use_bias = bool(known(use_bias, "use_bias"))
         self.return_sequences = bool(known(return_sequences, "return_sequences"))
