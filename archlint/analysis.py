@@ -240,12 +240,21 @@ def _data_sizes(report: ModelAnalysis, origins: dict) -> dict:
     return {name: origins[name] for name in sorted(names) if name in origins}
 
 
+def _condition_symbols(relation) -> set:
+    if relation[0] == "or":
+        return set().union(*(_condition_symbols(r) for r in relation[1]))
+    return set().union(*(v.symbols() for v in relation[1:] if dims.is_size(v)))
+
+
 def _solve_sizes(report: ModelAnalysis) -> list[tuple[Node, dims.Condition, str]]:
-    """The model's accepted sizes per named input size; each size no input can take, with the first
-    condition that leaves none."""
+    """The model's accepted sizes per named input size, and per number read from data a check depends on
+    (Add of Dense(num_classes) and Dense(10)); each size none can take, with the first condition that leaves
+    none."""
     nodes = _model_nodes(report.model)
     names = set().union(*(dims.Size.names(d) for node in nodes if node.is_input
                           for t in node.outputs if t.shape for d in t.shape if dims.is_size(d)))
+    names |= {s.name for node in nodes for condition in node.conditions
+              for s in _condition_symbols(condition.relation) if s.from_data}
     if not names:
         return []
     if not report.complete:
@@ -560,8 +569,8 @@ def _diagnostics(events: list[Event], models: list[ModelAnalysis], impossible=()
         end = (where.end_line, where.end_column) if where else (line, column)
         symbol = owner.get(id(node.layer)) or "<module>"
         found.append(_diagnostic(condition.code, f"{node.layer.name} ({node.layer.type_name}) fails whatever the size of "
-                                                 f"{' and '.join(names)}: {condition.text()} never holds, so the "
-                                                 "model accepts no input size",
+                                                 f"{' and '.join(names)}: {condition.text()} never holds together "
+                                                 "with the checks before it, so the model accepts no input size",
                                  line, column, *end, symbol=symbol, layer=node.layer.name,
                                  chain=where.chain if where else ()))
     found.sort(key=lambda d: (d.line, d.column, d.code))

@@ -183,3 +183,33 @@ def test_verify_says_a_model_sized_by_a_number_not_known_statically_is_not_verif
     path = os.path.join(DATA_SIZES, "image_folder_classes.py")
     text = CliRunner().invoke(main, ["check", "--no-cache", "--verify", "--color", "never", path]).output
     assert "AL303 `model` not verified: dense_1 (Dense) is sized by num_classes, a number not known statically" in text
+
+
+def test_a_check_on_a_number_read_from_data_gives_the_numbers_keras_accepts():
+    report = analyse("""
+        import os
+        import keras
+        from keras import layers
+
+        num_classes = len(os.listdir("train"))
+        inputs = keras.Input((8,))
+        x = layers.Add()([layers.Dense(num_classes)(inputs), layers.Dense(10)(inputs)])
+        model = keras.Model(inputs, x)
+    """)
+    (model,) = report.models
+    # Add needs equal shapes, or a 1 that broadcasts: (None, num_classes) and (None, 10) for num_classes 1 or 10.
+    assert [n for n in range(1, 50) if n in model.accepted_sizes["num_classes"]] == [1, 10]
+    report = analyse("""
+        import os
+        import keras
+        from keras import layers
+
+        num_classes = len(os.listdir("train"))
+        inputs = keras.Input((8,))
+        a = layers.Add()([layers.Dense(num_classes)(inputs), layers.Dense(10)(inputs)])
+        b = layers.Reshape((num_classes, 4))(layers.Dense(36)(inputs))
+        model = keras.Model(inputs, [a, b])
+    """)
+    # Reshape of 36 numbers into (num_classes, 4) needs num_classes = 9: neither 1 nor 10.
+    (error,) = [d for d in report.diagnostics if d.severity == "error"]
+    assert error.code == "AL105" and "4 * num_classes never holds together with the checks before it" in error.message
