@@ -1,8 +1,7 @@
 """The Keras Applications sources shipped in the installed keras wheel, analysed statically.
 
 Every factory's total parameter count must equal what real Keras builds with
-weights=None (the figures below were measured with Keras 3 and are listed in the
-project's issue on real model code); per-layer rows are compared with what Keras builds for
+weights=None (the figures below were measured with Keras 3); per-layer rows are compared with what Keras builds for
 the same user code, recorded in fixtures/applications/ (built live when the installed Keras
 is not the one that recorded them).
 """
