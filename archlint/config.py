@@ -8,8 +8,8 @@
     exclude = ["build", "legacy/*.py"]
     extend-include = ["*.md"]                # also search directories for these (besides *.py and *.ipynb)
     severity = { AL205 = "warning" }         # default severities overridden
-    max-layer-param-share = 0.5              # AL202
-    max-params = 10_000_000                  # AL202, off unless set
+    max-layer-param-share = 0.5              # a rule's own option (AL202's), as its Option declares it
+    max-params = 10_000_000                  # AL202's too, off unless set
     input-shapes = { image = "224,224,3" }
     max-analysis-seconds = 3                 # seconds (wall time) one file's analysis may take
     jobs = 4                                 # processes analysing files at once (default: one per core)
