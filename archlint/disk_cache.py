@@ -50,9 +50,12 @@ def directory() -> str:
 
 
 def file_key(path: str) -> list:
-    """A file as it is now: its real path, size and modification time."""
-    stat = os.stat(path)
-    return [os.path.realpath(path), stat.st_size, stat.st_mtime_ns]
+    """A file as it is now: its real path, size, modification time and the digest of its bytes (a file rewritten
+    within the clock's resolution, or copied with its times kept, has the size and time of another content)."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+        stat = os.fstat(handle.fileno())
+    return [os.path.realpath(path), stat.st_size, stat.st_mtime_ns, hashlib.sha256(data).hexdigest()]
 
 
 def tree_key(folder: str) -> list:

@@ -201,6 +201,20 @@ def test_an_edited_or_touched_library_file_is_evaluated_afresh(tiny_keras, cache
     assert cache[0] is False
 
 
+def test_a_library_file_rewritten_with_its_size_and_time_is_evaluated_afresh(tiny_keras, cache, monkeypatch):
+    """A file rewritten within the clock's resolution, or copied with its times kept, has another content under
+    the same size and modification time: the entry made from the old content is not used."""
+    application, user = tiny_keras
+    assert _params(_reports(user)[0]) == (8 * 3 + 3) + (3 * 2 + 2)
+    stat = application.stat()
+    application.write_text(TINY_APPLICATION.replace("layers.Dense(2,", "layers.Dense(5,"))
+    os.utime(application, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert application.stat().st_size == stat.st_size
+    cache.clear()
+    assert _params(_reports(user)[0]) == (8 * 3 + 3) + (3 * 5 + 5)
+    assert cache[0] is False
+
+
 def _entry(cache_folder: pathlib.Path) -> pathlib.Path:
     [entry] = list(cache_folder.glob("factory-*.json"))
     return entry

@@ -10,7 +10,7 @@ Rebuilding gives the very objects evaluating gives, so whatever the checked code
 next (call it on other shapes, set trainable, take its layers, nest it, --expand-nested, --verify)
 goes as it would. The entry is keyed on archlint's version and own source, the factory, the call's
 arguments (each plain data: numbers, strings, None, tuples, lists and dicts of them), the image data
-format, the --input-shape settings and the library file read (path, size, modification time); the
+format, the --input-shape settings and the library file read (path, size, modification time, digest); the
 numbers Keras would give the layers it names depend on the names numbered before, which the entry
 says and a replay checks.
 
