@@ -1,13 +1,13 @@
 """Each checked file's report kept on disk (`.archlint_cache/results/`): an unchanged file is not analysed again.
 
-An entry is found by the file's path and all else that decides its report besides what the analysis reads:
-archlint's version and its own code (a fingerprint of the installed package's files: during development the
-version stays the same), the settings that change a report, and the environment installed packages are read
-from (the search path of archlint's Python or of `--python`, with each directory's modification time, which an
-install or removal changes). It holds the digest of the file's bytes, what the analysis read (each module it looked
-up and the file found, or none; each file it read, by digest) and the report as plain data (`FileReport.to_data`).
-It is used only when all of these are as they are now; else the file is analysed again and the entry written
-anew. An analysis stopped by its time budget (AL301) depends on the machine's load: it is never kept. Entries are
+An entry is found by the file's path and the settings that change a report. It holds what made the report:
+archlint's version and a fingerprint of its own code (the installed package's files: during development the
+version stays the same) and the environment installed packages are read from (the search path of archlint's
+Python or of `--python`, with each directory's modification time, which an install or removal changes); the
+digest of the file's bytes; what the analysis read (each module it looked up and the file found, or none; each
+file it read, by digest); and the report as plain data (`FileReport.to_data`). It is used only when all of these
+are as they are now; else the file is analysed again and its entry written over (so a new archlint or a new
+package leaves no stale entries behind). An analysis stopped by its time budget (AL301) depends on the machine's load: it is never kept. Entries are
 signed and checked as every cache of archlint (`archlint.disk_cache`): a corrupt or forged one is not used.
 """
 
@@ -35,13 +35,14 @@ class ResultsCache:
     """The cache for one run's settings."""
 
     def __init__(self, settings: Settings):
-        self.context = [__version__, code_fingerprint(), _environment(settings.python), _settings_key(settings)]
+        self.made_by = [__version__, code_fingerprint(), _environment(settings.python)]
+        self.settings = _settings_key(settings)
 
     def load(self, path: str, data: bytes) -> FileReport | None:
         """The report kept for the file at `path` holding `data`, when nothing it depends on has changed."""
         value = RESULTS.load("file", self._key(path))
         try:
-            if value["source"] != hashlib.sha256(data).hexdigest() \
+            if value["made_by"] != self.made_by or value["source"] != hashlib.sha256(data).hexdigest() \
                     or any(reads.digest(file) != digest for file, digest in value["files"]) \
                     or any(project_modules.find(importing, dotted, level) != found
                            for importing, dotted, level, found in value["lookups"]):
@@ -62,6 +63,7 @@ class ResultsCache:
         except (TypeError, ValueError):
             return
         RESULTS.store("file", self._key(path), {
+            "made_by": self.made_by,
             "source": hashlib.sha256(data).hexdigest(),
             "files": sorted([file, digest] for file, digest in read.files.items()),
             "lookups": [[*lookup, found] for lookup, found in read.lookups.items()],
@@ -69,7 +71,7 @@ class ResultsCache:
         })
 
     def _key(self, path: str) -> list:
-        return [*self.context, os.path.abspath(path), path]
+        return [self.settings, os.path.abspath(path), path]
 
 
 _fingerprint: str | None = None

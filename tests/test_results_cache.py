@@ -195,8 +195,13 @@ def test_another_setting_or_archlint_code_is_another_key(tmp_path, cache, monkey
     assert len(entries(cache)) == 2
     from archlint import results_cache
     monkeypatch.setattr(results_cache, "_fingerprint", "archlint as changed")
+    analysed = []
+    real = api._analysed
+    monkeypatch.setattr(api, "_analysed", lambda *args: analysed.append(args[0]) or real(*args))
     archlint.check_paths([str(path)], jobs=1)
-    assert len(entries(cache)) == 3
+    assert analysed == [str(path)] and len(entries(cache)) == 2  # the old archlint's entry written over
+    archlint.check_paths([str(path)], jobs=1)
+    assert analysed == [str(path)]
 
 
 class RunsCode:
