@@ -363,16 +363,21 @@ def _factory_models(evaluator: Evaluator, reported: set[int]) -> list[tuple[str,
         if not isinstance(value, Function) or value.path != evaluator.path or name.startswith("_") \
                 or name in already_built:
             continue
+        if evaluator.budget_spent():  # each function after would stop at once
+            break
         events_before = len(evaluator.events)
         sightings_before = len(keras.sightings)
         keras.reset_names()
         keras.eager_nodes = []
         result = evaluator.call_factory(value)
+        # Where the budget ran out is said, whatever the function would have made.
+        kept = evaluator.events[-1:] if evaluator.budget_spent() and len(evaluator.events) > events_before else []
         if not _callable_bare(value):
             if _is_model(result) and _tabulate(name, result, keras.graph).complete:
                 found.append((name, result, None))
             else:
                 evaluator.forget_events(events_before)
+                evaluator.events += kept
             continue
         # A function that builds and trains a model without returning it still yields that model.
         used = {id(s.model): (s.symbol, s.model) for s in keras.sightings[sightings_before:]}
@@ -384,6 +389,7 @@ def _factory_models(evaluator: Evaluator, reported: set[int]) -> list[tuple[str,
             found.extend((symbol, model, None) for symbol, model in used.values())
         else:
             evaluator.forget_events(events_before)  # not a model factory: its findings are noise
+            evaluator.events += kept
     return found
 
 

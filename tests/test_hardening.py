@@ -335,6 +335,19 @@ def test_a_reshape_by_an_enormous_factor_ends_with_the_keras_error(tmp_path):
     assert codes(file_report) == ["AL105"]
 
 
+def test_endless_model_functions_stop_once_with_a_finding_and_the_models_before_are_reported(tmp_path):
+    path = tmp_path / "factories.py"
+    path.write_text("import keras\ndef small():\n    return keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(2)])\n"
+                    + "".join(f"def build_{i}():\n    while True:\n        pass\n" for i in range(100)))
+    start = time.process_time()
+    result = CliRunner().invoke(main, ["check", "--format", "json", str(path)])
+    assert time.process_time() - start < interpreter.MAX_SECONDS  # the functions after the first are not called
+    (file_report,) = report_of(result)["files"]
+    [stop] = file_report["diagnostics"]
+    assert stop["code"] == "AL301" and "budget exceeded" in stop["message"] and "in build_0()" in stop["message"]
+    assert [(m["symbol"], m["total_params"]) for m in file_report["models"]] == [("small", SMALL_MODEL_PARAMS)]
+
+
 def test_a_size_error_before_an_endless_loop_takes_the_budget_once(tmp_path):
     # A size error has the file analysed again with its input sizes named, to say which sizes would do;
     # after a stop at the budget that second run would take the budget again.

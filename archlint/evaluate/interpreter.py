@@ -210,11 +210,15 @@ class Evaluator:
         now = time.monotonic()
         if now > self.next_clock:
             self.next_clock = now + CLOCK_INTERVAL
-            if now - self.wall_start > self.max_seconds * EVALUATION_SHARE \
-                    and time.process_time() - self.cpu_start > self.max_seconds * CPU_SHARE:
+            if self.budget_spent():
                 raise BudgetExceeded(*self.where(node))
             if resident_memory() - self.memory_start > MAX_MEMORY:
                 raise BudgetExceeded(*self.where(node), memory=True)
+
+    def budget_spent(self) -> bool:
+        """Whether the evaluation has had its share of the time budget, in wall time and in CPU time."""
+        return time.monotonic() - self.wall_start > self.max_seconds * EVALUATION_SHARE \
+            and time.process_time() - self.cpu_start > self.max_seconds * CPU_SHARE
 
     def code_range(self, node: cst.CSTNode):
         for positions in self.position_maps:
