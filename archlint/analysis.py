@@ -353,16 +353,19 @@ def _same_state(state: dict, other: dict) -> bool:
 
 
 def _factory_models(evaluator: Evaluator, reported: set[int]) -> list[tuple[str, object]]:
-    """Top-level functions that return a model when called with their defaults; and those whose parameters
-    without a default are all sizes (`def build_model(num_classes)`): called with each as the named size of
-    the parameter's name, one is a factory when every count of the model it returns is then known."""
+    """Top-level functions that return a model when called with their defaults; then those with parameters
+    without a default that build a model themselves (`def build_model(num_classes)` calling keras.Sequential or
+    keras.Model): called with each such parameter as the named size of its name, one is a factory when every
+    count of the model it returns is then known (a function taking a shape or a layer there is not)."""
     keras = evaluator.keras
     already_built = {keras.model_origin.get(id(m)) for m in keras.models if id(m) in reported}
     found = []
-    for name, value in list(evaluator.globals.names.items()):
-        if not isinstance(value, Function) or value.path != evaluator.path or name.startswith("_") \
-                or name in already_built:
-            continue
+    functions = [(name, value) for name, value in list(evaluator.globals.names.items())
+                 if isinstance(value, Function) and value.path == evaluator.path and not name.startswith("_")
+                 and name not in already_built]
+    bare = [(name, value) for name, value in functions if _callable_bare(value)]
+    for name, value in bare + [(name, value) for name, value in functions if (name, value) not in bare
+                               and _builds_a_model(value.node)]:
         if evaluator.budget_spent():  # each function after would stop at once
             break
         events_before = len(evaluator.events)
@@ -391,6 +394,26 @@ def _factory_models(evaluator: Evaluator, reported: set[int]) -> list[tuple[str,
             evaluator.forget_events(events_before)  # not a model factory: its findings are noise
             evaluator.events += kept
     return found
+
+
+def _builds_a_model(function: cst.CSTNode) -> bool:
+    """Whether a function's own code calls a model's constructor (`Sequential(...)`, `keras.Model(...)`) and
+    returns a value."""
+    found = set()
+
+    class Finder(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            func = node.func
+            leaf = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else ""
+            if leaf in ("Sequential", "Model"):
+                found.add("constructor")
+
+        def visit_Return(self, node: cst.Return) -> None:
+            if node.value is not None:
+                found.add("return")
+
+    function.visit(Finder())
+    return found == {"constructor", "return"}
 
 
 def _callable_bare(function: Function) -> bool:
