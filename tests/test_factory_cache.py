@@ -215,6 +215,23 @@ def test_a_library_file_rewritten_with_its_size_and_time_is_evaluated_afresh(tin
     assert cache[0] is False
 
 
+def test_a_call_the_step_budget_would_stop_inside_is_evaluated_and_stops_there(tiny_keras, cache, monkeypatch):
+    """Rebuilding a call takes no steps one by one: with fewer steps left than the call took, the rebuilt model
+    would be complete where the evaluated call stops inside the factory (AL301, no model)."""
+    _, user = tiny_keras
+    _reports(user)  # keeps the call
+    looping = user.with_name("looping.py")
+    looping.write_text("from keras.applications import Tiny\n\nfor i in range(3):\n    pass\nmodel = Tiny(units=3)\n")
+    stops_inside = 0
+    for budget in range(1, 80):
+        monkeypatch.setattr(interpreter, "MAX_STEPS", budget)
+        evaluated = _evaluated(looping, monkeypatch)
+        cache.clear()
+        assert _reports(looping) == evaluated, budget
+        stops_inside += "dense_a" not in evaluated[0] and "Tiny()" in evaluated[0]
+    assert stops_inside  # some budget ended the evaluation inside the call
+
+
 def _entry(cache_folder: pathlib.Path) -> pathlib.Path:
     [entry] = list(cache_folder.glob("factory-*.json"))
     return entry

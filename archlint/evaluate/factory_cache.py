@@ -345,6 +345,8 @@ def replay(api, key: list, factory_name: str, node):
             return None
     except (NotKept, KeyError, TypeError, ValueError, IndexError, AttributeError, ImportError, RecursionError):
         return None
+    if ev.steps + steps > ev.max_steps:  # the evaluated call would stop inside, at the step budget: evaluate it
+        return None
     for node_ in nodes:
         api.graph.add(node_)
     for model in models:
