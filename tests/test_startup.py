@@ -1,6 +1,7 @@
 """Start-up: `archlint check` on a small file imports only what that run needs (a pre-commit hook runs it often)."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -35,10 +36,11 @@ print(json.dumps(sorted(sys.modules)), file=sys.stderr)
 """
 
 
-def modules_of_a_check(tmp_path) -> list[str]:
+def modules_of_a_check(tmp_path, **environment) -> list[str]:
     path = tmp_path / "model.py"
     path.write_text(SMALL_MODEL)
-    run = subprocess.run([sys.executable, "-c", LIST_MODULES, str(path)], capture_output=True, text=True, timeout=300)
+    run = subprocess.run([sys.executable, "-c", LIST_MODULES, str(path)], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, **environment})
     assert "model.py" in run.stdout, run.stdout + run.stderr[-2000:]
     return json.loads(run.stderr.strip().splitlines()[-1])
 
@@ -47,3 +49,10 @@ def test_a_check_of_a_small_file_imports_nothing_heavy_it_does_not_use(tmp_path)
     loaded = modules_of_a_check(tmp_path)
     assert "archlint.analysis" in loaded  # the check did run
     assert [m for m in loaded if m in UNUSED_BY_A_CHECK or m.split(".")[0] in UNUSED_BY_A_CHECK] == []
+
+
+def test_a_check_answered_from_the_results_cache_parses_nothing(tmp_path):
+    cache = {"ARCHLINT_CACHE_DIR": str(tmp_path / "cache")}
+    assert "libcst" in modules_of_a_check(tmp_path, **cache)  # the first check analyses the file
+    loaded = modules_of_a_check(tmp_path, **cache)
+    assert [m for m in loaded if m.split(".")[0] == "libcst" or m.startswith("archlint.evaluate.interpreter")] == []
