@@ -171,74 +171,85 @@ class Report:
         return json_report.render(self.files)
 
 
-# What a report holds, as JSON: a value is a number, string, bool or None, or an object naming its kind:
-# {"t": items} a tuple, {"l": items} a list, {"d": [[key, value], ...]} a dict, {"s": terms} a named size,
-# {"n": [name, whether read from data]} and {"f": [content, divisor]} the atoms of its terms, {"z": [...]} a set of accepted sizes,
-# and {"c": class name, "v": {field: value}} one of the classes above.
+# What a report holds, as JSON: a value is a number, string, bool or None; a JSON array is a tuple (shapes, rows:
+# the most of a report); other values are objects naming their kind: {"l": items} a list, {"d": [[key, value],
+# ...]} a dict, {"s": terms} a named size, {"n": [name, whether read from data]} and {"f": [content, divisor]} the
+# atoms of its terms, {"z": [...]} a set of accepted sizes, and {"c": class name, "v": {field: value}} one of the
+# classes above. A plain value is written and read in place, without a call (a report holds hundreds of thousands).
 _CLASSES = {cls.__name__: cls for cls in (FileReport, ModelReport, LayerRow, Diagnostic)}
+_PLAIN = (type(None), bool, int, float, str)
 
 
-def _data(value):
+def _data(report: FileReport):
     from archlint.dims import Floor, Size, Symbol
     from archlint.sizes import SizeSet
 
-    if value is None or isinstance(value, (bool, str)) or type(value) in (int, float):
-        return value
-    if isinstance(value, tuple):
-        return {"t": [_data(item) for item in value]}
-    if isinstance(value, list):
-        return {"l": [_data(item) for item in value]}
-    if isinstance(value, dict):
-        return {"d": [[_data(key), _data(item)] for key, item in value.items()]}
-    if type(value) in _CLASSES.values():
-        return {"c": type(value).__name__,
-                "v": {f.name: _data(getattr(value, f.name)) for f in dataclasses.fields(value)}}
-    if isinstance(value, Size):
-        return {"s": [[[_data(atom) for atom in monomial], coefficient] for monomial, coefficient in value.terms.items()]}
-    if isinstance(value, Symbol):
-        return {"n": [value.name, value.from_data]}
-    if isinstance(value, Floor):
-        return {"f": [_data(value.content), value.divisor]}
-    if isinstance(value, SizeSet):
-        return {"z": [value.below, value.start, value.period, value.residues]}
-    raise TypeError(f"a report holds no {type(value).__name__}")
+    def data(value):
+        kind = type(value)
+        if kind is tuple:
+            return [item if type(item) in _PLAIN else data(item) for item in value]
+        if kind in _PLAIN:
+            return value
+        if kind is list:
+            return {"l": [data(item) for item in value]}
+        if kind is dict:
+            return {"d": [[data(key), data(item)] for key, item in value.items()]}
+        if kind in _FIELDS:
+            return {"c": kind.__name__, "v": {name: data(getattr(value, name)) for name in _FIELDS[kind]}}
+        if kind is Size:
+            return {"s": [[[data(atom) for atom in monomial], coefficient] for monomial, coefficient in value.terms.items()]}
+        if kind is Symbol:
+            return {"n": [value.name, value.from_data]}
+        if kind is Floor:
+            return {"f": [data(value.content), value.divisor]}
+        if kind is SizeSet:
+            return {"z": [value.below, value.start, value.period, value.residues]}
+        raise TypeError(f"a report holds no {kind.__name__}")
+
+    return data(report)
 
 
-def _value(data):
+def _value(document):
     from archlint.dims import Floor, Size, Symbol
     from archlint.sizes import SizeSet
 
-    if data is None or isinstance(data, (bool, str)) or type(data) in (int, float):
-        return data
-    if not isinstance(data, dict) or len(data) not in (1, 2):
+    def value(data):
+        kind = type(data)
+        if kind is list:
+            return tuple([item if type(item) in _PLAIN else value(item) for item in data])
+        if kind in _PLAIN:
+            return data
+        if kind is not dict or len(data) not in (1, 2):
+            raise ValueError(f"not a report value: {data!r:.80}")
+        if "c" in data:
+            return _CLASSES[data["c"]](**{name: value(item) for name, item in data["v"].items()})
+        (tag, body), = data.items()
+        if tag == "l":
+            return [value(item) for item in body]
+        if tag == "d":
+            return {value(key): value(item) for key, item in body}
+        if tag == "s":
+            terms = {tuple(value(atom) for atom in monomial): coefficient for monomial, coefficient in body}
+            if not all(type(c) is int and c and all(type(a) in (Symbol, Floor) for a in m) for m, c in terms.items()):
+                raise ValueError("not the terms of a named size")
+            return Size(terms)
+        if tag == "n":
+            name, from_data = body
+            if type(name) is not str or type(from_data) is not bool:
+                raise ValueError("not a named size")
+            return Symbol(name, from_data)
+        if tag == "f":
+            content, divisor = body
+            content = value(content)
+            if type(content) is not Size or type(divisor) is not int:
+                raise ValueError("not a floor division")
+            return Floor(content, divisor)
+        if tag == "z":
+            below, start, period, residues = body
+            return SizeSet(list(below), start, period, list(residues))
         raise ValueError(f"not a report value: {data!r:.80}")
-    if "c" in data:
-        cls = _CLASSES[data["c"]]
-        return cls(**{name: _value(item) for name, item in data["v"].items()})
-    (tag, body), = data.items()
-    if tag == "t":
-        return tuple(_value(item) for item in body)
-    if tag == "l":
-        return [_value(item) for item in body]
-    if tag == "d":
-        return {_value(key): _value(item) for key, item in body}
-    if tag == "s":
-        terms = {tuple(_value(atom) for atom in monomial): coefficient for monomial, coefficient in body}
-        if not all(type(c) is int and c and all(isinstance(a, (Symbol, Floor)) for a in m) for m, c in terms.items()):
-            raise ValueError("not the terms of a named size")
-        return Size(terms)
-    if tag == "n":
-        name, from_data = body
-        if not isinstance(name, str) or not isinstance(from_data, bool):
-            raise ValueError("not a named size")
-        return Symbol(name, from_data)
-    if tag == "f":
-        content, divisor = body
-        content = _value(content)
-        if not isinstance(content, Size) or type(divisor) is not int:
-            raise ValueError("not a floor division")
-        return Floor(content, divisor)
-    if tag == "z":
-        below, start, period, residues = body
-        return SizeSet(list(below), start, period, list(residues))
-    raise ValueError(f"not a report value: {data!r:.80}")
+
+    return value(document)
+
+
+_FIELDS = {cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in _CLASSES.values()}

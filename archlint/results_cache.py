@@ -26,7 +26,7 @@ from archlint.evaluate.reads import Reads
 from archlint.results import FileReport
 from archlint.version import __version__
 
-RESULTS = disk_cache.Folder("results", format=1)
+RESULTS = disk_cache.Folder("results", format=2)
 # Settings that choose files, the exit status or how a run goes, not what a file's report holds.
 NOT_IN_REPORTS = ("fail_on", "exclude", "extend_include", "jobs", "cache", "cache_dir")
 
