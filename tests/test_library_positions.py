@@ -181,7 +181,7 @@ def test_reports_are_the_same_with_positions_from_the_cache(tmp_path, cache_fold
     user = tmp_path / "user.py"
     user.write_text(APPLICATION_USER)
     computed, stored = _reports(user)
-    assert any(isinstance(kept[3], library_positions.NodePositions) for kept in interpreter._LIBRARY_MODULES.values())
+    assert any(isinstance(kept[2], library_positions.NodePositions) for kept in interpreter._LIBRARY_MODULES.values())
     assert stored == computed
     assert "of resnet.py" in computed[0]  # the layers' chains name lines of the library's own code
 

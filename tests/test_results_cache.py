@@ -7,6 +7,7 @@ import pathlib
 import pickle
 import subprocess
 import sys
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -172,6 +173,25 @@ def test_a_changed_sibling_module_is_analysed_again(tmp_path, cache, monkeypatch
     os.utime(blocks, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same size and time: its content tells
     assert params() == 8 * 6 + 6
     assert len(entries(cache)) == 1  # written anew, in place
+
+
+def test_a_sibling_rewritten_with_its_size_and_time_is_analysed_again_in_the_same_process(tmp_path, cache):
+    """A long-lived process (the IPython magic) that read a report back, and so the sibling's digest, before."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "main.py").write_text(SIBLING_MAIN)
+    blocks = project / "blocks.py"
+    blocks.write_text(BLOCKS.format(units=4))
+
+    def params():
+        return archlint.check_paths([str(project / "main.py")], jobs=1).files[0].models[0].total_params
+
+    assert params() == params() == 8 * 4 + 4  # kept, then read back
+    stat = blocks.stat()
+    time.sleep(0.05)  # past the resolution of the file system's change time
+    blocks.write_text(BLOCKS.format(units=6))
+    os.utime(blocks, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert params() == 8 * 6 + 6
 
 
 def test_a_module_made_after_the_check_is_found_again(tmp_path, cache):

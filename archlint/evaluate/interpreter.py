@@ -1253,20 +1253,20 @@ class _ChangedNames(cst.CSTVisitor):
         return False
 
 
-# Installed libraries' modules as parsed, with their positions, by path: (size, modification time, module,
-# positions). Parsing is most of what reading a library costs, and its syntax trees never change, so the
-# files of one run (a directory, a notebook checked cell after cell) share them.
+# Installed libraries' modules as parsed, with their positions, by path: (reads.stat_key, module, positions).
+# Parsing is most of what reading a library costs, and its syntax trees never change, so the files of one run
+# (a directory, a notebook checked cell after cell) share them.
 _LIBRARY_MODULES: dict[str, tuple] = {}
 _LIBRARY_MODULES_KEPT = 1024
 
 
 def _parsed(path: str, library: bool):
     """The module at `path` parsed, and its positions; a library's from memory when the file is unchanged."""
-    stat = os.stat(path)
+    version = reads.stat_key(path)
     kept = _LIBRARY_MODULES.get(path) if library else None
-    if kept is not None and kept[:2] == (stat.st_size, stat.st_mtime_ns):
+    if kept is not None and kept[0] == version:
         reads.read(path)
-        return kept[2], kept[3]
+        return kept[1], kept[2]
     with open(path, "rb") as handle:
         data = handle.read()
     reads.read(path, data)
@@ -1276,7 +1276,7 @@ def _parsed(path: str, library: bool):
     positions = library_positions.positions(path, module)  # from the library cache when read before
     if len(_LIBRARY_MODULES) >= _LIBRARY_MODULES_KEPT:
         _LIBRARY_MODULES.clear()
-    _LIBRARY_MODULES[path] = (stat.st_size, stat.st_mtime_ns, module, positions)
+    _LIBRARY_MODULES[path] = (version, module, positions)
     return module, positions
 
 

@@ -52,15 +52,22 @@ def unrepeatable() -> None:
         reads.repeatable = False
 
 
-# Digests of files by path, size and modification time: a library module many files import is read once per run.
+# Digests of files by path and stat: a library module many files import is read once per run. The change time
+# and inode are in the key: a long-lived process (the IPython magic) sees a file rewritten with its size and
+# modification time kept (os.utime sets those, never the change time) as the new file it is.
 _digests: dict[tuple, str] = {}
+
+
+def stat_key(path: str) -> tuple:
+    """What tells one version of a file from another without reading it."""
+    stat = os.stat(path)
+    return path, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino
 
 
 def digest(path: str) -> str | None:
     """The sha256 of a file's bytes now, None when it cannot be read."""
     try:
-        stat = os.stat(path)
-        key = (path, stat.st_size, stat.st_mtime_ns)
+        key = stat_key(path)
         if key not in _digests:
             with open(path, "rb") as handle:
                 _digests[key] = hashlib.sha256(handle.read()).hexdigest()
