@@ -59,6 +59,7 @@ def test_the_numbers_are_named_after_where_they_came_from():
         "unknown_image_size_head": ["num_classes"],
         "helper_and_reshape": ["rows", "units"],  # len(labels) is the helper's parameter `units`
         "sequence_tagger": ["num_tags"],
+        "application_classes": ["num_classes"],  # MobileNetV2's `classes` is the number passed to it
     }
 
 
