@@ -1,6 +1,6 @@
 """AL206: a window that jumps over input positions."""
 
-from archlint.dims import format_shape
+from archlint.dims import format_shape, is_size
 from archlint.layers.conv import BaseConvTranspose, WindowedConv
 from archlint.layers.pooling import BasePooling
 from archlint.rules import Rule, applications, describe, finding, output_shape
@@ -18,7 +18,7 @@ def check(report, settings):
             continue
         for axis, (stride, extent, size) in enumerate(zip(layer.strides, _extents(layer), layer.spatial(shape))):
             # With one window on the axis nothing lies between windows.
-            if stride > extent and (size is None or size >= 2):
+            if stride > extent and (size is None or is_size(size) or size >= 2):  # unknown: it may be 2 or more
                 flagged.add(id(layer))
                 window = "pool_size" if isinstance(layer, BasePooling) else "kernel"
                 yield finding(RULE.code,

@@ -1,5 +1,6 @@
 """AL207: a Dense layer without activation feeding another Dense layer: the two are one linear map."""
 
+from archlint.dims import is_size
 from archlint.layers import DROPOUT
 from archlint.layers.core import Dense
 from archlint.layers.normalization import BatchNormalization
@@ -45,8 +46,9 @@ def _bottleneck(first, second) -> bool:
     shape = input_shape(first)
     width = shape[-1] if shape else None
     units = first.layer.units
-    return all(isinstance(size, int) for size in (width, units, second.layer.units)) and units < width \
-        and units < second.layer.units
+    if any(is_size(size) for size in (width, units, second.layer.units)):
+        return True  # a width read from data (Dense(num_classes)) may be the narrow one: nothing is said
+    return isinstance(width, int) and units < width and units < second.layer.units
 
 
 RULE = Rule(

@@ -29,7 +29,8 @@ def check(report, settings):
         name = constant_initializer(getattr(layer, "kernel_initializer", None))
         width = layer.units if isinstance(layer, Dense) else layer.filters
         # An output layer's units each get their own error signal: only hidden layers stay symmetric.
-        if name and width > 1 and id(node) not in model_outputs and list(graph.successors(node)):
+        # A width read from data (Dense(num_classes)) may be 1, which is not symmetric: nothing is said.
+        if name and isinstance(width, int) and width > 1 and id(node) not in model_outputs and list(graph.successors(node)):
             flagged.add(id(layer))
             yield finding(RULE.code, f"{describe(layer)} starts its kernel with kernel_initializer={name!r}: all its "
                                      f"{width} units compute the same output and get the same gradient, so they stay "

@@ -214,3 +214,32 @@ def test_a_check_on_a_number_read_from_data_gives_the_numbers_keras_accepts():
     # Reshape of 36 numbers into (num_classes, 4) needs num_classes = 9: neither 1 nor 10.
     (error,) = [d for d in report.diagnostics if d.severity == "error"]
     assert error.code == "AL105" and "4 * num_classes never holds together with the checks before it" in error.message
+
+
+
+def test_the_rules_decide_nothing_by_a_number_read_from_data():
+    # Strides over a length read from data, a zero-initialised Dense(n), Dense(n) between linear layers: each rule
+    # either holds whatever n is (a stride of 3 over a kernel of 2 skips inputs) or says nothing.
+    import textwrap
+
+    from archlint.api import check_source
+
+    report = check_source(textwrap.dedent("""
+        import os
+        import keras
+        from keras import layers
+
+        n = len(os.listdir("train"))
+        steps = len(os.listdir("steps"))
+        inputs = keras.Input((steps, 8))
+        x = layers.Conv1D(16, 2, strides=3)(inputs)
+        x = layers.GlobalAveragePooling1D()(x)
+        x = layers.Dense(n, kernel_initializer="zeros")(x)
+        x = layers.Dense(n)(x)
+        x = layers.Dense(4, activation="relu")(x)
+        outputs = layers.Dense(n, activation="softmax")(x)
+        model = keras.Model(inputs, outputs)
+        model.compile(loss="binary_crossentropy")
+    """), "model.py", config=False)
+    (file,) = report.files
+    assert [(d.code, d.line) for d in file.diagnostics] == [("AL206", 9)]
