@@ -543,7 +543,10 @@ def _report(symbol, name, kind, line, inputs, rows, layers, model) -> ModelAnaly
     else:
         # Keras asks each weight, not the models between: a layer unfrozen inside a frozen nested model counts.
         trainable = sum(weight.size for owner, weight in weights.values() if owner.trainable and weight.trainable)
-    complete = all(row.params is not None and _known(row.output_shape) for row in rows) and \
+    # Every application counts: a shared layer whose later call Keras refuses (AL101, AL111, AL112) has a known
+    # first output, but the model has a tensor of unknown shape.
+    complete = all(row.params is not None and _known(row.output_shape)
+                   and all(_known(_shape_of(node)) for node in row.nodes) for row in rows) and \
         (kind != "sequential" or bool(inputs))
     return ModelAnalysis(symbol, name, kind, line, inputs, rows, total, trainable, complete, model=model)
 
