@@ -30,8 +30,8 @@ there are failures, else 1 when `Report.fails` (a finding at or above `fail_on`)
 from __future__ import annotations
 
 import os
-import traceback
 
+from archlint import isolation
 from archlint.config import DEFAULT_BUDGET, ConfigError, Settings, apply, find_config, load, parse_size
 from archlint.results import FileFailure, FileReport, Report
 
@@ -109,7 +109,7 @@ def check_paths(paths, *, settings: Settings | None = None, config: str | None |
             with open(path, "rb") as handle:
                 data = handle.read()
         except OSError as exc:
-            results.append(_unreadable(path, exc))
+            results.append(isolation.unreadable(path, exc))
             continue
         results.append(None if cache is None else cache.load(path, data))
         if results[-1] is None:
@@ -122,27 +122,12 @@ def check_paths(paths, *, settings: Settings | None = None, config: str | None |
                   tuple(r for r in results if isinstance(r, FileFailure)), settings.fail_on)
 
 
-def _analysed(path: str, data: bytes, settings: Settings):
-    """The file's report and what its analysis read (None when it failed)."""
-    from archlint.analysis import file_report
-    from archlint.evaluate import reads
-    from archlint.lint import lint_data
-
-    try:
-        with reads.recording() as read:
-            return file_report(lint_data(data, path, settings)), read
-    except OSError as exc:
-        return _unreadable(path, exc), None
-    except Exception as exc:  # one bad file must not lose the others' findings
-        return _internal_error(path, exc), None
-
-
 def _analysed_all(missed: list, settings: Settings) -> list:
-    """`_analysed` of each (index, path, data), in order: in this process, or in worker processes when there are
-    enough files for them to pay for their start."""
+    """`isolation.analysed` of each (index, path, data), in order: in this process, or in worker processes when there
+    are enough files for them to pay for their start."""
     workers = min(settings.jobs or default_jobs(), len(missed) // FILES_PER_WORKER)
     if workers < 2:
-        return [_analysed(path, data, settings) for _, path, data in missed]
+        return [isolation.analysed(path, data, settings) for _, path, data in missed]
     from archlint import workers as pool
 
     return pool.analysed_all([(path, data) for _, path, data in missed], settings, workers)
@@ -160,10 +145,6 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def _unreadable(path: str, exc: OSError) -> FileFailure:
-    return FileFailure(path, f"cannot read {path}: {exc.strerror or exc}")
-
-
 def check_source(code: str | bytes, path: str = "<string>", *, settings: Settings | None = None,
                  config: str | None | bool = None, **options) -> Report:
     """Check source text. `path` names it in the report, picks the reader by its suffix (.ipynb: a notebook's
@@ -176,15 +157,9 @@ def check_source(code: str | bytes, path: str = "<string>", *, settings: Setting
     try:
         files = (file_report(lint_data(code, path, settings)),)
     except Exception as exc:
-        return Report((), (_internal_error(path, exc),), settings.fail_on)
+        return Report((), (isolation.internal_error(path, exc),), settings.fail_on)
     return Report(files, (), settings.fail_on)
 
 
 def _config_keys(options: dict) -> dict:
     return {key.replace("_", "-"): value for key, value in options.items()}
-
-
-def _internal_error(path: str, exc: Exception) -> FileFailure:
-    reason = " ".join(str(exc).split())  # some messages (parser errors) span several lines
-    return FileFailure(path, f"internal error on {path}: {type(exc).__name__}: {reason}",
-                       "".join(traceback.format_exception(exc)))

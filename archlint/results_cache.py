@@ -81,12 +81,11 @@ def code_fingerprint() -> str:
     """archlint's own files as installed now: the path, size and modification time of each."""
     global _fingerprint
     if _fingerprint is None:
-        import archlint
         import archlint.rules
 
         entries = []
-        for package in (archlint, archlint.rules):
-            top = os.path.dirname(os.path.abspath(package.__file__))
+        for package_file in (__file__, archlint.rules.__file__):  # archlint's own folder, and its rules'
+            top = os.path.dirname(os.path.abspath(package_file))
             for folder, directories, files in os.walk(top):
                 directories[:] = sorted(d for d in directories if d != "__pycache__")
                 for name in sorted(files):

@@ -14,7 +14,7 @@ import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from archlint import api, disk_cache
+from archlint import disk_cache, isolation
 from archlint.config import Settings
 from archlint.evaluate import project_modules
 from archlint.results import FileFailure
@@ -27,12 +27,12 @@ SPAWNED_FILES_PER_WORKER = 16
 
 
 def analysed_all(files: list[tuple[str, bytes]], settings: Settings, workers: int) -> list:
-    """`api._analysed` of each (path, data), in up to `workers` processes."""
+    """`isolation.analysed` of each (path, data), in up to `workers` processes."""
     context = _context()
     if context.get_start_method() != "fork":
         workers = min(workers, len(files) // SPAWNED_FILES_PER_WORKER)
         if workers < 2:
-            return [api._analysed(path, data, settings) for path, data in files]
+            return [isolation.analysed(path, data, settings) for path, data in files]
     results: list = [None] * len(files)
     with _pool(workers, settings, context) as executor:
         futures = [executor.submit(_analysed, path, data) for path, data in files]
@@ -42,7 +42,7 @@ def analysed_all(files: list[tuple[str, bytes]], settings: Settings, workers: in
             except BrokenProcessPool:  # a worker's process ended: its files are analysed again below
                 pass
             except Exception as exc:  # the result could not be sent back
-                results[index] = api._internal_error(files[index][0], exc), None
+                results[index] = isolation.internal_error(files[index][0], exc), None
     for index, (path, data) in enumerate(files):
         if results[index] is None:
             results[index] = _alone(path, data, settings, context)
@@ -78,4 +78,4 @@ def _start(settings: Settings, cache_directory: str) -> None:
 
 
 def _analysed(path: str, data: bytes):
-    return api._analysed(path, data, _settings)
+    return isolation.analysed(path, data, _settings)

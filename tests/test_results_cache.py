@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 import archlint
-from archlint import api, disk_cache
+from archlint import disk_cache, isolation
 from archlint.cli import main
 from archlint.report import github, json_report, markdown, sarif, text
 from archlint.results import FileReport, Report
@@ -56,12 +56,12 @@ def rendered(render, files) -> list[str]:
 
 def no_analysis(monkeypatch, but=()):
     """From now on, a file that is not in the cache (but those in `but`) fails the test."""
-    real = api._analysed
+    real = isolation.analysed
 
     def analysed(path, data, settings):
         assert path in but, f"{path} was analysed again"
         return real(path, data, settings)
-    monkeypatch.setattr(api, "_analysed", analysed)
+    monkeypatch.setattr(isolation, "analysed", analysed)
 
 
 def stopped_by_the_budget(report) -> bool:
@@ -216,8 +216,8 @@ def test_another_setting_or_archlint_code_is_another_key(tmp_path, cache, monkey
     from archlint import results_cache
     monkeypatch.setattr(results_cache, "_fingerprint", "archlint as changed")
     analysed = []
-    real = api._analysed
-    monkeypatch.setattr(api, "_analysed", lambda *args: analysed.append(args[0]) or real(*args))
+    real = isolation.analysed
+    monkeypatch.setattr(isolation, "analysed", lambda *args: analysed.append(args[0]) or real(*args))
     archlint.check_paths([str(path)], jobs=1)
     assert analysed == [str(path)] and len(entries(cache)) == 2  # the old archlint's entry written over
     archlint.check_paths([str(path)], jobs=1)
@@ -288,14 +288,14 @@ def test_a_worker_whose_process_ends_costs_only_its_file(tmp_path, cache, monkey
         (tmp_path / f"{name}.py").write_text(f"import keras\n{name} = keras.Sequential([keras.Input(shape=(4,)), "
                                              "keras.layers.Dense(2)])\n")
     expected = archlint.check_paths([tmp_path], cache=False, jobs=1)
-    real = api._analysed
+    real = isolation.analysed
 
     def analysed(path, data, settings):
         if path.endswith("crash.py"):
             os._exit(3)  # as a crash in a native library would
         return real(path, data, settings)
 
-    monkeypatch.setattr(api, "_analysed", analysed)
+    monkeypatch.setattr(isolation, "analysed", analysed)
     from archlint import workers
     import multiprocessing
     monkeypatch.setattr(workers, "_context", lambda: multiprocessing.get_context("fork"))  # the workers see the patch
