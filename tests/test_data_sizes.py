@@ -243,3 +243,18 @@ def test_the_rules_decide_nothing_by_a_number_read_from_data():
     """), "model.py", config=False)
     (file,) = report.files
     assert [(d.code, d.line) for d in file.diagnostics] == [("AL206", 9)]
+
+
+def test_the_corpus_comparison_finds_the_numbers_keras_had_and_checks_every_expression():
+    # score_corpus.py compares a model sized by numbers read from data with Keras's run on the real data: the
+    # numbers Keras had are found from the expressions, and every row checked at them.
+    import copy
+
+    from tests.fixture_compare import mismatches
+
+    report = analyze_file(os.path.join(DATA_SIZES, "vocabulary_embedding.py"))
+    truth = RECORDING["runs"]["vocabulary_embedding"]["10"]
+    assert mismatches(report, truth) == []
+    wrong = copy.deepcopy(truth)
+    wrong["models"]["model"]["layers"][-1]["params"] += 1  # Dense(1) on floor(len(vocab) / 2) units: 5 + 1
+    assert mismatches(report, wrong) == ["model/dense_1: floor(len(vocab) / 2) + 1 params, Keras 7"]
