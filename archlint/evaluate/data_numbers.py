@@ -38,8 +38,9 @@ MAX_TERMS = 256
 class DataNumbers:
     """The named sizes one analysis gives to numbers read from data."""
 
-    def __init__(self, module: cst.Module):
+    def __init__(self, module: cst.Module, line_of):
         self.module = module
+        self.line_of = line_of  # a syntax node's line (0 when not known)
         self.taken: set[str] = set()
         self.sizes: dict[int, tuple[Unknown, Size]] = {}  # id of a bound Unknown -> (it, its size)
         # Size name -> where the value it stands for came from: {"line": ..., "reason": why it is not known}.
@@ -96,7 +97,7 @@ class DataNumbers:
                 name = self.source_name(source) if value.size is None else ""
                 if name is None:
                     return None
-                operands.append(self.size_of(value, name))
+                operands.append(self.size_of(self.placed(value, source), name))
             elif isinstance(value, int) and not isinstance(value, bool):
                 operands.append(value)
             else:
@@ -134,11 +135,17 @@ class DataNumbers:
         if isinstance(value, Unknown) and name.endswith("shape"):
             return value  # a shape of unknown rank: not one size
         if isinstance(value, Unknown):
-            return self.size_of(value, self.source_name(source) or name)
+            return self.size_of(self.placed(value, source), self.source_name(source) or name)
         if isinstance(value, (tuple, list)) and any(isinstance(v, Unknown) for v in value):
             elements = [e.value for e in source.elements] if isinstance(source, (cst.Tuple, cst.List)) \
                 and len(source.elements) == len(value) else [None] * len(value)
             return type(value)(self.as_size(v, e, f"{name}[{index}]") for index, (v, e) in enumerate(zip(value, elements)))
+        return value
+
+    def placed(self, value: Unknown, source) -> Unknown:
+        """A value not bound to a name, with the line of the expression that gives it when it has none."""
+        if value.size is None and value.line is None and source is not None:
+            return Unknown(value.reason, self.line_of(source) or None)
         return value
 
     def source_name(self, source) -> str | None:

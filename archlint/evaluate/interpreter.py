@@ -147,7 +147,7 @@ class Evaluator:
         self.line_name = default_line_name  # a notebook names its lines by cell
         self.functions: list[str] = []  # names of the user functions being evaluated, innermost last
         self.method_classes: list = []  # (class, instance) of the methods being evaluated, for super()
-        self.data_numbers = DataNumbers(module)  # numbers read from data, as named sizes
+        self.data_numbers = DataNumbers(module, self.line_of)  # numbers read from data, as named sizes
         self.keras = KerasApi(self)
         self.undefined_names: UndefinedNames | None = None  # AL108, in the checked file only
         self.assumed_imports = False
@@ -1099,7 +1099,7 @@ class Evaluator:
             else:
                 frame.names[name] = self.unknown(f"argument `{name}` of {function.name}() not given", node)
             if isinstance(frame.names[name], Unknown):
-                frame.names[name] = self.data_numbers.bound(frame.names[name], name)
+                frame.names[name] = self.data_numbers.bound(frame.names[name], name, self.line_of(param) or None)
         if isinstance(params.star_arg, cst.Param):
             frame.names[params.star_arg.name.value] = tuple(args)
         for param in params.kwonly_params:
