@@ -151,8 +151,8 @@ def test_verify_under_jobs_2_reports_what_one_process_does(cache):
 def test_no_worker_is_started_for_a_file_or_two(cache, monkeypatch):
     from archlint import workers
     monkeypatch.setattr(workers, "analysed_all", lambda *args: pytest.fail("workers started"))
-    files = fixture_files()[:3]
-    assert archlint.check_paths(files, cache=False, jobs=8).files
+    files = [f for f in fixture_files() if "/models/" in f][:3]
+    assert len(archlint.check_paths(files, cache=False, jobs=8).files) == 3
 
 
 def test_a_changed_sibling_module_is_analysed_again(tmp_path, cache, monkeypatch):
