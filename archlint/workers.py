@@ -33,6 +33,8 @@ def analysed_all(files: list[tuple[str, bytes]], settings: Settings, workers: in
         workers = min(workers, len(files) // SPAWNED_FILES_PER_WORKER)
         if workers < 2:
             return [isolation.analysed(path, data, settings) for path, data in files]
+    if context.get_start_method() == "fork":
+        from archlint import lint  # noqa: F401  (the analysis imported once, before the fork, not in each worker)
     results: list = [None] * len(files)
     with _pool(workers, settings, context) as executor:
         futures = [executor.submit(_analysed, path, data) for path, data in files]
