@@ -97,8 +97,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--layers", action="store_true", help="only the time per layer")
     args = parser.parse_args()
     repeat = args.repeat
+    if args.layers:
+        time_per_layer(repeat)
+        return
     print(f"load average at the start: {load()} ({os.cpu_count()} CPUs)")
     os.environ["ARCHLINT_NO_CACHE"] = "1"  # each figure is of analyses, but results_cache_and_jobs's warm one
 
@@ -123,7 +127,9 @@ def main() -> None:
         many_files(scratch, repeat)
         results_cache_and_jobs(scratch, repeat)
     fixture_corpus(repeat)
-    time_per_layer(repeat)
+    # In a process of its own: the collector's walks of the heap would take in what the figures above left there.
+    sys.stdout.flush()
+    subprocess.run([sys.executable, __file__, "--layers", "--repeat", str(repeat)])
     print(f"load average at the end: {load()}")
 
 
@@ -269,17 +275,18 @@ def time_per_layer(repeat: int) -> None:
 
     settings = Settings(max_analysis_seconds=600)
 
-    def cpu_of(source: str) -> float:
-        return in_process(lambda: lint_source(source, "layers.py", settings), repeat)[1]
+    def cpu_of(source: str, times: int = 1) -> float:
+        """CPU seconds of one lint, from `times` in a row (a small file's few milliseconds are read coarsely)."""
+        return in_process(lambda: [lint_source(source, "layers.py", settings) for _ in range(times)], repeat)[1] / times
 
     cpu_of(sources(10)[1])  # the rules and layers imported, the library's names read
-    empty = [cpu_of(source) for source in sources(0)]
+    empty = [cpu_of(source, 100) for source in sources(0)]
     print(f"time per layer (lint in this process, CPU; what the layers add to the file without them, "
           f"{empty[0] * 1000:.1f} ms Sequential, {empty[1] * 1000:.1f} ms functional):")
     for size in (10, 100, 1_000, 3_000, 10_000):
         figures = []
         for source, base in zip(sources(size), empty):
-            cpu = cpu_of(source)
+            cpu = cpu_of(source, max(1, 1000 // size))
             figures.append(f"{cpu:7.3f} s, {(cpu - base) / size * 1e6:4.0f} us/layer")
         print(f"  {size:6} layers: Sequential {figures[0]}; functional {figures[1]}")
     # Python's cyclic collector walks the whole heap once a quarter of it is new: a 10,000-layer file pays such a
