@@ -119,6 +119,30 @@ def test_a_number_read_from_data_never_reaches_the_checked_code_as_a_value():
     assert not report.models[0].complete  # the branch may have added a layer
 
 
+# Python compares a number read from data with others by its stand-in, equal to none of them: each of these took
+# one value. Keras built Dense(u) on 16 features (17 * u parameters) with these counts at 2 and at 3 classes:
+# no single number is the model's.
+USES_AS_KEY = {
+    "dict lookup": ("u = {2: 5}.get(num_classes, 7)", 17 * 5, 17 * 7),
+    "dict pop": ("u = {2: 5}.pop(num_classes, 7)", 17 * 5, 17 * 7),
+    "dict key": ("u = {num_classes: 3}.get(2, 5)", 17 * 3, 17 * 5),
+    "set size": ("u = len({num_classes, 2})", 17 * 1, 17 * 2),
+    "list count": ("u = [1, 2, 2].count(num_classes) + 1", 17 * 3, 17 * 1),
+    "list equality": ("u = 5 if [num_classes] == [2] else 7", 17 * 5, 17 * 7),
+    "tuple equality": ("u = 5 if (num_classes, 1) == (2, 1) else 7", 17 * 5, 17 * 7),
+    "dict setdefault": ("d = {2: 5}\nd.setdefault(num_classes, 7)\nu = d[2] + len(d)", 17 * 6, 17 * 7),
+}
+
+
+@pytest.mark.parametrize("line, at_2, at_3", USES_AS_KEY.values(), ids=USES_AS_KEY.keys())
+def test_a_number_read_from_data_is_compared_with_no_value(line, at_2, at_3):
+    source = "import os\nimport keras\nnum_classes = len(os.listdir('train'))\n" + line + \
+        "\ninputs = keras.Input((16,))\nmodel = keras.Model(inputs, keras.layers.Dense(u)(inputs))\n"
+    (model,) = analyze_source(source, "model.py").models
+    assert at_2 != at_3
+    assert not isinstance(model.total_params, int), model.total_params  # an expression, or unknown
+
+
 def test_a_layer_that_does_not_compute_with_sizes_says_so():
     report = analyse("""
         import numpy as np

@@ -19,6 +19,11 @@ class NotEvaluated(Exception):
     """A limit of archlint's evaluation (not an error the checked code would raise)."""
 
 
+class UnsureChange(NotEvaluated):
+    """A method would change its container after comparing values not known statically (`d.setdefault(num_classes,
+    7)` adds a key unless the number is one of them): the container is not known after it."""
+
+
 class PythonError(Exception):
     """What Python itself would raise on these known values: the checked code may catch it."""
 
@@ -60,24 +65,12 @@ class Builtin:
         except NotEvaluated as exc:
             return Unknown(f"{self.name}(): {exc}")
         except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError, OverflowError, AttributeError) as exc:
-            if _holds_unknown(list(args) + list(kwargs.values())):  # `sorted((a, b))` compares unknowns
+            if holds_unknown(*args, *kwargs.values()):  # `sorted((a, b))` compares unknowns
                 return Unknown(f"{self.name}() of values not known statically")
             raise PythonError(type(exc).__name__, f"{self.name}(): {exc}") from None
 
     def __repr__(self):
         return f"<builtin {self.name}>"
-
-
-def _holds_unknown(values, depth: int = 2) -> bool:
-    """Whether an unknown sits in these values or in the containers among them (a few levels deep)."""
-    for value in values:
-        if isinstance(value, Unknown):
-            return True
-        if depth and isinstance(value, (list, tuple, set, frozenset)) and _holds_unknown(value, depth - 1):
-            return True
-        if depth and isinstance(value, dict) and _holds_unknown(list(value.values()), depth - 1):
-            return True
-    return False
 
 
 _ACCEPTS_UNKNOWN = {"open", "len", "list", "tuple", "print", "isinstance", "zip", "enumerate", "reversed", "dict", "partial", "deepcopy", "copy"}
@@ -235,6 +228,9 @@ def _container(kind):
         items = _iterable(evaluator, args[0])
         if kind in (set, dict):
             _walkable(items)
+            if unsure_keys([item[0] if kind is dict and isinstance(item, (tuple, list)) and item else item
+                            for item in items]):
+                return Unknown(f"{kind.__name__}() of values not known statically, which may be equal")
         return dict(items, **kwargs) if kind is dict else kind(items)
     return make
 
@@ -334,10 +330,21 @@ def has_container_method(value, name: str) -> bool:
         or isinstance(value, str) and name in STR_METHODS
 
 
+# The methods that compare their argument with the keys or items (`{2: 5}.get(num_classes, 7)`), or merge keys;
+# those of them that change the container.
+_COMPARING = {dict: {"get", "pop", "setdefault", "update"}, list: {"count", "index", "remove"}}
+_CHANGING = {"pop", "setdefault", "update", "remove"}
+
+
 def call_container_method(evaluator, owner, name: str, args, kwargs, node):
     """`layers.append(x)`, `"{}_conv".format(name)`: run on the values, within the size limits."""
     if any(isinstance(a, Unknown) for a in args) and isinstance(owner, str):
         return evaluator.unknown("string method on unknown values", node)
+    if name in _COMPARING.get(type(owner), ()) and not costly(owner, *args) \
+            and holds_unknown(list(owner), list(args[0]) if args and isinstance(args[0], dict) else args[:1]):
+        if name in _CHANGING:
+            raise UnsureChange(f"{name}() compares values not known statically")
+        return evaluator.unknown(f"{name}() compares values not known statically", node)
     if method_too_costly(owner, name, args, kwargs):
         return evaluator.unknown(f"{name}() on values too large to analyse", node)
     if isinstance(owner, list) and name == "extend" and args and isinstance(args[0], _SIZED):
@@ -526,9 +533,34 @@ _COMPARE = {
 }
 
 
+def holds_unknown(*values) -> bool:
+    """Whether a value, or an item, key or value of a container among them, is not known statically: Python's own
+    comparison of it (`==`, a dict's or set's hashing) says nothing of the value it stands for (`[num_classes] ==
+    [2]` is False, but the number read from data may be 2)."""
+    seen, pending = set(), list(values)
+    while pending:
+        value = pending.pop()
+        if isinstance(value, Unknown):
+            return True
+        if isinstance(value, _CONTAINERS) and id(value) not in seen:
+            seen.add(id(value))
+            pending.extend(value.items() if isinstance(value, dict) else value)
+    return False
+
+
+def unsure_keys(keys) -> bool:
+    """Whether keys of a set or dict may be equal without Python seeing it: one not known statically among others."""
+    return len(keys) > 1 and holds_unknown(list(keys))
+
+
 def compare(op: str, left, right) -> bool | None:
-    """The comparison's result, or None when an operand is unknown."""
+    """The comparison's result, or None when an operand is unknown (or holds one)."""
     if isinstance(left, Unknown) or isinstance(right, Unknown):
+        return None
+    if op in ("In", "NotIn"):
+        if holds_unknown(left, list(right) if isinstance(right, dict) else right):
+            return None
+    elif op not in ("Is", "IsNot") and holds_unknown(left, right):
         return None
     hashed = op in ("In", "NotIn") and isinstance(right, (dict, set))  # only `left` is walked
     if costly(left) or not hashed and costly(right):

@@ -814,6 +814,8 @@ class Evaluator:
         items = self.elements(node.elements, frame)
         if builtin_values.costly(items):
             return self.unknown("set of values too large to hash", node)
+        if builtin_values.unsure_keys(items):
+            return self.unknown("set of values not known statically, which may be equal", node)
         try:
             return set(items)
         except TypeError:
@@ -850,6 +852,8 @@ class Evaluator:
                 result[key] = self.eval(element.value, frame)
             except TypeError:
                 return self.unknown("dict with an unhashable key", node)
+        if builtin_values.unsure_keys(list(result)):
+            return self.unknown("dict keys not known statically, which may be equal", node)
         return result
 
     def eval_Attribute(self, node: cst.Attribute, frame):
@@ -1028,6 +1032,8 @@ class Evaluator:
             return self.unknown("comprehension over unknown values", node)
         if kind is not list and builtin_values.costly(results):
             return self.unknown("comprehension of values too large to hash", node)
+        if kind is not list and builtin_values.unsure_keys([r[0] for r in results] if kind is dict else results):
+            return self.unknown("comprehension of values not known statically, which may be equal", node)
         try:
             return dict(results) if kind is dict else kind(results)
         except TypeError:
@@ -1048,7 +1054,11 @@ class Evaluator:
                 kwargs[arg.keyword.value] = value
             else:
                 args.append(value)
-        return self.call(function, args, kwargs, node)
+        try:
+            return self.call(function, args, kwargs, node)
+        except builtin_values.UnsureChange as exc:  # the container it changes is not known after the call
+            self.forget_changes(node, frame, f"the call at {self.label_of(node)}")
+            return self.unknown(str(exc), node)
 
     def call(self, function, args, kwargs, node):
         if isinstance(function, Function):
