@@ -323,6 +323,17 @@ def test_values_filling_the_memory_end_with_a_report_and_the_models_before_are_r
     assert [(m["symbol"], m["total_params"]) for m in file_report["models"]] == [("model", SMALL_MODEL_PARAMS)]
 
 
+def test_a_value_nested_too_deeply_stops_there_and_the_models_before_are_reported(tmp_path):
+    path = tmp_path / "nested.py"
+    path.write_text("import keras\n" + SMALL_MODEL + "x = []\nfor _ in range(5000):\n    x = [x]\ny = str(x)\n")
+    (file_report,) = report_of(check(path))["files"]
+    [stop] = file_report["diagnostics"]
+    # Where the nesting first outgrows the stack: walking the list to size it (line 5) or str() (line 6).
+    assert stop["code"] == "AL301" and stop["line"] in (5, 6)
+    assert f"nested too deeply to analyse at line {stop['line']} in the file" in stop["message"]
+    assert [(m["symbol"], m["total_params"]) for m in file_report["models"]] == [("model", SMALL_MODEL_PARAMS)]
+
+
 def test_a_reshape_by_an_enormous_factor_ends_with_the_keras_error(tmp_path):
     # Keras refuses 4 elements in the shape (-1, 10**9, 10**9); the sizes the input could take instead would
     # be periodic with period 10**18, too many classes to walk.

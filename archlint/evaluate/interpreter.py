@@ -138,6 +138,7 @@ class Evaluator:
         self.wall_start, self.cpu_start = time.monotonic(), time.thread_time()
         self.memory_start = resident_memory()
         self.stopped = False  # a budget ended the evaluation
+        self.last_node: cst.CSTNode | None = None
         self.next_clock = self.wall_start + CLOCK_INTERVAL
         self.chain: list[str] = []
         self.call_ids: list[int | None] = []  # beside each chain step: Position.call_ids
@@ -191,6 +192,12 @@ class Evaluator:
             self.report(Unresolved.code,
                         f"{what} raises {exc.kind or 'an exception'} at {exc.line}; analysis stops there",
                         exc.position)
+        except RecursionError:  # a value nested thousands deep (str() of it), a recursion Python's stack cannot hold
+            self.stopped = True
+            known = self.last_node is not None and self.position_maps[0].get(self.last_node) is not None
+            position, line = self.where(self.last_node if known else None)
+            self.report(Unresolved.code, f"values or calls nested too deeply to analyse at {line} in {what}; "
+                                         f"the rest is not analysed", position)
         except (_Return, _Break, _Continue, _LoopUncertain):
             pass
         return _STOPPED
@@ -204,6 +211,7 @@ class Evaluator:
 
     def tick(self, node: cst.CSTNode) -> None:
         self.steps += 1
+        self.last_node = node  # where a RecursionError, which unwinds every frame, is said to be
         if self.steps > self.max_steps:
             raise BudgetExceeded(*self.where(node))
         # The wall clock on every step (one step may walk a million items, so counting steps could overshoot
