@@ -110,6 +110,8 @@ class Folder:
         except (TypeError, ValueError, RecursionError):  # not plain data: nothing to keep
             return
         signature = hmac.new(secret, body, hashlib.sha256).hexdigest().encode()
+        if os.path.islink(directory()) or os.path.islink(self.path):
+            return  # a checkout's symlink (`.archlint_cache -> ..`) would have the tag and .gitignore written elsewhere
         try:
             _prepare(directory())
             os.makedirs(self.path, exist_ok=True)

@@ -322,6 +322,22 @@ def test_two_runs_writing_the_cache_at_once_leave_every_entry_whole(tmp_path, ca
     assert {entry: entry.stat().st_mtime_ns for entry in entries(cache)} == written  # each read, none written anew
 
 
+def test_a_cache_folder_that_is_a_symlink_is_not_written(tmp_path, cache, monkeypatch):
+    """A checkout may bring `.archlint_cache` as a symlink to a folder above it: archlint's CACHEDIR.TAG there would
+    have backups skip that folder, and its .gitignore of * hide it from git."""
+    project = tmp_path / "outside" / "project"
+    project.mkdir(parents=True)
+    (project / "model.py").write_text(SIBLING_MAIN.replace("from blocks import head\n", "")
+                                      .replace("head()", "keras.layers.Dense(2)"))
+    (project / ".archlint_cache").symlink_to("..")
+    monkeypatch.delenv("ARCHLINT_CACHE_DIR")
+    monkeypatch.chdir(project)
+    disk_cache.use_directory(None)
+    report = archlint.check_paths(["model.py"], jobs=1)
+    assert report.files[0].models[0].total_params == 8 * 2 + 2
+    assert sorted(p.name for p in (tmp_path / "outside").iterdir()) == ["project"]
+
+
 def test_no_cache_neither_reads_nor_writes(tmp_path, cache):
     path = tmp_path / "model.py"
     path.write_text("import keras\nm = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(2)])\n")
