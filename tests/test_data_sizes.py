@@ -143,6 +143,13 @@ def test_a_number_read_from_data_is_compared_with_no_value(line, at_2, at_3):
     assert not isinstance(model.total_params, int), model.total_params  # an expression, or unknown
 
 
+def test_a_loop_filling_a_dict_is_not_slowed_by_the_keys_check():
+    """Looking a key up compares it alone, not the dict's keys each time (which would make the loop quadratic)."""
+    report = analyze_source("counts = {}\nfor i in range(10000):\n    if i not in counts:\n"
+                            "        counts[i % 2500] = counts.get(i % 2500, 0) + 1\n", "counts.py")
+    assert not report.diagnostics
+
+
 def test_a_layer_that_does_not_compute_with_sizes_says_so():
     report = analyse("""
         import numpy as np

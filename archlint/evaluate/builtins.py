@@ -340,8 +340,9 @@ def call_container_method(evaluator, owner, name: str, args, kwargs, node):
     """`layers.append(x)`, `"{}_conv".format(name)`: run on the values, within the size limits."""
     if any(isinstance(a, Unknown) for a in args) and isinstance(owner, str):
         return evaluator.unknown("string method on unknown values", node)
-    if name in _COMPARING.get(type(owner), ()) and not costly(owner, *args) \
-            and holds_unknown(list(owner), list(args[0]) if args and isinstance(args[0], dict) else args[:1]):
+    # A dict's own keys are all known (unsure_keys): walking them at each get() would make a loop filling it quadratic.
+    if name in _COMPARING.get(type(owner), ()) and not costly(*args[:1]) \
+            and holds_unknown(*args[:1], *([] if isinstance(owner, dict) else [owner])):
         if name in _CHANGING:
             raise UnsureChange(f"{name}() compares values not known statically")
         return evaluator.unknown(f"{name}() compares values not known statically", node)
@@ -549,16 +550,18 @@ def holds_unknown(*values) -> bool:
 
 
 def unsure_keys(keys) -> bool:
-    """Whether keys of a set or dict may be equal without Python seeing it: one not known statically among others."""
-    return len(keys) > 1 and holds_unknown(list(keys))
+    """Whether keys of a set or dict may be equal without Python seeing it, or equal to a key looked up later: one is
+    not known statically."""
+    return holds_unknown(list(keys))
 
 
 def compare(op: str, left, right) -> bool | None:
     """The comparison's result, or None when an operand is unknown (or holds one)."""
     if isinstance(left, Unknown) or isinstance(right, Unknown):
         return None
-    if op in ("In", "NotIn"):
-        if holds_unknown(left, list(right) if isinstance(right, dict) else right):
+    if op in ("In", "NotIn"):  # a set's or dict's keys are not walked (a loop filling one would be quadratic):
+        # one with a key not known statically among others is unknown itself (unsure_keys)
+        if holds_unknown(left) or not isinstance(right, (dict, set, frozenset)) and holds_unknown(right):
             return None
     elif op not in ("Is", "IsNot") and holds_unknown(left, right):
         return None
