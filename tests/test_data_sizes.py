@@ -131,6 +131,7 @@ USES_AS_KEY = {
     "list equality": ("u = 5 if [num_classes] == [2] else 7", 17 * 5, 17 * 7),
     "tuple equality": ("u = 5 if (num_classes, 1) == (2, 1) else 7", 17 * 5, 17 * 7),
     "dict setdefault": ("d = {2: 5}\nd.setdefault(num_classes, 7)\nu = d[2] + len(d)", 17 * 6, 17 * 7),
+    "dict item set": ("d = {2: 5}\nd[num_classes] = 7\nu = d[2] + len(d)", 17 * 8, 17 * 7),
 }
 
 

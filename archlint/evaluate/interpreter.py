@@ -707,11 +707,18 @@ class Evaluator:
             container = self.eval(target.value, frame)
             if len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
                 key = self.eval(target.slice[0].slice.value, frame)
-                if isinstance(container, (list, dict)) and not _is_unknown(key) and not builtin_values.costly(key):
-                    try:
-                        container[key] = value
-                    except (IndexError, TypeError):
-                        pass
+                if not isinstance(container, (list, dict)):
+                    return
+                if builtin_values.costly(key) or builtin_values.holds_unknown(key):
+                    # `d[num_classes] = 7` adds a key or replaces one: what the container holds after is not known
+                    if isinstance(target.value, cst.Name):
+                        self.rebind(target.value.value, Unknown(f"`{target.value.value}` is given an item at a key "
+                                                                "not known statically", self.line_of(target)), frame)
+                    return
+                try:
+                    container[key] = value
+                except (IndexError, TypeError):
+                    pass
 
     def assign_unknown(self, target, value: Unknown, frame: Frame) -> None:
         """Bind every name of a (nested) unpacking target to the same unknown, reported once already."""
