@@ -31,6 +31,11 @@ class Size:
         self._hash = None
         self._text = None
 
+    def __reduce__(self):
+        # Without its cached hash: another process (a --jobs worker started by spawn) hashes strings with
+        # another seed, so a hash computed there would not find the size in this process's dicts.
+        return Size, (self.terms,)
+
     # -- construction ----------------------------------------------------------------
 
     @staticmethod

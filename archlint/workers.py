@@ -10,6 +10,7 @@ own, and the one whose process ends again is an internal error on that file.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -67,9 +68,19 @@ def _pool(workers: int, settings: Settings, context) -> ProcessPoolExecutor:
 
 def _context():
     """fork when it is safe (no other thread whose locks the child would inherit held), else spawn."""
-    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1 \
+            and _native_threads() <= 1:
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("spawn")
+
+
+def _native_threads() -> int:
+    """The process's threads, those a native library started too (JAX's, in a notebook or a test run), which
+    `threading` does not see; 1 where the platform does not list them."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return 1
 
 
 def _start(settings: Settings, cache_directory: str) -> None:

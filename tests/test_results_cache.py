@@ -139,6 +139,26 @@ def test_jobs_2_reports_byte_for_byte_what_jobs_1_does(cache, monkeypatch):
         assert rendered(render, two.files) == rendered(render, one.files)
 
 
+def test_spawned_workers_report_and_keep_what_one_process_does(cache, monkeypatch):
+    """Spawned workers (a process with native threads, such as JAX's, is never forked) hash strings with another
+    seed than this process: their reports' named sizes must still equal those made here, and be kept."""
+    import multiprocessing
+    from archlint import workers
+    monkeypatch.setattr(workers, "_context", lambda: multiprocessing.get_context("spawn"))
+    monkeypatch.setattr(workers, "SPAWNED_FILES_PER_WORKER", 1)
+    files = [str(path) for path in sorted((FIXTURES / "sizes").glob("*.py"))][:4]
+    one = archlint.check_paths(files, cache=False, jobs=1)
+    two = archlint.check_paths(files, jobs=2)
+    assert two == one and two.to_json() == one.to_json()
+    assert len(entries(cache)) == len(files)
+
+
+def test_a_process_with_native_threads_is_never_forked(monkeypatch):
+    from archlint import workers
+    monkeypatch.setattr(workers, "_native_threads", lambda: 3)
+    assert workers._context().get_start_method() == "spawn"
+
+
 def test_verify_under_jobs_2_reports_what_one_process_does(cache):
     files = [str(FIXTURES / "models" / name) for name in sorted(os.listdir(FIXTURES / "models"))
              if name.endswith(".py") and "applications" not in name][:6]
