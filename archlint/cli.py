@@ -104,7 +104,7 @@ def main():
                    "and the usual models/optimizers imports were there.")
 @click.option("--max-analysis-seconds", type=float, help="Seconds (wall time) one file's analysis may take; past "
                                                           "them it stops with an AL301 naming where, though never "
-                                                          "before a third of them in CPU time.  [default: 3]")
+                                                          "before 30% of them in CPU time.  [default: 3]")
 @click.option("--verify", is_flag=True, help="Also run each model with the embedded NumPy runtime and compare "
                                              "every layer's output shape and parameter count (AL401).")
 @click.option("--verify-budget", metavar="SIZE", help="Memory --verify may use, e.g. 512M or 4G; a model needing "

@@ -41,13 +41,14 @@ MAX_STEPS = 2_000_000
 # The analysis of one file ends within this many seconds of wall time on an idle machine (the reading of
 # installed libraries' files aside: it is not the checked code's time).
 MAX_SECONDS = 3.0
-# The evaluation may take this share of them: tabulating and checking the layers it made take nearly as long again.
-EVALUATION_SHARE = 0.4
+# The evaluation may take this share of them: tabulating, checking and writing the layers it made take longer
+# again (a Sequential grown in an endless loop: 0.9 s of evaluation, 1.0 s after it, 0.3 s of start-up).
+EVALUATION_SHARE = 0.3
 # It is never stopped before it has had this share of them in CPU time (its own thread's: other threads of the
 # process are load like other processes), so that a busy machine, which stretches the wall time, cuts no real
 # file short (the largest Keras Applications source needs 0.5 s of CPU): a file needing less is analysed to its
 # end whatever the load, and the same way every time.
-CPU_SHARE = 1 / 3
+CPU_SHARE = 0.3
 CLOCK_INTERVAL = 0.02  # seconds of wall time between readings of the (slower to read) CPU clock and memory
 # The evaluation stops once the process's resident memory has grown this much since it began (the largest Keras
 # Applications source grows it by about 40 MiB): no single value may be larger than MAX_SEQUENCE items or
