@@ -52,5 +52,13 @@ RULE = Rule(
         right = keras.Input(shape=(5, 20))
         shared = layers.Dense(10)
         model = keras.Model([left, right], [shared(left), shared(right)])
-        """,),
+        """, """
+        import keras
+        from keras import layers
+
+        short = keras.Input(shape=(4, 3))
+        long = keras.Input(shape=(5, 3))
+        act = layers.PReLU()  # its alpha is (4, 3) after the first call, but Keras checks only the rank
+        model = keras.Model([short, long], [act(short), act(long)])
+        """),
 )

@@ -172,13 +172,16 @@ class Softmax(Layer):
 
 @register
 class PReLU(Layer):
-    input_checked_on_call = True
-
     def __init__(self, alpha_initializer="zeros", alpha_regularizer=None, alpha_constraint=None,
                  shared_axes=None, **kwargs):
         super().__init__(**kwargs)
         shared = known(shared_axes, "shared_axes")
         self.shared_axes = () if shared is None else tuple(shared) if isinstance(shared, (list, tuple)) else (shared,)
+
+    @property
+    def input_checked_on_call(self) -> bool:
+        # Keras's InputSpec fixes the axes alpha is not shared along only when some axis is shared.
+        return bool(self.shared_axes)
 
     def build(self, input_shape, **kwargs):
         shape = list(input_shape[1:])
