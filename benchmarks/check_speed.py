@@ -223,12 +223,17 @@ def generated_model(index: int) -> str:
             f"    layers.Flatten(),\n    layers.Dense({10 + index % 7}, activation=\"softmax\"),\n])\n")
 
 
-def many_files(scratch: pathlib.Path, repeat: int) -> None:
-    folder = scratch / "project"
+def generated_project(folder: pathlib.Path, count: int = 1000) -> int:
+    """`count` generated model files in a new folder."""
     folder.mkdir()
-    count = 1000
     for index in range(count):
         (folder / f"model_{index:04}.py").write_text(generated_model(index))
+    return count
+
+
+def many_files(scratch: pathlib.Path, repeat: int) -> None:
+    folder = scratch / "project"
+    count = generated_project(folder)
     wall, cpu = median_run([*ARCHLINT, "check", "-q", "--exit-zero", str(folder)], repeat)
     print(f"{count} generated model files, one archlint check: {figure(wall, cpu)}, {count / wall:.0f} files/s")
 
@@ -236,10 +241,7 @@ def many_files(scratch: pathlib.Path, repeat: int) -> None:
 def results_cache_and_jobs(scratch: pathlib.Path, repeat: int) -> None:
     """1,000 generated model files in one process without the results cache, with --jobs 2, and with the cache warm."""
     folder = scratch / "cached_project"
-    folder.mkdir()
-    count = 1000
-    for index in range(count):
-        (folder / f"model_{index:04}.py").write_text(generated_model(index))
+    count = generated_project(folder)
     environment = {name: value for name, value in os.environ.items() if name != "ARCHLINT_NO_CACHE"}
     environment["ARCHLINT_CACHE_DIR"] = str(scratch / "results_cache")
     command = [*ARCHLINT, "check", "-q", "--exit-zero", str(folder)]

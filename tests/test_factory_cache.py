@@ -17,14 +17,8 @@ FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "fixtures"
 
 
 @pytest.fixture
-def cache(tmp_path, monkeypatch):
+def cache(own_cache_folders, monkeypatch):
     """A cache folder of the test's own; the calls replayed from it, as a list of what each replay gave."""
-    monkeypatch.setenv("ARCHLINT_CACHE_DIR", str(tmp_path / "project-cache"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
-    from archlint import disk_cache
-    disk_cache.use_directory(None)  # the environment's folder, whatever an earlier command line chose
-    disk_cache._signing_key.cache_clear()
-    interpreter._LIBRARY_MODULES.clear()
     replayed = []
     replay = factory_cache.replay
 
@@ -34,10 +28,7 @@ def cache(tmp_path, monkeypatch):
         return result
 
     monkeypatch.setattr(factory_cache, "replay", counted)
-    yield replayed
-    disk_cache.use_directory(None)
-    disk_cache._signing_key.cache_clear()
-    interpreter._LIBRARY_MODULES.clear()
+    return replayed
 
 
 def _reports(path, *options, results_cache=False) -> list[str]:

@@ -38,17 +38,8 @@ AWKWARD = textwrap.dedent('''\
 
 
 @pytest.fixture
-def cache_folder(tmp_path, monkeypatch):
-    monkeypatch.setenv("ARCHLINT_CACHE_DIR", str(tmp_path / "project-cache"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
-    from archlint import disk_cache
-    disk_cache.use_directory(None)  # the environment's folder, whatever an earlier command line chose
-    disk_cache._signing_key.cache_clear()
-    interpreter._LIBRARY_MODULES.clear()
-    yield tmp_path / "project-cache" / "libraries"
-    disk_cache.use_directory(None)
-    disk_cache._signing_key.cache_clear()
-    interpreter._LIBRARY_MODULES.clear()
+def cache_folder(own_cache_folders):
+    return own_cache_folders / "libraries"
 
 
 def _libcst_positions(module):

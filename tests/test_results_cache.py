@@ -175,12 +175,18 @@ def test_no_worker_is_started_for_a_file_or_two(cache, monkeypatch):
     assert len(archlint.check_paths(files, cache=False, jobs=8).files) == 3
 
 
-def test_a_changed_sibling_module_is_analysed_again(tmp_path, cache, monkeypatch):
-    project = tmp_path / "project"
-    project.mkdir()
-    (project / "main.py").write_text(SIBLING_MAIN)
+@pytest.fixture
+def project(tmp_path) -> pathlib.Path:
+    """main.py, whose model's head comes from blocks.py: Dense(4) for now."""
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "main.py").write_text(SIBLING_MAIN)
+    (folder / "blocks.py").write_text(BLOCKS.format(units=4))
+    return folder
+
+
+def test_a_changed_sibling_module_is_analysed_again(project, cache):
     blocks = project / "blocks.py"
-    blocks.write_text(BLOCKS.format(units=4))
 
     def params():
         report = archlint.check_paths([str(project / "main.py")], jobs=1)
@@ -195,13 +201,9 @@ def test_a_changed_sibling_module_is_analysed_again(tmp_path, cache, monkeypatch
     assert len(entries(cache)) == 1  # written anew, in place
 
 
-def test_a_sibling_rewritten_with_its_size_and_time_is_analysed_again_in_the_same_process(tmp_path, cache):
+def test_a_sibling_rewritten_with_its_size_and_time_is_analysed_again_in_the_same_process(project, cache):
     """A long-lived process (the IPython magic) that read a report back, and so the sibling's digest, before."""
-    project = tmp_path / "project"
-    project.mkdir()
-    (project / "main.py").write_text(SIBLING_MAIN)
     blocks = project / "blocks.py"
-    blocks.write_text(BLOCKS.format(units=4))
 
     def params():
         return archlint.check_paths([str(project / "main.py")], jobs=1).files[0].models[0].total_params
