@@ -120,6 +120,8 @@ def forward_missing(node: Node) -> str | None:
         return f"{describe(node)} is a Lambda over the checked file's function, which archlint does not execute"
     if type(layer).forward is Layer.forward and not isinstance(layer, Model):
         return f"{describe(node)} has no NumPy forward"
+    if not layer.built and type(layer).build is not Layer.build and not isinstance(layer, Model):
+        return f"{describe(node)} has no weights: the static analysis refused its input"
     if any(isinstance(value, Unknown) for value in _leaves((node.args, node.kwargs))):
         return f"{describe(node)} is called with values not known statically"
     return None

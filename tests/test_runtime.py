@@ -137,6 +137,7 @@ from keras import layers
 model = keras.Sequential([keras.Input(shape=(60000,)), layers.Dense(20000), layers.Dense(10)])
 """
     report = analyze(source)
+    verify_file(analyze(source.replace("60000", "6").replace("20000", "2")))  # the runtime's modules imported
     tracemalloc.start()
     try:
         findings = verify_file(report)  # the default budget: 2 GiB, and this needs 4.5 GiB
@@ -378,3 +379,21 @@ def test_a_disagreement_fails_the_command_line(tmp_path, monkeypatch):
     [finding] = report["files"][0]["diagnostics"]
     assert code == 1 and finding["code"] == "AL401" and finding["layer"] == "conv2d"
     assert report["files"][0]["models"][0]["verified"] is False
+
+
+def test_a_layer_the_static_analysis_refused_is_not_run():
+    """Dense after Flatten of a map of unknown size: AL104, as Keras refuses it. The runtime, choosing sizes for
+    the input, must not run the Dense without its kernel and then call the static result wrong (AL401)."""
+    report = analyze_source("""\
+import keras
+from keras import layers
+
+model = keras.Sequential([
+    keras.Input(shape=(None, None, 3)),
+    layers.Conv2D(8, 3),
+    layers.Flatten(),
+    layers.Dense(10),
+])
+""", "refused.py")
+    found = [d.code for d in report.diagnostics + verify_file(report)]
+    assert "AL104" in found and "AL303" in found and "AL401" not in found
