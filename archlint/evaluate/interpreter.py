@@ -8,6 +8,7 @@ reported (AL301). Imports bind `Ref`s: nothing is ever imported or executed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -68,6 +69,17 @@ class BudgetExceeded(Exception):
         self.position, self.line = position, line  # `line` names it: "line 7"
         self.memory = memory  # the memory bound, not the time budget
         self.inside: str | None = None  # the innermost loop or call running then: "the loop at line 5"
+
+
+@contextlib.contextmanager
+def _stopped_inside(what):
+    """A budget stop within names `what()` (the loop or call running) as where it stopped, unless something
+    inside it was named first (the innermost one is reported)."""
+    try:
+        yield
+    except BudgetExceeded as exc:
+        exc.inside = exc.inside or what()
+        raise
 
 
 class _Return(Exception):
@@ -480,11 +492,8 @@ class Evaluator:
                 self.exec_block(node.orelse.body, frame)
 
     def exec_For(self, node: cst.For, frame: Frame) -> None:
-        try:
+        with _stopped_inside(lambda: f"the `for` loop at {self.label_of(node)}"):
             self._run_for(node, frame)
-        except BudgetExceeded as exc:
-            exc.inside = exc.inside or f"the `for` loop at {self.label_of(node)}"
-            raise
 
     def _run_for(self, node: cst.For, frame: Frame) -> None:
         items = self.iterate(self.eval(node.iter, frame), node.iter)
@@ -515,11 +524,8 @@ class Evaluator:
             self.exec_block(node.orelse.body, frame)
 
     def exec_While(self, node: cst.While, frame: Frame) -> None:
-        try:
+        with _stopped_inside(lambda: f"the `while` loop at {self.label_of(node)}"):
             self._run_while(node, frame)
-        except BudgetExceeded as exc:
-            exc.inside = exc.inside or f"the `while` loop at {self.label_of(node)}"
-            raise
 
     def _run_while(self, node: cst.While, frame: Frame) -> None:
         while True:
@@ -1146,14 +1152,12 @@ class Evaluator:
         entered = self.entering(function.path, node)
         outer_path, self.current_path = self.current_path, function.path
         try:
-            if isinstance(function.node, cst.Lambda):
-                return self.eval(function.node.body, frame)
-            self.exec_block(function.node.body, frame)
+            with _stopped_inside(lambda: called):
+                if isinstance(function.node, cst.Lambda):
+                    return self.eval(function.node.body, frame)
+                self.exec_block(function.node.body, frame)
         except _Return as result:
             return result.value
-        except BudgetExceeded as exc:
-            exc.inside = exc.inside or called
-            raise
         finally:
             self.current_path = outer_path
             if entered:
