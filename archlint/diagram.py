@@ -12,6 +12,8 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 
+from archlint.report.costs import count_text
+
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 # Fill and border per severity, for both writers.
 SEVERITY_COLOURS = {"error": ("#ffebe9", "#cf222e"), "warning": ("#fff8c5", "#bf8700"), "info": ("#ddf4ff", "#0969da")}
@@ -288,11 +290,6 @@ def shape_text(shape) -> str:
         return "[" + ", ".join(shape_text(s) for s in shape) + "]"
     inner = ", ".join("None" if d is None else str(d) for d in shape)
     return f"({inner},)" if len(shape) == 1 else f"({inner})"
-
-
-def count_text(count: int | str | None) -> str:
-    """A count as the JSON report gives it: a number, the expression of a number read from data, or None."""
-    return "?" if count is None else count if isinstance(count, str) else f"{count:,}"
 
 
 def _sum_counts(counts: list[int | str | None]) -> int | str | None:

@@ -14,7 +14,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from archlint.diagram import count_text, shape_text
+from archlint.diagram import shape_text
+from archlint.report.costs import count_text
 
 LINE_NUMBER = re.compile(r"\bline \d+")
 

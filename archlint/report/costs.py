@@ -33,6 +33,12 @@ def model_activation_bytes(model) -> tuple[int, int]:
     return known_total([row.activation_bytes for row in model.layers])
 
 
+def count_text(count) -> str:
+    """A count as the reports write it: with thousands separators, an expression of named sizes as it reads
+    (a Size, or the string the JSON report holds), or ? when unknown."""
+    return "?" if count is None else count if isinstance(count, str) else f"{count:,}"
+
+
 def unknown_layers(count: int) -> str:
     """What a total leaves out: nothing, or " + ? from N layers"."""
     return f" + ? from {plural(count, 'layer')}" if count else ""

@@ -4,7 +4,7 @@
 from archlint.dims import format_shape
 from archlint.report import expanded_rows, plural, position
 from archlint.report.costs import (
-    byte_size, macs_text, model_activation_bytes, model_macs, param_share, unknown_layers,
+    byte_size, count_text, macs_text, model_activation_bytes, model_macs, param_share, unknown_layers,
 )
 from archlint.report.text import accepted_sizes, closing_line, data_size_origin
 from archlint.results import FLOAT32_BYTES
@@ -24,10 +24,6 @@ def _text(text: str) -> str:
 def _code(text: str) -> str:
     """A code span; inside a table a pipe still needs its backslash."""
     return f"`{text.replace('|', chr(92) + '|')}`"
-
-
-def _count(value) -> str:
-    return "?" if value is None else f"{value:,}"
 
 
 def _sized(count: int) -> str:
@@ -69,8 +65,8 @@ def _model(path: str, model, diagnostics, expand_nested: bool = False) -> list[s
         share = param_share(row, model)
         activations = row.activation_bytes
         indent = "&nbsp;&nbsp;" * (depth - 1) + "└ " if depth else ""
-        out.append(f"| {indent}{_code(row.name)} ({_text(row.type)}) | {shape} | {_count(row.params)} | "
-                   f"{'-' if share is None else f'{100 * share:.1f}%'} | {_count(row.macs)} | "
+        out.append(f"| {indent}{_code(row.name)} ({_text(row.type)}) | {shape} | {count_text(row.params)} | "
+                   f"{'-' if share is None else f'{100 * share:.1f}%'} | {count_text(row.macs)} | "
                    f"{'?' if activations is None else byte_size(activations)} |")
     macs, macs_unknown = model_macs(model)
     activations, activations_unknown = model_activation_bytes(model)

@@ -6,7 +6,7 @@ from collections import Counter
 from archlint.dims import format_shape
 from archlint.report import expanded_rows, line_label, plural, position
 from archlint.report.costs import (
-    byte_size, macs_text, model_activation_bytes, model_macs, param_share, unknown_layers,
+    byte_size, count_text, macs_text, model_activation_bytes, model_macs, param_share, unknown_layers,
 )
 from archlint.results import FLOAT32_BYTES
 
@@ -16,10 +16,6 @@ SEVERITIES = ("error", "warning", "info")
 
 def _shape_text(shape) -> str:
     return "?" if shape is None else format_shape(shape)
-
-
-def _count_text(count) -> str:
-    return "?" if count is None else f"{count:,}"
 
 
 def _share_text(share) -> str:
@@ -97,8 +93,8 @@ def table(model, expand_nested: bool = False) -> list[str]:
     rows = []
     for depth, row in expanded_rows(model, expand_nested):
         indent = "  " * (depth - 1) + "└ " if depth else ""  # a layer of a nested model, under that model's row
-        cells = [f"{indent}{row.name} ({row.type})", _shape_text(row.output_shape), _count_text(row.params),
-                 _share_text(param_share(row, model)), _count_text(row.macs),
+        cells = [f"{indent}{row.name} ({row.type})", _shape_text(row.output_shape), count_text(row.params),
+                 _share_text(param_share(row, model)), count_text(row.macs),
                  _bytes_text(row.activation_bytes)]
         if connected:
             cells.append(", ".join(f"{name}[0][0]" for name in row.inbound) or "-")
