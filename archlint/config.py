@@ -128,7 +128,7 @@ def apply(settings: Settings, values: dict, where: str = "") -> Settings:
     for key, value in values.items():
         if value is None:
             continue
-        options = rule_options()
+        options = {} if key in READERS else rule_options()  # the rules are imported for their own settings only
         reader = READERS.get(key) or (options[key].read if key in options else None)
         if reader is None:
             known = [*FINDING_SETTINGS, *options, *ANALYSIS_SETTINGS]

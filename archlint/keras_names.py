@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import difflib
 
-from archlint.layers import REGISTRY
-from archlint.layers.base import Layer
-
 # Namespaces that are Keras under another name (tf.keras is Keras 3 since TensorFlow 2.16).
 _KERAS_PREFIXES = ("tensorflow.keras", "tensorflow.python.keras", "tf_keras", "keras.src", "keras._tf_keras.keras",
                    "keras.api", "tensorflow.compat.v2.keras")
@@ -28,14 +25,6 @@ def canonical(qualname: str) -> str:
 def is_keras(qualname: str) -> bool:
     name = canonical(qualname)
     return name == "keras" or name.startswith("keras.")
-
-
-def layer_class(qualname: str) -> type[Layer] | None:
-    """The modelled layer class a name refers to, if any."""
-    parts = canonical(qualname).split(".")
-    if len(parts) >= 3 and parts[0] == "keras" and parts[1] == "layers":
-        return REGISTRY.get(parts[-1])
-    return None
 
 
 def is_keras_layer_name(qualname: str) -> bool:

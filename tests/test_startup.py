@@ -36,9 +36,9 @@ print(json.dumps(sorted(sys.modules)), file=sys.stderr)
 """
 
 
-def modules_of_a_check(tmp_path, **environment) -> list[str]:
+def modules_of_a_check(tmp_path, source: str = SMALL_MODEL, **environment) -> list[str]:
     path = tmp_path / "model.py"
-    path.write_text(SMALL_MODEL)
+    path.write_text(source)
     run = subprocess.run([sys.executable, "-c", LIST_MODULES, str(path)], capture_output=True, text=True, timeout=300,
                          env={**os.environ, **environment})
     assert "model.py" in run.stdout, run.stdout + run.stderr[-2000:]
@@ -56,3 +56,16 @@ def test_a_check_answered_from_the_results_cache_parses_nothing(tmp_path):
     assert "libcst" in modules_of_a_check(tmp_path, **cache)  # the first check analyses the file
     loaded = modules_of_a_check(tmp_path, **cache)
     assert [m for m in loaded if m.split(".")[0] == "libcst" or m.startswith("archlint.evaluate.interpreter")] == []
+
+
+def test_a_cached_file_importing_modules_looks_them_up_without_the_analysis(tmp_path):
+    """Telling a kept report current looks up again each module the file imported (a module made since would
+    change it): that needs the module search, not the parser, the evaluator, the layers or the rules."""
+    (tmp_path / "blocks.py").write_text("from keras import layers\n\ndef head(x):\n    return layers.Dense(3)(x)\n")
+    cache = {"ARCHLINT_CACHE_DIR": str(tmp_path / "cache")}
+    model = "import keras\nfrom blocks import head\n\ninputs = keras.Input((8,))\nmodel = keras.Model(inputs, head(inputs))\n"
+    assert "archlint.evaluate.interpreter" in modules_of_a_check(tmp_path, source=model, **cache)
+    loaded = modules_of_a_check(tmp_path, source=model, **cache)
+    assert "archlint.evaluate.project_modules" in loaded  # the lookups were checked
+    assert [m for m in loaded if m.split(".")[0] == "libcst" or m.startswith(("archlint.evaluate.interpreter",
+                                                                              "archlint.layers", "rules."))] == []

@@ -26,10 +26,10 @@ from archlint.evaluate.keras_helpers import HELPERS
 from archlint.evaluate.objects import MODEL_METHODS_WITHOUT_EFFECT, EvaluatorServices, Function, Method, StaticShape
 from archlint.graph import LayerGraph, Node, Tensor
 from archlint.keras_names import (
-    canonical, is_keras_layer_name, layer_class, merge_function, missing_from_keras3,
+    canonical, is_keras_layer_name, merge_function, missing_from_keras3,
 )
 from archlint.keras2_arguments import keras1_merge, keras3_arguments
-from archlint.layers import REGISTRY
+from archlint.layers import REGISTRY, layer_class
 from archlint.evaluate.user_classes import (
     BoundMethod, Super, TracedLambda, UserClass, UserClasses, UserLayer, UserObject,
 )

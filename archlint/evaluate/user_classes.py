@@ -15,7 +15,8 @@ from archlint.errors import Unresolved
 from archlint.evaluate.builtins import Builtin
 from archlint.evaluate.objects import MODEL_METHODS_WITHOUT_EFFECT, Function, Method, StaticShape
 from archlint.graph import Tensor
-from archlint.keras_names import is_keras, is_keras_layer_name, layer_class
+from archlint.keras_names import is_keras, is_keras_layer_name
+from archlint.layers import layer_class
 from archlint.layers.base import Layer, snake_case
 from archlint.layers.opaque import OpaqueLayer
 from archlint.models import Model
