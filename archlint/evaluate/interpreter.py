@@ -138,6 +138,7 @@ class Evaluator:
         self.path = path
         self.current_path = path
         self.modules: dict[str, ModuleValue] = {}
+        self.library_files: dict[str, bool] = {}  # by path: project_modules.is_library_file, resolving links once
         self.events: list[Event] = []
         # What an installed library's code could not follow (AL301), each with whether it was made outside its
         # layers' code (in its module-level set-up, such as `tf = try_import_tensorflow()`).
@@ -299,7 +300,12 @@ class Evaluator:
     def in_library_code(self) -> bool:
         """Whether the code being evaluated is an installed library's (keras_hub, Keras's own applications) that the
         checked file imports; a library file checked directly is the checked code."""
-        return self.current_path != self.path and project_modules.is_library_file(self.current_path)
+        return self.current_path != self.path and self.is_library_file(self.current_path)
+
+    def is_library_file(self, path: str) -> bool:
+        if path not in self.library_files:
+            self.library_files[path] = project_modules.is_library_file(path)
+        return self.library_files[path]
 
     def forget_events(self, since: int) -> None:
         """Drop the findings made since `since` events (an evaluation whose findings are noise)."""
@@ -441,7 +447,7 @@ class Evaluator:
             return None
         if path in self.modules:
             return self.modules[path]
-        if not level and project_modules.is_library_file(path):
+        if not level and self.is_library_file(path):
             try:
                 index = project_modules.reexport_index(path)
             except (OSError, cst.ParserSyntaxError):
@@ -449,7 +455,7 @@ class Evaluator:
             if index is not None:  # a package's public API module (keras_hub.models): each name read when used
                 self.modules[path] = PublicModule(dotted, index)
                 return self.modules[path]
-        library = project_modules.is_library_file(path)
+        library = self.is_library_file(path)
         wall, cpu = time.monotonic(), time.thread_time()
         try:
             module, positions = _parsed(path, library=library)
