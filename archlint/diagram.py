@@ -329,18 +329,10 @@ def mermaid(diagram: Diagram, show_shapes: bool = False, show_params: bool = Fal
         opening, closing = ("([", "])") if box.operation else ("[", "]")
         return f'{indent}{key}{opening}"{label}"{closing}'
 
-    def cluster_lines(cluster: Cluster, indent: str) -> None:
-        out.append(f'{indent}subgraph {cluster.key}["{_mermaid_text(cluster.label)}"]')
-        for key in cluster.boxes:
-            out.append(box_line(key, indent + "  "))
-        for inner in cluster.clusters:
-            cluster_lines(inner, indent + "  ")
-        out.append(f"{indent}end")
+    def cluster_opening(cluster: Cluster, indent: str) -> list[str]:
+        return [f'{indent}subgraph {cluster.key}["{_mermaid_text(cluster.label)}"]']
 
-    for key in diagram.ungrouped():
-        out.append(box_line(key, "  "))
-    for cluster in diagram.clusters:
-        cluster_lines(cluster, "  ")
+    out += _boxes_in_clusters(diagram, box_line, cluster_opening, "end")
     out += [f"  {source} --> {target}" for source, target in diagram.edges]
     marked = {}
     for box in diagram.boxes.values():
@@ -351,6 +343,24 @@ def mermaid(diagram: Diagram, show_shapes: bool = False, show_params: bool = Fal
         out.append(f"  classDef {severity} fill:{fill},stroke:{stroke},stroke-width:2px")
         out.append(f"  class {','.join(keys)} {severity}")
     return "\n".join(out) + "\n"
+
+
+def _boxes_in_clusters(diagram: Diagram, box_line, cluster_opening, cluster_closing: str) -> list[str]:
+    """The lines of every box, those of a cluster (and the clusters inside it) between its opening lines and its
+    closing one, each level indented two spaces more: what Mermaid and DOT write alike."""
+    out = []
+
+    def cluster_lines(cluster: Cluster, indent: str) -> None:
+        out.extend(cluster_opening(cluster, indent))
+        out.extend(box_line(key, indent + "  ") for key in cluster.boxes)
+        for inner in cluster.clusters:
+            cluster_lines(inner, indent + "  ")
+        out.append(indent + cluster_closing)
+
+    out.extend(box_line(key, "  ") for key in diagram.ungrouped())
+    for cluster in diagram.clusters:
+        cluster_lines(cluster, "  ")
+    return out
 
 
 def _dot_text(text: str) -> str:
@@ -379,20 +389,12 @@ def dot(diagram: Diagram, show_shapes: bool = False, show_params: bool = False, 
             attributes += [f'fillcolor="{fill}"', f'color="{stroke}"', "penwidth=2"]
         return f"{indent}{key} [{', '.join(attributes)}];"
 
-    def cluster_lines(cluster: Cluster, indent: str) -> None:
-        out.append(f"{indent}subgraph cluster_{cluster.key} {{")
-        out.append(f'{indent}  label={_dot_text(cluster.label)}; style="rounded,dashed"; color="#8c959f"; '
-                   'fontname="Helvetica"; fontsize=10;')
-        for key in cluster.boxes:
-            out.append(box_line(key, indent + "  "))
-        for inner in cluster.clusters:
-            cluster_lines(inner, indent + "  ")
-        out.append(f"{indent}}}")
+    def cluster_opening(cluster: Cluster, indent: str) -> list[str]:
+        return [f"{indent}subgraph cluster_{cluster.key} {{",
+                f'{indent}  label={_dot_text(cluster.label)}; style="rounded,dashed"; color="#8c959f"; '
+                'fontname="Helvetica"; fontsize=10;']
 
-    for key in diagram.ungrouped():
-        out.append(box_line(key, "  "))
-    for cluster in diagram.clusters:
-        cluster_lines(cluster, "  ")
+    out += _boxes_in_clusters(diagram, box_line, cluster_opening, "}")
     out += [f"  {source} -> {target};" for source, target in diagram.edges]
     out.append("}")
     return "\n".join(out) + "\n"
