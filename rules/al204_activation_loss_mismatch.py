@@ -58,13 +58,9 @@ def _losses_by_output(model, loss):
 
 def _cross_entropy(loss) -> tuple[str, bool] | None:
     """(what the loss expects, from_logits) for a cross-entropy given as a name, function, class or instance."""
-    if isinstance(loss, str):
-        name = loss
-    elif isinstance(loss, (Ref, LossObject)):
-        name = loss.qualname.rsplit(".", 1)[-1]
-    else:
+    name = _loss_name(loss)
+    if name is None:
         return None
-    name = snake_case(name)
     kind, from_logits_at = LOSSES.get(LOSS_ALIASES.get(name, name), (None, 0))
     if kind is None:
         return None
@@ -76,14 +72,17 @@ def _cross_entropy(loss) -> tuple[str, bool] | None:
 
 
 def _regression(loss) -> bool:
+    name = _loss_name(loss)
+    return name is not None and REGRESSION_ALIASES.get(name, name) in REGRESSION
+
+
+def _loss_name(loss) -> str | None:
+    """A loss given as a name, function, class or instance, by its snake_case name ("categorical_crossentropy")."""
     if isinstance(loss, str):
-        name = loss
-    elif isinstance(loss, (Ref, LossObject)):
-        name = loss.qualname.rsplit(".", 1)[-1]
-    else:
-        return False
-    name = snake_case(name)
-    return REGRESSION_ALIASES.get(name, name) in REGRESSION
+        return snake_case(loss)
+    if isinstance(loss, (Ref, LossObject)):
+        return snake_case(loss.qualname.rsplit(".", 1)[-1])
+    return None
 
 
 def _activation(layer) -> str | None:
