@@ -339,6 +339,45 @@ def _reduced_floor(rest, divisor: int):
     return Size({(Floor(rest, divisor),): 1})
 
 
+def exact_quotient(value, divisor):
+    """value / divisor where it is an integer polynomial in the sizes (4 * n / n = 4), else None; the sizes' atoms
+    (names, floor divisions) are taken as independent variables, so a quotient found holds whatever they are."""
+    if not isinstance(divisor, Size):
+        if divisor == 0:
+            return None
+        terms = Size._terms(value)
+        if any(c % divisor for c in terms.values()):
+            return None
+        return Size._of({m: c // divisor for m, c in terms.items()})
+    remainder, quotient = value, 0
+    order = sorted({atom for v in (value, divisor) for m in Size._terms(v) for atom in m}, key=_atom_key)
+
+    def leading(terms: dict):
+        def rank(monomial):
+            return (len(monomial), tuple(monomial.count(atom) for atom in order))
+        return max(terms.items(), key=lambda item: rank(item[0]))
+
+    divisor_monomial, divisor_coefficient = leading(divisor.terms)
+    for _ in range(MAX_QUOTIENT_STEPS):
+        if remainder == 0:
+            return quotient
+        monomial, coefficient = leading(Size._terms(remainder))
+        rest = list(monomial)
+        for atom in divisor_monomial:
+            if atom not in rest:
+                return None
+            rest.remove(atom)
+        if coefficient % divisor_coefficient:
+            return None
+        term = Size._of({tuple(rest): coefficient // divisor_coefficient})
+        quotient, remainder = quotient + term, remainder - term * divisor
+    return None
+
+
+# Terms of a quotient exact_quotient finds at most: an expression with more is left unknown.
+MAX_QUOTIENT_STEPS = 256
+
+
 def is_size(value) -> bool:
     return isinstance(value, Size)
 
@@ -382,6 +421,11 @@ def without_sizes(shape):
     if shape is None:
         return None
     return tuple(None if isinstance(d, Size) else d for d in shape)
+
+
+def without_axis_sizes(shape: Shape) -> Shape:
+    """The shape as Keras's build sees it: an input's named axis is None there, a number read from data is kept."""
+    return tuple(None if unknown(d) else d for d in shape)
 
 
 def has_sizes(shape) -> bool:

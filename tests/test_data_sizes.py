@@ -60,7 +60,51 @@ def test_the_numbers_are_named_after_where_they_came_from():
         "helper_and_reshape": ["rows", "units"],  # len(labels) is the helper's parameter `units`
         "sequence_tagger": ["num_tags"],
         "application_classes": ["num_classes"],  # MobileNetV2's `classes` is the number passed to it
+        "attention_over_tags": ["num_tags"],
+        "separable_channels": ["channels"],
+        "reshape_by_count": ["windows"],
     }
+
+
+def _sized_layers():
+    """Layers built with a number read from data n, on inputs some of whose axes are n: (name, make(n), shapes(n))."""
+    from archlint.layers import attention, conv, reshaping
+
+    return [
+        ("MultiHeadAttention", lambda n: attention.MultiHeadAttention(n, 2 * n, value_dim=n + 1, output_shape=(n,)),
+         lambda n: [(None, 12, 16), (None, n, 8)]),
+        ("MultiHeadAttention on 2 attention axes", lambda n: attention.MultiHeadAttention(2, n, attention_axes=(1, 2)),
+         lambda n: [(None, 3, n, 2 * n), (None, 4, n + 1, 5)]),
+        ("SeparableConv2D", lambda n: conv.SeparableConv2D(n, 3, depth_multiplier=n, padding="same"),
+         lambda n: [(None, 9, 9, n + 2)]),
+        ("SeparableConv1D", lambda n: conv.SeparableConv1D(2 * n, 3, depth_multiplier=3, strides=2),
+         lambda n: [(None, 4 * n + 5, n)]),
+        ("DepthwiseConv2D", lambda n: conv.DepthwiseConv2D(3, depth_multiplier=n), lambda n: [(None, 7, 7, 4)]),
+        ("DepthwiseConv1D", lambda n: conv.DepthwiseConv1D(2, depth_multiplier=n + 1), lambda n: [(None, 2 * n, n)]),
+        ("Conv2DTranspose", lambda n: conv.Conv2DTranspose(n, 3, strides=2), lambda n: [(None, 5, 5, n)]),
+        ("RepeatVector", lambda n: reshaping.RepeatVector(n), lambda n: [(None, 3 * n)]),
+        ("Reshape", lambda n: reshaping.Reshape((n, -1)), lambda n: [(None, n * (n + 1), 2)]),
+    ]
+
+
+@pytest.mark.parametrize("name, make, shapes", _sized_layers(), ids=[case[0] for case in _sized_layers()])
+def test_a_layer_computes_with_a_named_size_what_it_computes_with_the_number(name, make, shapes):
+    # The layer built with the named size n, its output shape, parameters and MACs evaluated at n, against the same
+    # layer built with the number (whose shapes and parameters the Keras fixtures check).
+    def built(n):
+        layer, inputs = make(n), shapes(n)
+        layer.build(*inputs)
+        output = layer.compute_output_shape(*inputs)
+        macs = layer.count_macs([(1, *s[1:]) for s in inputs], [(1, *output[1:])])
+        return output, layer.count_params(), macs
+
+    size = dims.Size.named("n", from_data=True)
+    output, params, macs = built(size)
+    for n in (1, 2, 5, 12):
+        at = {"n": n}
+        expected = built(n)
+        assert [_at(d, at) for d in output] == list(expected[0]) and _at(params, at) == expected[1]
+        assert _at(macs, at) == expected[2]
 
 
 def analyse(source: str):
@@ -158,7 +202,7 @@ def test_a_layer_that_does_not_compute_with_sizes_says_so():
         features = len(np.loadtxt("columns.txt"))
         inputs = keras.Input((10, features))
         x = keras.layers.LSTM(8)(inputs)  # 4 gates of 8 units over features + 8 inputs, and their biases
-        model = keras.Model(inputs, [x, keras.layers.MultiHeadAttention(2, 4)(inputs, inputs)])
+        model = keras.Model(inputs, [x, keras.layers.TimeDistributed(keras.layers.Dense(4))(inputs)])
     """)
     (model,) = report.models
     assert [model.layers[1].params.value({"features": n}) for n in (1, 5)] == [4 * (8 * (n + 8) + 8) for n in (1, 5)]

@@ -132,8 +132,8 @@ class DataNumbers:
         return args, kwargs
 
     def as_size(self, value, source, name: str):
-        if isinstance(value, Unknown) and name.endswith("shape"):
-            return value  # a shape of unknown rank: not one size
+        if isinstance(value, Unknown) and name.endswith("shape") and not isinstance(value.size, Size):
+            return value  # a shape of unknown rank, or a number (`output_shape=num_classes`): not known to be one size
         if isinstance(value, Unknown):
             return self.size_of(self.placed(value, source), self.source_name(source) or name)
         if isinstance(value, (tuple, list)) and any(isinstance(v, Unknown) for v in value):

@@ -22,7 +22,9 @@ def causal_mask(query_length: int, key_length: int):
 
 
 def strict_positive_int(value, what: str, optional: bool = False):
-    """MultiHeadAttention's own check: an int instance above zero (2.0 is refused)."""
+    """MultiHeadAttention's own check: an int instance above zero (2.0 is refused); a number read from data is one."""
+    if dims.from_data(value):
+        return value
     value = known(value, what)
     if optional and value is None:
         return None
@@ -51,6 +53,9 @@ def attention_equations(rank: int, attention_axes: tuple[int, ...]):
 
 @register
 class MultiHeadAttention(Layer):
+    named_sizes = True
+    size_arguments = ("num_heads", "key_dim", "value_dim", "output_shape")
+
     def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True, output_shape=None,
                  attention_axes=None, sliding_window=None, flash_attention=None,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
@@ -58,12 +63,15 @@ class MultiHeadAttention(Layer):
                  use_gate=False, seed=None, **kwargs):
         self.num_heads = strict_positive_int(num_heads, "num_heads")
         self.key_dim = strict_positive_int(key_dim, "key_dim")
-        self.value_dim = strict_positive_int(value_dim, "value_dim", optional=True) or self.key_dim
+        value_dim = strict_positive_int(value_dim, "value_dim", optional=True)
+        self.value_dim = self.key_dim if value_dim is None else value_dim
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.use_bias = bool(known(use_bias, "use_bias"))
         self.use_gate = bool(known(use_gate, "use_gate"))
         # Keras treats any falsy output_shape (None, 0, ()) as "the query's last axis".
         output_shape = known(output_shape, "output_shape")
+        if dims.from_data(output_shape):
+            output_shape = (output_shape,)
         self.output_shape = shape_arg(output_shape, "output_shape") if output_shape else None
         if self.output_shape and None in self.output_shape:
             raise InvalidArgument(f"`output_shape` must be fully defined, got {output_shape!r}")
@@ -92,10 +100,17 @@ class MultiHeadAttention(Layer):
         return axes
 
     def check_shapes(self, query_shape, value_shape, key_shape) -> None:
-        # Keras compares these literally, so an unknown length against a known one is refused too.
-        if tuple(value_shape[1:-1]) != tuple(key_shape[1:-1]):
-            raise IncompatibleShapes("all axes of `value` and `key` but the last must be equal, got "
-                                     f"value {format_shape(value_shape)} and key {format_shape(key_shape)}")
+        # Keras compares these literally, so an unknown length (an input's named axis) against a known one is
+        # refused too; a number read from data is a number there, which may equal the other.
+        def message():
+            return ("all axes of `value` and `key` but the last must be equal, got "
+                    f"value {format_shape(value_shape)} and key {format_shape(key_shape)}")
+
+        values, keys = (dims.without_axis_sizes(tuple(shape[1:-1])) for shape in (value_shape, key_shape))
+        if len(values) != len(keys) or not all(
+                a == b if a is None or b is None else dims.same(a, b, IncompatibleShapes.code, message)
+                for a, b in zip(values, keys)):
+            raise IncompatibleShapes(message())
         # Keras accepts these symbolically, but the attention einsums fail on the first call.
         if len(query_shape) < 3:
             raise WrongRank(f"MultiHeadAttention expects a query of rank at least 3, got {format_shape(query_shape)}")
@@ -108,7 +123,7 @@ class MultiHeadAttention(Layer):
         key_shape = value_shape if key_shape is None else key_shape
         self.check_shapes(query_shape, value_shape, key_shape)
         query_dim, key_dim, value_dim = query_shape[-1], key_shape[-1], value_shape[-1]
-        if None in (query_dim, key_dim, value_dim):
+        if any(dims.unknown(d) for d in (query_dim, key_dim, value_dim)):
             raise UnknownDimension("MultiHeadAttention needs known last axes to size its projections, got "
                                    f"query {format_shape(query_shape)}, value {format_shape(value_shape)}, key {format_shape(key_shape)}")
         heads = self.num_heads

@@ -254,12 +254,14 @@ class Conv3DTranspose(BaseConvTranspose):
 
 
 class BaseDepthwiseConv(WindowedConv):
+    size_arguments = ("depth_multiplier",)
+
     def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1, data_format=None,
                  dilation_rate=1, activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
                  bias_initializer="zeros", depthwise_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, depthwise_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self.depth_multiplier = positive_int(depth_multiplier, "depth_multiplier")
+        self.depth_multiplier = size_arg(depth_multiplier, "depth_multiplier")
         self.read_window_args(kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias)
 
     def build(self, input_shape, **kwargs):
@@ -294,14 +296,16 @@ class DepthwiseConv2D(BaseDepthwiseConv):
 class BaseSeparableConv(WindowedConv):
     """A depthwise convolution followed by a 1x1 (pointwise) convolution to `filters` channels."""
 
+    size_arguments = ("filters", "depth_multiplier")
+
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
                  depth_multiplier=1, activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
                  pointwise_initializer="glorot_uniform", bias_initializer="zeros", depthwise_regularizer=None,
                  pointwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  depthwise_constraint=None, pointwise_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self.depth_multiplier = positive_int(depth_multiplier, "depth_multiplier")
-        self.filters = positive_int(filters, "filters")
+        self.depth_multiplier = size_arg(depth_multiplier, "depth_multiplier")
+        self.filters = size_arg(filters, "filters")
         self.read_window_args(kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias)
 
     def build(self, input_shape, **kwargs):

@@ -2,9 +2,9 @@
 
 from archlint import dims
 from archlint.dims import Shape, format_shape, product
-from archlint.errors import InvalidArgument, ReshapeMismatch
+from archlint.errors import InvalidArgument, ReshapeMismatch, Unresolved
 from archlint.dims import from_data
-from archlint.layers.base import Layer, int_arg, known, np, register, require_rank
+from archlint.layers.base import Layer, int_arg, known, np, register, require_rank, size_arg
 
 
 def reshaped(input_shape: Shape, target: Shape) -> Shape:
@@ -25,6 +25,13 @@ def reshaped(input_shape: Shape, target: Shape) -> Shape:
             raise ReshapeMismatch(message())
         return target
     known_size = product(d for d in target if d != -1)
+    if dims.is_size(known_size):  # Reshape((num_classes, -1)): the -1 is exact only as a polynomial quotient
+        quotient = dims.exact_quotient(size, known_size)
+        if quotient is None:
+            raise Unresolved(f"the -1 of {format_shape(target)} would be {size} / ({known_size}) elements, which is "
+                             "not an integer expression of the sizes")
+        return tuple(quotient if d == -1 else d for d in target)
+
     def not_a_multiple():
         return (f"cannot reshape {format_shape(input_shape)} ({size} elements) into "
                 f"{format_shape(target)}: {size} is not a multiple of {known_size}")
@@ -85,14 +92,12 @@ class Permute(Layer):
 class RepeatVector(Layer):
     weightless = True
     named_sizes = True
+    size_arguments = ("n",)
 
     def __init__(self, n, **kwargs):
         super().__init__(**kwargs)
-        n = known(n, "n")
         # Keras accepts only a true int here: 3.0 is a TypeError.
-        if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
-            raise InvalidArgument(f"`n` must be a positive integer, got {n!r}")
-        self.n = n
+        self.n = size_arg(n, "n", exact=True)
 
     def compute_output_shape(self, input_shape, **kwargs):
         require_rank(input_shape, 2, self)
