@@ -8,12 +8,14 @@ RULE = Rule(
     name="rejected-by-keras3",
     severity="error",
     summary="Keras 3 raises on a call the source makes (optimizer `lr=`, `compile(metrics=\"accuracy\")`, "
-            "`Model(input=, output=)`, `KerasTensor.get_shape()`, `layer.output_shape`, a TensorFlow op on a "
-            "symbolic tensor, a non-tensor positional argument to a layer, `load_model` of an unsupported path)",
+            "`Model(input=, output=)`, `KerasTensor.get_shape()`, `x._keras_shape`, `layer.output_shape`, "
+            "a TensorFlow op on a symbolic tensor, a non-tensor positional argument to a layer, `load_model` of an "
+            "unsupported path)",
     what="""
         Calls and attribute reads that worked in Keras 2 and that Keras 3 refuses: an
         optimizer given `lr=`; `compile(metrics="accuracy")` with a string for the list;
-        `Model(input=..., output=...)`; `get_shape()` on a symbolic tensor; the `input_shape` or
+        `Model(input=..., output=...)`; `get_shape()` on a symbolic tensor, or the private
+        `_keras_shape` (`_shape_val`) where Keras 2 (TensorFlow) kept its shape; the `input_shape` or
         `output_shape` attribute of a layer; a TensorFlow function (`tf.reduce_sum`,
         `tf.concat`...) called on a symbolic tensor outside a layer; a value that is not a
         tensor passed positionally to a layer call (`layer(x, True)`); `load_model` of a path
@@ -28,7 +30,7 @@ RULE = Rule(
         """,
     fix="""
         `learning_rate=` for `lr=`; `metrics=["accuracy"]`; `Model(inputs=..., outputs=...)`;
-        `x.shape` for `x.get_shape()`; `layer.output.shape` (after the layer is called) for
+        `x.shape` for `x.get_shape()` and `x._keras_shape`; `layer.output.shape` (after the layer is called) for
         `layer.output_shape`; `keras.ops` functions or a layer around TensorFlow code; pass
         options by keyword (`layer(x, training=True)`); save and load `.keras` files;
         `model.fit` for `fit_generator`, `epochs=` for `nb_epoch=`.

@@ -1339,8 +1339,8 @@ def _getattr(evaluator: Evaluator, obj, name, *default):
     if len(default) > 1:
         raise TypeError(f"getattr expected at most 3 arguments, got {2 + len(default)}")
     present = _hasattr(evaluator, obj, name) if default else True
-    if present:
-        return evaluator.get_attribute(obj, name, None)
+    if present:  # found at the getattr() call's arguments, the last node evaluated
+        return evaluator.get_attribute(obj, name, evaluator.last_node)
     return default[0]
 
 

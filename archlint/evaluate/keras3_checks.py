@@ -59,6 +59,18 @@ def symbolic_get_shape(ev, tensor: Tensor, tracing: bool, node) -> None:
         ev.report(RejectedByKeras3.code, "'KerasTensor' object has no attribute 'get_shape': use x.shape", node)
 
 
+# Keras 1/2 private attributes of a symbolic tensor that held its static shape; Keras 3's KerasTensor has neither.
+KERAS2_SHAPE_ATTRIBUTES = ("_keras_shape", "_shape_val")
+
+
+def keras2_shape_attribute(ev, tensor: Tensor, name: str, tracing: bool, node) -> bool:
+    """x._keras_shape on a symbolic tensor: reported; whether the shape it held is what the analysis goes on with."""
+    if name not in KERAS2_SHAPE_ATTRIBUTES or tensor.eager or tracing:
+        return False
+    ev.report(RejectedByKeras3.code, f"'KerasTensor' object has no attribute '{name}': use x.shape", node)
+    return True
+
+
 def layer_shape_attribute(ev, layer, name: str, node) -> None:
     what = "output" if name == "output_shape" else "input"
     ev.report(RejectedByKeras3.code, f"'{layer.type_name}' object has no attribute '{name}' in Keras 3: use "

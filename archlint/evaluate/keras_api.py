@@ -642,7 +642,7 @@ class KerasApi:
         if isinstance(obj, (UserObject, UserLayer, UserClass, Super)):
             return self.classes.get_attribute(obj, name, node)
         if isinstance(obj, Tensor):
-            if name == "shape":
+            if name == "shape" or keras3_checks.keras2_shape_attribute(self.ev, obj, name, bool(self.tracing), node):
                 return self.shape_of(obj, node)
             if name in TENSOR_METHODS:
                 return Method(obj, name)
