@@ -13,7 +13,11 @@ recorded for it. Each model Keras built is one of:
   complete but wrong  archlint says complete, and something differs from Keras: must be 0
   missing             archlint reports no model under that name
 "Totals exact" counts complete models whose total and trainable counts equal Keras's.
-Errors archlint reports on a file Keras ran are counted too: every corpus file runs under Keras.
+Errors archlint reports on a file Keras ran are counted too. Where Keras raised instead of building
+(a factory Keras 3 rejects, or the trimmed file itself, as Keras 2 code can), archlint must say so:
+  rejected, error reported  archlint reports an error in the file
+  rejected, not reported    no error, and no complete model under that name either
+  complete but rejected     archlint reports a complete model and no error: counted as complete but wrong
 """
 import argparse
 import json
@@ -28,6 +32,7 @@ from archlint.analysis import analyze_file  # noqa: E402
 from tests.fixture_compare import mismatches  # noqa: E402
 
 REASON_CODES = ("AL301", "AL302")
+REJECTED = ("rejected", "complete but rejected")  # outcomes of what Keras raised on instead of building
 
 
 def score_file(path: pathlib.Path, truth: dict) -> dict:
@@ -40,7 +45,16 @@ def score_file(path: pathlib.Path, truth: dict) -> dict:
     ours = {m.symbol: m for m in report.models}
     factories_used = {m.factory for m in report.models if m.factory}
     reasons = [d for d in report.diagnostics if d.code in REASON_CODES]
+    errors = [f"{d.code} line {d.line}: {d.message}" for d in report.diagnostics if d.severity == "error"]
     models = {}
+    rejected = {symbol: expected["error"] for symbol, expected in truth["models"].items() if "error" in expected}
+    if truth.get("error"):
+        rejected["<file>"] = truth["error"]
+    for symbol, error in rejected.items():
+        model = ours.get(symbol)
+        outcome = "rejected, error reported" if errors else "complete but rejected" if model and model.complete \
+            else "rejected, not reported"
+        models[symbol] = {"outcome": outcome, "problems": [f"Keras: {error['type']}: {error['message']}"]}
     for symbol, expected in truth["models"].items():
         if "error" in expected or symbol in factories_used:
             continue
@@ -57,13 +71,13 @@ def score_file(path: pathlib.Path, truth: dict) -> dict:
         totals_exact = model.complete and total is not None and model.total_params == total and \
             model.trainable_params == expected.get("trainable", model.trainable_params)
         models[symbol] = {"outcome": outcome, "totals_exact": bool(totals_exact), "problems": problems}
-    errors = [f"{d.code} line {d.line}: {d.message}" for d in report.diagnostics if d.severity == "error"]
     return {"models": models, "errors": errors, "seconds": round(seconds, 3)}
 
 
 def summarize(results: dict) -> dict:
-    outcomes = [m for r in results.values() for m in r["models"].values()]
-    count = lambda outcome: sum(m["outcome"] == outcome for m in outcomes)  # noqa: E731
+    every = [m for r in results.values() for m in r["models"].values()]
+    outcomes = [m for m in every if not m["outcome"].startswith(REJECTED)]
+    count = lambda outcome: sum(m["outcome"] == outcome for m in every)  # noqa: E731
     return {
         "files": len(results),
         "models": len(outcomes),
@@ -72,8 +86,11 @@ def summarize(results: dict) -> dict:
         "totals exact": sum(m.get("totals_exact", False) for m in outcomes),
         "incomplete with a reason": count("incomplete"),
         "incomplete without a reason": count("incomplete without a reason"),
-        "complete but wrong": count("complete but wrong"),
+        "complete but wrong": count("complete but wrong") + count("complete but rejected"),
         "missing": count("missing"),
+        "rejected by Keras": len(every) - len(outcomes),
+        "rejected, error reported": count("rejected, error reported"),
+        "rejected, not reported": count("rejected, not reported"),
         "files with errors": sum(bool(r["errors"]) for r in results.values()),
         "crashes": sum("crash" in r for r in results.values()),
     }

@@ -1,10 +1,11 @@
 """Build a real-code corpus from its manifest: each file's text at its commit, trimmed to what Keras runs here.
 
 Usage:  KERAS_BACKEND=jax python benchmarks/corpus/make_corpus.py benchmarks/corpus/NAME.json [FILE...]
-            [--mirror DIR] [--truth PATH/keras_truth.py]
+            [--mirror DIR] [--truth PATH/keras_truth.py] [--statement-seconds N]
 
-For each manifest entry (repository, path, commit, file, support files it imports), the text comes from
-a git snapshot at MIRROR/<owner>+<name>/repo (a notebook's code cells joined, IPython lines made `pass`)
+For each manifest entry (repository, path, commit, file, support files it imports, relative to the
+repository's folder `root` the author runs the program from when it is not the top), the text comes from
+a git snapshot at MIRROR/<owner>+<name>/repo (or its .git; a notebook's code cells joined, IPython lines made `pass`)
 into corpus/NAME/src/FILE; it is then run statement by statement under Keras 3 (JAX): statements that
 train, plot or save, and those that fail here (no network: downloads fail; modules not installed), are
 dropped, and corpus/NAME/FILE keeps the rest. keras.datasets loaders give zeros in the shapes and dtypes
@@ -96,7 +97,7 @@ def standin_datasets(keras):
     ds.california_housing.load_data = table(20640, 8, "float32")
 
 
-def trim(src_path, out_path, truth_path):
+def trim(src_path, out_path, truth_path, statement_seconds=20):
     """Worker: run SOURCE statement by statement under Keras; OUT keeps what ran; TRUTH is keras_truth's entry."""
     import keras_truth
     keras = keras_truth.keras
@@ -121,7 +122,7 @@ def trim(src_path, out_path, truth_path):
         if any(s in text for s in SKIP) and not isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)):
             dropped.append([start, node.end_lineno, "skipped (training/plotting/saving)"])
             continue
-        signal.alarm(20)
+        signal.alarm(statement_seconds)
         try:
             exec(compile(ast.Module([node], []), out_path, "exec"), scope)
             kept.append(text)
@@ -141,7 +142,7 @@ def trim(src_path, out_path, truth_path):
         json.dump({"dropped": dropped, "truth": truth}, f, indent=1)
 
 
-def build(manifest_path, only, mirror, truth_script):
+def build(manifest_path, only, mirror, truth_script, statement_seconds):
     with open(manifest_path) as f:
         manifest = json.load(f)
     out = os.path.join(REPO, "corpus", os.path.splitext(os.path.basename(manifest_path))[0])
@@ -150,18 +151,21 @@ def build(manifest_path, only, mirror, truth_script):
         if only and entry["file"] not in only:
             continue
         git_dir = os.path.join(mirror, entry["repository"].replace("/", "+"), "repo")
+        if os.path.isdir(os.path.join(git_dir, ".git")):  # a snapshot with a work tree
+            git_dir = os.path.join(git_dir, ".git")
         for support in entry.get("support", []):
             os.makedirs(os.path.dirname(os.path.join(out, support)), exist_ok=True)
             with open(os.path.join(out, support), "w") as f:
-                f.write(source_of(git_dir, entry["commit"], support))
+                f.write(source_of(git_dir, entry["commit"], os.path.join(entry.get("root", ""), support)))
         raw = os.path.join(out, "src", entry["file"])
         with open(raw, "w") as f:
             f.write(source_of(git_dir, entry["commit"], entry["path"]))
         target = os.path.join(out, entry["file"])
         record = target[:-3] + ".run.json"
         try:
-            subprocess.run([sys.executable, __file__, "--trim", raw, target, record, "--truth", truth_script],
-                           timeout=420, capture_output=True, cwd=out, check=True)
+            subprocess.run([sys.executable, __file__, "--trim", raw, target, record, "--truth", truth_script,
+                            "--statement-seconds", str(statement_seconds)],
+                           timeout=max(420, 6 * statement_seconds), capture_output=True, cwd=out, check=True)
         except (subprocess.TimeoutExpired, subprocess.CalledProcessError) as exc:
             print(f"{entry['file']}: not built ({type(exc).__name__})", file=sys.stderr)
             continue
@@ -182,13 +186,16 @@ def main():
     parser.add_argument("files", nargs="*", help="only these files of the manifest")
     parser.add_argument("--mirror", default="/work/.mirror", help="folder of <owner>+<name>/repo git snapshots")
     parser.add_argument("--truth", default=os.path.join(REPO, "..", "shared", "tools", "keras_truth.py"))
+    parser.add_argument("--statement-seconds", type=int, default=20,
+                        help="a statement running longer is dropped (a training loop); a repository's large model "
+                             "may take Keras longer than the default to build on a busy machine")
     parser.add_argument("--trim", nargs=3, metavar=("SOURCE", "OUT", "RECORD"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.trim:
         sys.path.insert(0, os.path.dirname(os.path.abspath(args.truth)))
-        trim(*args.trim)
+        trim(*args.trim, args.statement_seconds)
     else:
-        build(args.manifest, set(args.files), args.mirror, os.path.abspath(args.truth))
+        build(args.manifest, set(args.files), args.mirror, os.path.abspath(args.truth), args.statement_seconds)
 
 
 if __name__ == "__main__":
