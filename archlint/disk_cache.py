@@ -49,6 +49,14 @@ def directory() -> str:
     return _directory or os.path.abspath(os.environ.get("ARCHLINT_CACHE_DIR") or ".archlint_cache")
 
 
+def stat_key(path: str) -> tuple:
+    """What tells one version of a file from another without reading it: its size, modification and change times
+    and inode. A file rewritten with its size and modification time kept (os.utime sets those, never the change
+    time) is told apart."""
+    stat = os.stat(path)
+    return path, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino
+
+
 def file_key(path: str) -> list:
     """A file as it is now: its real path, size, modification time and the digest of its bytes (a file rewritten
     within the clock's resolution, or copied with its times kept, has the size and time of another content)."""
@@ -59,15 +67,15 @@ def file_key(path: str) -> list:
 
 
 def tree_key(folder: str) -> list:
-    """A source tree as it is now: its real path, and the size and modification time of every .py file in it."""
+    """A source tree as it is now: its real path, and the `stat_key` of every .py file in it."""
     entries = []
-    for root, _, files in os.walk(folder):
+    for root, directories, files in os.walk(folder):
+        directories.sort()
         for name in sorted(files):
             if name.endswith(".py"):
-                stat = os.stat(os.path.join(root, name))
-                entries.append((os.path.relpath(os.path.join(root, name), folder), stat.st_size, stat.st_mtime_ns))
-    digest = hashlib.sha256(json.dumps(sorted(entries)).encode()).hexdigest()
-    return [os.path.realpath(folder), digest]
+                path = os.path.join(root, name)
+                entries.append([os.path.relpath(path, folder), *stat_key(path)[1:]])
+    return [os.path.realpath(folder), hashlib.sha256(json.dumps(entries).encode()).hexdigest()]
 
 
 class Folder:

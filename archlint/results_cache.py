@@ -5,10 +5,12 @@ archlint's version and a fingerprint of its own code (the installed package's fi
 version stays the same) and the environment installed packages are read from (the search path of archlint's
 Python or of `--python`, with each directory's modification time, which an install or removal changes); the
 digest of the file's bytes; what the analysis read (each module it looked up and the file found, or none; each
-file it read, by digest); and the report as plain data (`FileReport.to_data`). It is used only when all of these
-are as they are now; else the file is analysed again and its entry written over (so a new archlint or a new
-package leaves no stale entries behind). An analysis stopped by its time budget (AL301) depends on the machine's load: it is never kept. Entries are
-signed and checked as every cache of archlint (`archlint.disk_cache`): a corrupt or forged one is not used.
+file it read, by digest, a library's too, which an edit where it lies changes without any directory's time; each
+source tree it consulted whole, by its files' `stat_key`s); and the report as plain data (`FileReport.to_data`).
+It is used only when all of these are as they are now; else the file is analysed again and its entry written
+over (so a new archlint or a new package leaves no stale entries behind). An analysis stopped by its time budget
+(AL301) depends on the machine's load: it is never kept. Entries are signed and checked as every cache of
+archlint (`archlint.disk_cache`): a corrupt or forged one is not used.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from archlint.evaluate.reads import Reads
 from archlint.results import FileReport
 from archlint.version import __version__
 
-RESULTS = disk_cache.Folder("results", format=2)
+RESULTS = disk_cache.Folder("results", format=3)
 # Settings that choose files, the exit status or how a run goes, not what a file's report holds.
 NOT_IN_REPORTS = ("fail_on", "exclude", "extend_include", "jobs", "cache", "cache_dir")
 
@@ -37,6 +39,12 @@ class ResultsCache:
     def __init__(self, settings: Settings):
         self.made_by = [__version__, code_fingerprint(), _environment(settings.python)]
         self.settings = _settings_key(settings)
+        self._trees: dict[str, list] = {}  # the tree_key of each source tree a kept report depends on, now
+
+    def _tree(self, folder: str) -> list:
+        if folder not in self._trees:
+            self._trees[folder] = disk_cache.tree_key(folder)
+        return self._trees[folder]
 
     def load(self, path: str, data: bytes) -> FileReport | None:
         """The report kept for the file at `path` holding `data`, when nothing it depends on has changed."""
@@ -44,6 +52,7 @@ class ResultsCache:
         try:
             if value["made_by"] != self.made_by or value["source"] != hashlib.sha256(data).hexdigest() \
                     or any(reads.digest(file) != digest for file, digest in value["files"]) \
+                    or any(self._tree(folder) != key for folder, key in value["trees"]) \
                     or any(project_modules.find(importing, dotted, level) != found
                            for importing, dotted, level, found in value["lookups"]):
                 return None
@@ -66,6 +75,7 @@ class ResultsCache:
             "made_by": self.made_by,
             "source": hashlib.sha256(data).hexdigest(),
             "files": sorted([file, digest] for file, digest in read.files.items()),
+            "trees": sorted([folder, key] for folder, key in read.trees.items()),
             "lookups": [[*lookup, found] for lookup, found in read.lookups.items()],
             "report": written,
         })

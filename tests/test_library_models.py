@@ -188,29 +188,34 @@ def cache_dirs(tmp_path, monkeypatch):
     project_modules._read_reexports.cache_clear()
 
 
+def _reexports(path: str):
+    from archlint.evaluate import reads
+    return project_modules._read_reexports(path, reads.stat_key(path))
+
+
 def test_library_cache_holds_plain_json_and_ignores_a_forged_entry(tmp_path, cache_dirs):
     module = tmp_path / "api.py"
     module.write_text('"""Public API."""\nfrom pkg.src.blocks import Stem as Stem\nfrom pkg.src.heads import Head\n')
     expected = ({"Stem": ("pkg.src.blocks", "Stem"), "Head": ("pkg.src.heads", "Head")}, True)
-    assert project_modules._read_reexports(str(module)) == expected
+    assert _reexports(str(module)) == expected
     [entry] = list(cache_dirs.iterdir())
     signature, body = entry.read_text().split("\n", 1)
     stored = json.loads(body)  # a signature, then plain JSON: nothing in it is run when read
     assert stored["value"] == [{"Stem": ["pkg.src.blocks", "Stem"], "Head": ["pkg.src.heads", "Head"]}, True]
 
     project_modules._read_reexports.cache_clear()
-    assert project_modules._read_reexports(str(module)) == expected  # read back from the disk
+    assert _reexports(str(module)) == expected  # read back from the disk
 
     # An entry changed by anyone but this user's archlint (or brought by a checkout) is not believed.
     stored["value"][0]["Stem"] = ["os", "system"]
     entry.write_text(signature + "\n" + json.dumps(stored))
     project_modules._read_reexports.cache_clear()
-    assert project_modules._read_reexports(str(module)) == expected
+    assert _reexports(str(module)) == expected
 
     # A new version of the file is a new key: the old entry is not used for it.
     module.write_text('from pkg.src.blocks import Stem as Stem\nx = 1\n')
     project_modules._read_reexports.cache_clear()
-    assert project_modules._read_reexports(str(module)) == ({"Stem": ("pkg.src.blocks", "Stem")}, False)
+    assert _reexports(str(module)) == ({"Stem": ("pkg.src.blocks", "Stem")}, False)
 
 
 def test_expand_nested_lists_a_library_model_under_its_row_in_every_format():

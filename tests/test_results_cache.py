@@ -369,3 +369,134 @@ def test_no_cache_neither_reads_nor_writes(tmp_path, cache):
     result = CliRunner().invoke(main, ["check", "--cache-dir", str(elsewhere), str(path)])
     assert result.exit_code == 0 and len(list((elsewhere / RESULTS.name).iterdir())) == 1
     assert (elsewhere / "CACHEDIR.TAG").exists() and not (cache / RESULTS.name).exists()
+
+
+# A Keras Applications factory of a made-up Keras: Dense(units) then Dense(2).
+TINY_FACTORY = """from keras.src import layers
+from keras.src.api_export import keras_export
+from keras.src.models import Functional
+
+
+@keras_export("keras.applications.Tiny")
+def Tiny(units=4, input_shape=(8,), name="tiny"):
+    inputs = layers.Input(shape=input_shape)
+    x = layers.Dense(units, name="dense_a")(inputs)
+    x = layers.Dense(2, name="dense_b")(x)
+    return Functional(inputs, x, name=name)
+"""
+TINY_MODELS = "import keras\n\ndef head():\n    return keras.layers.Dense(4)\n"
+
+
+@pytest.fixture
+def environment(tmp_path):
+    """A virtual environment on disk (its interpreter cannot run: archlint reads its site-packages from pyvenv.cfg)
+    holding a made-up Keras with one application, `Tiny`, and a Keras model package, `tinymodels`; its
+    interpreter (for `python=`) and its site-packages."""
+    from archlint.evaluate import interpreter, project_modules
+
+    root = tmp_path / "env"
+    site = root / "lib" / "python3.11" / "site-packages"
+    keras = site / "keras"
+    for folder in (keras / "src" / "applications", keras / "applications", site / "tinymodels"):
+        folder.mkdir(parents=True)
+    (root / "pyvenv.cfg").write_text("home = /nowhere\n")
+    for package in (keras, keras / "src", keras / "src" / "applications", site / "tinymodels"):
+        (package / "__init__.py").write_text("")
+    (keras / "src" / "layer.py").write_text("class Layer:\n    def build(self, shape):\n        self.built = True\n")
+    (keras / "applications" / "__init__.py").write_text("from keras.src.applications.tiny import Tiny as Tiny\n")
+    (keras / "src" / "applications" / "tiny.py").write_text(TINY_FACTORY)
+    (keras / "src" / "applications" / "tinz.py").write_text(TINY_FACTORY.replace("Dense(2,", "Dense(5,"))
+    (site / "tinymodels" / "blocks.py").write_text(TINY_MODELS)
+    meta = site / "tinymodels-1.0.dist-info"
+    meta.mkdir()
+    (meta / "METADATA").write_text("Metadata-Version: 2.1\nName: tinymodels\nVersion: 1.0\nRequires-Dist: keras\n")
+    (meta / "top_level.txt").write_text("tinymodels\n")
+    (root / "bin").mkdir()
+    (root / "bin" / "python").write_text("not an interpreter\n")
+    yield str(root / "bin" / "python"), site
+    project_modules.use_python(None)
+    interpreter._LIBRARY_MODULES.clear()
+
+
+def edited_in_place(path: pathlib.Path, old: str, new: str) -> None:
+    """`path` with `old` replaced by `new` (as long), its size and modification time kept, as is the modification
+    time of every folder: an installed package edited where it lies, which no search path directory's time tells."""
+    stat = path.stat()
+    text = path.read_text()
+    assert len(old) == len(new) and old in text
+    time.sleep(0.05)  # past the resolution of the file system's change time
+    with open(path, "r+") as handle:  # written over, not replaced: the folder's time stays as it is
+        handle.write(text.replace(old, new))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size
+
+
+def test_a_library_module_edited_in_place_is_read_again(tmp_path, cache, environment):
+    python, site = environment
+    path = tmp_path / "model.py"
+    path.write_text("import keras\nfrom tinymodels.blocks import head\n\n"
+                    "model = keras.Sequential([keras.Input(shape=(8,)), head()])\n")
+
+    def params():
+        report = archlint.check_paths([str(path)], jobs=1, python=python)
+        assert report == archlint.check_paths([str(path)], jobs=1, python=python, cache=False)
+        return report.files[0].models[0].total_params
+
+    assert params() == 8 * 4 + 4
+    edited_in_place(site / "tinymodels" / "blocks.py", "Dense(4)", "Dense(6)")
+    assert params() == 8 * 6 + 6
+
+
+@pytest.mark.parametrize("edited", ["factory", "public module"])
+def test_a_factory_answered_by_the_library_cache_goes_stale_with_each_file_that_decided_it(tmp_path, cache,
+                                                                                          environment, edited):
+    """A report kept for a call rebuilt from the library cache (no file of the factory read) goes stale when the
+    factory's module, or the public module naming it, is edited where it lies."""
+    from archlint.evaluate import factory_cache
+
+    python, site = environment
+    first, second = tmp_path / "first.py", tmp_path / "second.py"
+    first.write_text("from keras.applications import Tiny\n\nmodel = Tiny(units=3)\n")
+    second.write_text("# the same call in another file\n" + first.read_text())
+    replayed = []
+    real = factory_cache.replay
+
+    def replay(*args):
+        result = real(*args)
+        replayed.append(result is not None)
+        return result
+
+    def params(path):
+        report = archlint.check_paths([str(path)], jobs=1, python=python)
+        assert report == archlint.check_paths([str(path)], jobs=1, python=python, cache=False)
+        return report.files[0].models[0].total_params
+
+    factory_cache.replay = replay
+    try:
+        assert params(first) == (8 * 3 + 3) + (3 * 2 + 2)  # evaluated, and the call kept
+        assert params(second) == (8 * 3 + 3) + (3 * 2 + 2) and replayed[2] is True  # rebuilt
+    finally:
+        factory_cache.replay = real
+    if edited == "factory":
+        edited_in_place(site / "keras" / "src" / "applications" / "tiny.py", "Dense(2,", "Dense(5,")
+    else:
+        edited_in_place(site / "keras" / "applications" / "__init__.py", "tiny import", "tinz import")
+    assert params(second) == (8 * 3 + 3) + (3 * 5 + 5)
+
+
+def test_what_keras_defines_is_read_again_when_its_source_is_edited_in_place(tmp_path, cache, environment):
+    """hasattr() on a layer is False for a name Keras's source defines nowhere: a kept report depends on that."""
+    python, site = environment
+    path = tmp_path / "model.py"
+    path.write_text("import keras\n\nlayer = keras.layers.Dense(3)\nunits = 5 if hasattr(layer, 'frob') else 4\n"
+                    "model = keras.Sequential([keras.Input(shape=(8,)), keras.layers.Dense(units)])\n")
+
+    def model():
+        report = archlint.check_paths([str(path)], jobs=1, python=python)
+        assert report == archlint.check_paths([str(path)], jobs=1, python=python, cache=False)
+        return report.files[0].models[0]
+
+    assert (model().total_params, model().complete) == (8 * 4 + 4, True)
+    edited_in_place(site / "keras" / "src" / "layer.py", "def build", "def frob ")
+    # Whether a layer has `frob` is no longer known statically: Dense(units) on 8 features, 8 * units + units.
+    assert str(model().total_params) == "9 * units"

@@ -2,7 +2,8 @@
 
 Within `recording()`, the evaluator notes each module it looked up (`looked_up`: the importing file, the module and
 the file found, or None: a module made later changes the result too), each file it read (`read`: by its content's
-digest), and whether anything else decided the result (`unrepeatable`: an analysis stopped by its time budget
+digest), each source tree it consulted as a whole (`tree`: what Keras's source defines anywhere, by its files'
+`stat_key`s), and whether anything else decided the result (`unrepeatable`: an analysis stopped by its time budget
 would stop elsewhere on another run). Outside `recording()` these notes cost a test of an empty list.
 """
 
@@ -10,14 +11,16 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 from dataclasses import dataclass, field
+
+from archlint.disk_cache import stat_key, tree_key
 
 
 @dataclass
 class Reads:
     lookups: dict[tuple[str, str, int], str | None] = field(default_factory=dict)
     files: dict[str, str | None] = field(default_factory=dict)  # path: sha256 of its bytes (None: unreadable)
+    trees: dict[str, list] = field(default_factory=dict)  # folder: its tree_key
     repeatable: bool = True
 
 
@@ -47,6 +50,15 @@ def read(path: str, data: bytes | None = None) -> None:
             reads.files[path] = hashlib.sha256(data).hexdigest() if data is not None else digest(path)
 
 
+def tree(folder: str) -> list:
+    """`folder`'s .py files were consulted as a whole: their `tree_key`, taken once per recording (walking Keras's
+    source takes milliseconds, and hasattr() may ask in a loop)."""
+    key = next((reads.trees[folder] for reads in _recording if folder in reads.trees), None) or tree_key(folder)
+    for reads in _recording:
+        reads.trees.setdefault(folder, key)
+    return key
+
+
 def unrepeatable() -> None:
     for reads in _recording:
         reads.repeatable = False
@@ -56,12 +68,6 @@ def unrepeatable() -> None:
 # and inode are in the key: a long-lived process (the IPython magic) sees a file rewritten with its size and
 # modification time kept (os.utime sets those, never the change time) as the new file it is.
 _digests: dict[tuple, str] = {}
-
-
-def stat_key(path: str) -> tuple:
-    """What tells one version of a file from another without reading it."""
-    stat = os.stat(path)
-    return path, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino
 
 
 def digest(path: str) -> str | None:
