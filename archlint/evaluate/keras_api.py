@@ -664,7 +664,7 @@ class KerasApi:
             if name in ("name", "trainable", "built") or isinstance(value, (int, float, str, tuple, dims.Size)):
                 # A constructor argument as Keras stores it: layer.units, layer.filters.
                 return self.ev.data_numbers.for_code(value)
-            if name in ("count_params", "build"):
+            if name in ("count_params", "build", "compute_output_shape"):
                 return Method(obj, name)
             if name in ("output", "input") and not isinstance(obj, Model):
                 return self.layer_tensors(obj, name, node)
@@ -759,15 +759,40 @@ class KerasApi:
                 self.build_sequential(owner, tuple(shape), self.ev.position(node))
         elif isinstance(owner, UserLayer):
             return self.classes.build_from_shape(owner, args, kwargs, node)
-        elif isinstance(owner, Layer):
+        elif isinstance(owner, Layer) and not owner.built:
             # `mha.build(query_shape, value_shape)`: every shape the layer's build takes, by position or name.
             shapes = [_as_shape_argument(a) for a in args] or \
                 ([_as_shape_argument(kwargs["input_shape"])] if "input_shape" in kwargs else [])
             named = {k: _as_shape_argument(v) for k, v in kwargs.items() if k != "input_shape"}
-            if (shapes or named) and all(isinstance(s, (tuple, list)) for s in [*shapes, *named.values()]) \
-                    and not owner.built:
+            if (shapes or named) and all(isinstance(s, (tuple, list)) for s in [*shapes, *named.values()]):
                 self.output_shape(owner, shapes, named, self.ev.position(node))
+            else:  # Keras builds its weights on a shape archlint does not have: their sizes are unknown
+                self.unknown_build(owner, node)
         return None
+
+    def unknown_build(self, layer: Layer, node) -> None:
+        """`layer.build(shape)` with a shape not known statically: the layer's weights are unknown."""
+        reason = f"{layer.name}.build() is given a shape not known statically"
+        layer.unknown_params_reason = layer.unknown_params_reason or reason
+        self.ev.report(Unresolved.code, f"{layer.name} ({layer.type_name}): {reason}; its parameters are unknown",
+                       node, layer)
+
+    def compute_output_shape_method(self, owner, args, kwargs, node):
+        """`layer.compute_output_shape(shape)` of a modelled layer, as Keras computes it: no build, no graph."""
+        if not isinstance(owner, Layer) or isinstance(owner, (Model, OpaqueLayer)):
+            return None
+        shapes = [_as_shape_argument(a) for a in args]
+        named = {k: _as_shape_argument(v) for k, v in kwargs.items()}
+        if not (shapes or named) or not all(_is_shape(s) for s in [*shapes, *named.values()]):
+            return self.ev.unknown(f"{owner.name}.compute_output_shape() of a shape not known statically", node)
+        try:
+            shape = owner.compute_output_shape(*shapes, **named)
+        except LayerError as exc:  # Keras raises it there
+            self.ev.report(exc.code, f"{owner.name} ({owner.type_name}): {exc.message}", node, owner)
+            return self.ev.unknown(f"{owner.name}.compute_output_shape() raises", node)
+        except (Unresolved, TypeError, ValueError, IndexError, AttributeError) as exc:
+            return self.ev.unknown(f"{owner.name}.compute_output_shape(): {exc}", node)
+        return _map_shapes(shape, lambda value: StaticShape(None if dims.is_size(d) else d for d in value))
 
     def get_layer_method(self, owner, args, kwargs, node):
         return self.get_layer(owner, args, kwargs, node) if isinstance(owner, Model) else None
@@ -957,6 +982,7 @@ FUNCTIONS = {
 LAYER_METHODS = {
     "add": KerasApi.sequential_add_method,
     "build": KerasApi.build_method,
+    "compute_output_shape": KerasApi.compute_output_shape_method,
     "get_layer": KerasApi.get_layer_method,
     "compile": KerasApi.compile_method,
     "add_weight": KerasApi.add_weight_method,

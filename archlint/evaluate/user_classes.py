@@ -334,9 +334,11 @@ class UserClasses:
     def build_from_shape(self, layer: UserLayer, args, kwargs, node) -> None:
         """layer.build(shape): runs the class's own build; without one, Keras 3 builds none of its layers."""
         shape = args[0] if args else kwargs.get("input_shape")
-        if layer.cls.find("build")[1] is not None:
-            if isinstance(shape, (tuple, list)) and not layer.built:
+        if layer.cls.find("build")[1] is not None and not layer.built:
+            if isinstance(shape, (tuple, list)):
                 self.run_build(layer, [tuple(shape)])
+            else:
+                self.api.unknown_build(layer, node)
         elif layer.is_model:
             self.ev.report(Unresolved.code,
                            f"{layer.cls.name}.build(shape) does not build the layers of a subclassed model "

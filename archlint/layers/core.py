@@ -1,8 +1,10 @@
-"""Core layers: Input, Dense, Activation and the activation layers, Dropout and its variants."""
+"""Core layers: Input, Dense, EinsumDense, Activation and the activation layers, Dropout and its variants."""
+
+import re
 
 from archlint import dims
 from archlint.dims import Shape, product
-from archlint.errors import InvalidArgument, UnknownDimension
+from archlint.errors import IncompatibleShapes, InvalidArgument, UnknownDimension, Unresolved
 from archlint.kernels import activations, parallel
 from archlint.layers.base import (
     Layer, activation_name, choice, float_arg, known, np, one_mac_per_element, positive_int, register, require_rank,
@@ -91,6 +93,132 @@ class Dense(Layer):
         y = parallel.matmul(flat, kernel, np.empty((flat.shape[0], self.units), dtype=np.float32)).reshape(*x.shape[:-1], self.units)
         if self.bias is not None:
             y += self.bias.array  # y is this forward's own array
+        return activations.apply(self.activation, y, in_place=True)
+
+
+# Keras's three forms of an EinsumDense equation, matched as it matches them (a match at the start; `...` read as 0):
+# none elided, elided on the left of both the input and the output, elided on the right of both.
+_EINSUM_FORMS = ((re.compile("([a-zA-Z]+),([a-zA-Z]+)->([a-zA-Z]+)"), False),
+                 (re.compile("0([a-zA-Z]+),([a-zA-Z]+)->0([a-zA-Z]+)"), True),
+                 (re.compile("([a-zA-Z]{2,})0,([a-zA-Z]+)->([a-zA-Z]+)0"), False))
+
+
+@register
+class EinsumDense(Layer):
+    """A kernel contracted with the input by an einsum equation (`"abc,cd->abd"`), as keras_hub's transformer
+    blocks and Keras's attention project; `output_shape` gives the output's axes after the batch axis, None
+    where the input's size passes through (Keras's output shape keeps None there)."""
+
+    def __init__(self, equation, output_shape, activation=None, bias_axes=None, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
+                 bias_constraint=None, lora_rank=None, lora_alpha=None, gptq_unpacked_column_size=None,
+                 quantization_config=None, **kwargs):
+        super().__init__(**kwargs)
+        self.equation = known(equation, "equation")
+        if not isinstance(self.equation, str):
+            raise InvalidArgument(f"`equation` must be a string, got {self.equation!r}")
+        self.partial_output_shape = shape_arg(output_shape, "output_shape")
+        self.activation = activation_name(activation)
+        self.bias_axes = known(bias_axes, "bias_axes")
+        if self.bias_axes is not None and not isinstance(self.bias_axes, str):
+            raise InvalidArgument(f"`bias_axes` must be a string, got {self.bias_axes!r}")
+        self.lora_rank = None if lora_rank is None else positive_int(lora_rank, "lora_rank")
+        self.lora_alpha = self.lora_rank if lora_alpha is None else known(lora_alpha, "lora_alpha")
+        if quantization_config is not None:
+            raise Unresolved("EinsumDense with a `quantization_config`: its quantized weights are not modelled")
+
+    def _analysis(self, input_shape):
+        """Keras's `_analyze_einsum_string`: (kernel shape, bias shape or None, output shape, the input's letters
+        and its axes by letter, the number of elided axes)."""
+        dotted = self.equation.replace("...", "0")
+        for form, left_elided in _EINSUM_FORMS:
+            found = form.match(dotted)
+            if found:
+                break
+        else:
+            raise InvalidArgument(f"Invalid einsum equation '{self.equation}'. Equations must be in the form "
+                                  "[X],[Y]->[Z], ...[X],[Y]->...[Z], or [X]...,[Y]->[Z]....")
+        input_spec, weight_spec, output_spec = found.groups()
+        rank = len(input_shape)
+        elided = rank - len(input_spec)
+        output_shape = [input_shape[0], *self.partial_output_shape]
+        if elided > 0 and left_elided:
+            for i in range(1, elided):
+                output_shape.insert(1, input_shape[i])
+        elif elided > 0:
+            output_shape += input_shape[rank - elided:]
+        shift = elided if left_elided else 0
+        input_axes = {letter: (i + shift - rank if left_elided else i) for i, letter in enumerate(input_spec)}
+        output_axes = {letter: i + shift for i, letter in enumerate(output_spec)}
+        try:
+            for letter in input_spec:
+                if letter in output_axes:
+                    wanted, given = output_shape[output_axes[letter]], input_shape[input_axes[letter]]
+                    if wanted is not None and wanted != given:
+                        raise IncompatibleShapes(
+                            f"EinsumDense: input shape and output shape do not match at shared dimension "
+                            f"'{letter}'. Input shape is {given}, and output shape is {wanted}.")
+            for letter in output_spec:
+                if letter not in input_spec and letter not in weight_spec:
+                    raise InvalidArgument(f"Dimension '{letter}' was specified in the output '{output_spec}' but "
+                                          f"has no corresponding dim in the input spec '{input_spec}' or weight "
+                                          f"spec '{output_spec}'")
+            kernel_shape = []
+            for letter in weight_spec:
+                if letter in output_axes:
+                    kernel_shape.append(output_shape[output_axes[letter]])
+                elif letter in input_axes:
+                    kernel_shape.append(input_shape[input_axes[letter]])
+                else:
+                    raise InvalidArgument(f"Weight dimension '{letter}' did not have a match in either the input "
+                                          f"spec '{input_spec}' or the output spec '{output_spec}'. For this "
+                                          "layer, the weight must be fully specified.")
+        except IndexError:  # an equation with more letters than the input has axes
+            raise InvalidArgument(f"EinsumDense's equation '{self.equation}' does not fit an input of shape "
+                                  f"{dims.format_shape(input_shape)}") from None
+        bias_shape = None
+        if self.bias_axes is not None:
+            for letter in self.bias_axes:
+                if letter not in output_spec:
+                    raise InvalidArgument(f"Bias dimension '{letter}' was requested, but is not part of the output "
+                                          f"spec '{output_spec}'")
+            first = min(output_spec.find(letter) for letter in self.bias_axes)
+            bias_shape = [output_shape[i + shift] if letter in self.bias_axes else 1
+                          for i, letter in enumerate(output_spec) if i >= first]
+            if not left_elided:
+                bias_shape += [1] * max(elided, 0)
+        return kernel_shape, bias_shape, output_shape, input_spec, input_axes, elided
+
+    def build(self, input_shape, **kwargs):
+        kernel_shape, bias_shape, *_ = self._analysis(input_shape)
+        for shape in (kernel_shape, bias_shape or ()):
+            if any(dims.unknown(size) for size in shape):
+                raise UnknownDimension(f"EinsumDense needs the sizes its weights take from the input and "
+                                       f"`output_shape` to be known; its kernel would be "
+                                       f"{dims.format_shape(tuple(kernel_shape))}")
+        self.kernel = self.add_weight("kernel", kernel_shape)
+        self.bias = None if bias_shape is None else self.add_weight("bias", bias_shape)
+        if self.lora_rank:
+            self.add_lora(self.kernel, self.lora_rank, self.lora_alpha)
+
+    def compute_output_shape(self, input_shape, **kwargs):
+        return tuple(self._analysis(input_shape)[2])
+
+    def count_macs(self, input_shapes, output_shapes):
+        # Every combination of the equation's letters is one product summed into an output, for each
+        # position of the elided axes.
+        input_shape = input_shapes[0]
+        _, _, _, input_spec, input_axes, elided = self._analysis(input_shape)
+        sizes = {letter: input_shape[input_axes[letter]] for letter in input_spec}
+        weight_spec = self.equation.replace("...", "0").split(",")[1].split("->")[0]
+        sizes.update(zip(weight_spec, self.kernel.shape))
+        elided_axes = input_shape[:elided] if self.equation.startswith("...") else input_shape[len(input_shape) - elided:]
+        return product([*sizes.values(), *(elided_axes if elided > 0 else ())])
+
+    def forward(self, x, **kwargs):
+        y = np.einsum(self.equation, x, self.kernel_value(self.kernel), optimize=True).astype(np.float32)
+        if self.bias is not None:
+            y += self.bias.array
         return activations.apply(self.activation, y, in_place=True)
 
 
