@@ -700,6 +700,8 @@ class Evaluator:
             return HASATTR
         if name == "getattr":
             return GETATTR
+        if name == "__import__":
+            return DUNDER_IMPORT
         if self.undefined_names is not None and self.current_path == self.path:
             meant = self.undefined_names.check(self, name, node)
             if meant is not None:
@@ -1344,8 +1346,18 @@ def _getattr(evaluator: Evaluator, obj, name, *default):
     return default[0]
 
 
+def _dunder_import(evaluator: Evaluator, name, globals=None, locals=None, fromlist=(), level=0):
+    """__import__("1-resnet"): what `import` binds (a module whose name is no identifier is imported so); without
+    a fromlist, a dotted name gives its top package, as `import a.b` binds `a`."""
+    if not isinstance(name, str) or level != 0 or not isinstance(fromlist, (list, tuple)):
+        raise builtin_values.NotEvaluated("an import not known statically")
+    dotted = name if fromlist else name.split(".")[0]
+    return evaluator.import_module(dotted, 0, evaluator.last_node) or Ref(dotted)
+
+
 HASATTR = builtin_values.Builtin("hasattr", _hasattr)
 GETATTR = builtin_values.Builtin("getattr", _getattr)
+DUNDER_IMPORT = builtin_values.Builtin("__import__", _dunder_import)
 
 
 def _library_value(ref: Ref):
