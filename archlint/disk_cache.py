@@ -35,6 +35,7 @@ CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
                 "# For information about cache directory tags see https://bford.info/cachedir/\n")
 
 _directory: str | None = None  # use_directory's; None: ARCHLINT_CACHE_DIR or ./.archlint_cache
+_fingerprint: str | None = None  # code_fingerprint's, taken once per process
 _prepared: set[str] = set()  # the cache folders given their CACHEDIR.TAG and .gitignore by this process
 
 
@@ -76,6 +77,18 @@ def tree_key(folder: str) -> list:
                 path = os.path.join(root, name)
                 entries.append([os.path.relpath(path, folder), *stat_key(path)[1:]])
     return [os.path.realpath(folder), hashlib.sha256(json.dumps(entries).encode()).hexdigest()]
+
+
+def code_fingerprint() -> str:
+    """archlint's own code as installed now, its package and its rules' (`tree_key` of each): every cache keys on it,
+    since during development the version stays the same while the code changes."""
+    global _fingerprint
+    if _fingerprint is None:
+        import archlint.rules
+
+        folders = (os.path.dirname(os.path.abspath(__file__)), os.path.dirname(os.path.abspath(archlint.rules.__file__)))
+        _fingerprint = hashlib.sha256(json.dumps([tree_key(folder) for folder in folders]).encode()).hexdigest()
+    return _fingerprint
 
 
 class Folder:

@@ -37,7 +37,7 @@ class ResultsCache:
     """The cache for one run's settings."""
 
     def __init__(self, settings: Settings):
-        self.made_by = [__version__, code_fingerprint(), _environment(settings.python)]
+        self.made_by = [__version__, disk_cache.code_fingerprint(), _environment(settings.python)]
         self.settings = _settings_key(settings)
         self._trees: dict[str, list] = {}  # the tree_key of each source tree a kept report depends on, now
 
@@ -82,27 +82,6 @@ class ResultsCache:
 
     def _key(self, path: str) -> list:
         return [self.settings, os.path.abspath(path), path]
-
-
-_fingerprint: str | None = None
-
-
-def code_fingerprint() -> str:
-    """archlint's own files as installed now: the path, size and modification time of each."""
-    global _fingerprint
-    if _fingerprint is None:
-        import archlint.rules
-
-        entries = []
-        for package_file in (__file__, archlint.rules.__file__):  # archlint's own folder, and its rules'
-            top = os.path.dirname(os.path.abspath(package_file))
-            for folder, directories, files in os.walk(top):
-                directories[:] = sorted(d for d in directories if d != "__pycache__")
-                for name in sorted(files):
-                    stat = os.stat(os.path.join(folder, name))
-                    entries.append([os.path.join(folder, name), stat.st_size, stat.st_mtime_ns])
-        _fingerprint = hashlib.sha256(json.dumps(entries).encode()).hexdigest()
-    return _fingerprint
 
 
 def _environment(python: str | None) -> list:

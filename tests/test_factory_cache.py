@@ -6,6 +6,7 @@ import json
 import os
 import pathlib
 import textwrap
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -287,3 +288,31 @@ def test_a_report_kept_for_a_rebuilt_call_goes_stale_with_the_library_file(tiny_
     assert cache == [True]  # rebuilt (the text report came from the results cache)
     application.write_text(TINY_APPLICATION.replace("layers.Dense(2,", "layers.Dense(5,"))
     assert _params(_reports(other, results_cache=True)[0]) == (8 * 3 + 3) + (3 * 5 + 5)
+
+
+def test_an_entry_made_by_other_archlint_code_is_not_used(tiny_keras, cache, monkeypatch):
+    """The entry is keyed on the fingerprint the results cache uses: archlint's package and its rules."""
+    from archlint import disk_cache
+
+    _, user = tiny_keras
+    evaluated = _reports(user)
+    monkeypatch.setattr(disk_cache, "_fingerprint", "archlint as changed")
+    cache.clear()
+    assert _reports(user) == evaluated and cache[0] is False
+
+
+def test_the_code_fingerprint_covers_the_rules(tmp_path, monkeypatch):
+    import archlint.rules
+    from archlint import disk_cache
+
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "__init__.py").write_text("")
+    (rules / "al999_rule.py").write_text("THRESHOLD = 1\n")
+    monkeypatch.setattr(archlint.rules, "__file__", str(rules / "__init__.py"))
+    monkeypatch.setattr(disk_cache, "_fingerprint", None)
+    before = disk_cache.code_fingerprint()
+    time.sleep(0.05)  # past the resolution of the file system's times
+    (rules / "al999_rule.py").write_text("THRESHOLD = 2\n")
+    monkeypatch.setattr(disk_cache, "_fingerprint", None)
+    assert disk_cache.code_fingerprint() != before

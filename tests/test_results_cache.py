@@ -235,8 +235,7 @@ def test_another_setting_or_archlint_code_is_another_key(tmp_path, cache, monkey
     assert archlint.check_paths([str(path)], jobs=1, ignore=["AL2"]) == \
         archlint.check_paths([str(path)], jobs=1, ignore=["AL2"], cache=False)
     assert len(entries(cache)) == 2
-    from archlint import results_cache
-    monkeypatch.setattr(results_cache, "_fingerprint", "archlint as changed")
+    monkeypatch.setattr(disk_cache, "_fingerprint", "archlint as changed")
     analysed = []
     real = isolation.analysed
     monkeypatch.setattr(isolation, "analysed", lambda *args: analysed.append(args[0]) or real(*args))

@@ -8,9 +8,9 @@ tensors, models, findings) as its class and attributes, and what it changed in t
 nodes added to the layer graph, the models made, the findings, names numbered, calls counted).
 Rebuilding gives the very objects evaluating gives, so whatever the checked code does with the model
 next (call it on other shapes, set trainable, take its layers, nest it, --expand-nested, --verify)
-goes as it would. The entry is keyed on archlint's version and own source, the factory, the call's
-arguments (each plain data: numbers, strings, None, tuples, lists and dicts of them), the image data
-format, the --input-shape settings and the library file read (path, size, modification time, digest); the
+goes as it would. The entry is keyed on archlint's version and own code (`disk_cache.code_fingerprint`, as
+the results cache), the factory, the call's arguments (each plain data: numbers, strings, None, tuples, lists
+and dicts of them), the image data format, the --input-shape settings and the library file read (path, size, modification time, digest); the
 numbers Keras would give the layers it names depend on the names numbered before, which the entry
 says and a replay checks.
 
@@ -29,7 +29,7 @@ import os
 
 import libcst as cst
 
-from archlint.disk_cache import file_key, tree_key
+from archlint import disk_cache
 from archlint.evaluate import library_cache, project_modules, reads
 from archlint.evaluate.objects import Event
 from archlint.graph import Node, Position, Tensor
@@ -45,12 +45,6 @@ _PLAIN_CLASSES = (Weight, Tensor, Node, Event, Unknown, Ref)
 
 class NotKept(Exception):
     """The call made or did something an entry cannot say: it is evaluated every time."""
-
-
-@functools.lru_cache(maxsize=1)
-def _own_source() -> list:
-    """archlint's own source as it is now: an entry made by other code is not used."""
-    return tree_key(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def plain(value):
@@ -306,10 +300,10 @@ def key(api, qualname: str, source: tuple[str, str, str], args, kwargs) -> list 
         return None
     try:
         arguments = [plain(list(args)), plain(dict(kwargs)), plain({k: v for k, v in sorted(ev.input_shapes.items())})]
-        module_file = file_key(source[2])
+        module_file = disk_cache.file_key(source[2])
     except (NotKept, OSError, RecursionError):
         return None
-    return [FORMAT, __version__, _own_source(), canonical(qualname), source[0], source[1], module_file,
+    return [FORMAT, __version__, disk_cache.code_fingerprint(), canonical(qualname), source[0], source[1], module_file,
             *arguments, api.image_data_format]
 
 
