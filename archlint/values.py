@@ -71,3 +71,11 @@ class LossObject:
     qualname: str
     args: tuple
     kwargs: dict
+
+
+@dataclass(frozen=True)
+class MetricObject:
+    """A metric instance such as keras.metrics.MeanSquaredError(): kept so that compile() sees a metric where Keras
+    wants a list of them."""
+
+    qualname: str

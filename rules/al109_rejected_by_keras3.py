@@ -13,7 +13,7 @@ RULE = Rule(
             "unsupported path)",
     what="""
         Calls and attribute reads that worked in Keras 2 and that Keras 3 refuses: an
-        optimizer given `lr=`; `compile(metrics="accuracy")` with a string for the list;
+        optimizer given `lr=`; `compile(metrics="accuracy")` with a string (or one metric or function) for the list;
         `Model(input=..., output=...)`; `get_shape()` on a symbolic tensor, or the private
         `_keras_shape` (`_shape_val`) where Keras 2 (TensorFlow) kept its shape; the `input_shape` or
         `output_shape` attribute of a layer; a TensorFlow function (`tf.reduce_sum`,

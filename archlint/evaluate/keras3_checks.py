@@ -7,8 +7,11 @@ with the meaning the code had.
 from __future__ import annotations
 
 from archlint.errors import MeaningChangedInKeras3, RejectedByKeras3
+from archlint.evaluate.objects import Function
 from archlint.graph import Tensor
 from archlint.keras2_arguments import KERNEL_SIDES
+from archlint.keras_names import canonical
+from archlint.values import LossObject, MetricObject, Ref
 
 # Model methods Keras 3 dropped: the method that replaces each (fit, evaluate and predict take generators).
 REMOVED_MODEL_METHODS = {"fit_generator": "fit", "evaluate_generator": "evaluate", "predict_generator": "predict",
@@ -35,12 +38,24 @@ def optimizer_arguments(ev, name: str, kwargs: dict, node) -> dict:
 
 
 def compile_arguments(ev, arguments: dict, node) -> None:
-    metrics = arguments.get("metrics")
-    if isinstance(metrics, str):
+    """compile(metrics="accuracy") or compile(metrics=keras.metrics.AUC()): Keras 3 wants a list, tuple or dict."""
+    for key in ("metrics", "weighted_metrics"):
+        metric = arguments.get(key)
+        if isinstance(metric, str) and metric:
+            shown, written = f"the string {metric!r}", repr(metric)
+        elif isinstance(metric, (MetricObject, LossObject)) or (isinstance(metric, Ref) and canonical(
+                metric.qualname).startswith(("keras.metrics.", "keras.losses."))):
+            leaf = metric.qualname.rsplit(".", 1)[-1]
+            shown = f"{leaf}()" if isinstance(metric, (MetricObject, LossObject)) else f"the function {leaf}"
+            written = shown if isinstance(metric, (MetricObject, LossObject)) else leaf
+        elif isinstance(metric, Function):
+            shown, written = f"the function {metric.name}", metric.name
+        else:
+            continue
         ev.report(RejectedByKeras3.code,
-                  f"compile(): Expected `metrics` argument to be a list, tuple, or dict, got the string "
-                  f"{metrics!r}: write metrics=[{metrics!r}]", node)
-        arguments["metrics"] = [metrics]
+                  f"compile(): Expected `{key}` argument to be a list, tuple, or dict, got {shown}: write "
+                  f"{key}=[{written}]", node)
+        arguments[key] = [metric]
 
 
 def model_arguments(ev, kwargs: dict, node) -> None:

@@ -36,7 +36,7 @@ from archlint.evaluate.user_classes import (
 from archlint.layers.base import Layer, Weight, known, np, snake_case  # np: numpy, imported when first used
 from archlint.layers.opaque import OpaqueLayer
 from archlint.models import FunctionalModel, Model, SequentialModel
-from archlint.values import LossObject, Ref, Unknown, described
+from archlint.values import LossObject, MetricObject, Ref, Unknown, described
 
 ELEMENTWISE_BINARY = {name for name in tensor_ops.OPERATORS.values() if name != "matmul"}
 ARRAY_REDUCTIONS = {"mean", "std", "var", "sum", "max", "min", "prod"}
@@ -179,6 +179,8 @@ class KerasApi:
             return self.call_application(ref, name, args, kwargs, node)
         if name.startswith("keras.losses.") and ref.leaf[:1].isupper():
             return LossObject(name, tuple(args), dict(kwargs))
+        if name.startswith("keras.metrics.") and ref.leaf[:1].isupper():
+            return MetricObject(name)
         if name == "keras.layers.Lambda" and self.traceable_lambda(args, kwargs):
             return self.make_traced_lambda(args, kwargs, node)
         if is_keras_layer_name(name):
