@@ -8,7 +8,8 @@ repository's folder `root` the author runs the program from when it is not the t
 a git snapshot at MIRROR/<owner>+<name>/repo (or its .git; a notebook's code cells joined, IPython lines made `pass`)
 into corpus/NAME/src/FILE; it is then run statement by statement under Keras 3 (JAX): statements that
 train, plot or save, and those that fail here (no network: downloads fail; modules not installed), are
-dropped, and corpus/NAME/FILE keeps the rest. keras.datasets loaders give zeros in the shapes and dtypes
+dropped, and corpus/NAME/FILE keeps the rest (the statements of an `if __name__ == "__main__":` block each on
+its own, under the block's line). keras.datasets loaders give zeros in the shapes and dtypes
 Keras documents, since nothing can be downloaded. keras_truth.py --factories on that file gives
 corpus/NAME/FILE.keras.json, and the manifest records each dropped statement ("trimmed").
 The corpus folder is git-ignored: third-party code is never committed.
@@ -97,6 +98,12 @@ def standin_datasets(keras):
     ds.california_housing.load_data = table(20640, 8, "float32")
 
 
+def is_main_block(node) -> bool:
+    """`if __name__ == "__main__":` on one line, without an else."""
+    return isinstance(node, ast.If) and not node.orelse and node.test.end_lineno == node.lineno and \
+        ast.unparse(node.test).replace("'", '"') in ('__name__ == "__main__"', '"__main__" == __name__')
+
+
 def trim(src_path, out_path, truth_path, statement_seconds=20):
     """Worker: run SOURCE statement by statement under Keras; OUT keeps what ran; TRUTH is keras_truth's entry."""
     import keras_truth
@@ -116,22 +123,35 @@ def trim(src_path, out_path, truth_path, statement_seconds=20):
     kept, dropped = [], []
     signal.signal(signal.SIGALRM, on_alarm)
     stdout, sys.stdout = sys.stdout, sys.stderr
-    for node in tree.body:
+
+    def run(node):
+        """The statement's text if it ran here; else None, and why it was dropped is recorded."""
         start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
         text = "\n".join(lines[start - 1:node.end_lineno])
         if any(s in text for s in SKIP) and not isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)):
             dropped.append([start, node.end_lineno, "skipped (training/plotting/saving)"])
-            continue
+            return None
         signal.alarm(statement_seconds)
         try:
             exec(compile(ast.Module([node], []), out_path, "exec"), scope)
-            kept.append(text)
+            return text
         except BaseException as exc:  # noqa: BLE001  (a statement Keras cannot run here is dropped)
             if isinstance(exc, KeyboardInterrupt):
                 raise
             dropped.append([start, node.end_lineno, f"{type(exc).__name__}: {str(exc)[:120]}"])
+            return None
         finally:
             signal.alarm(0)
+
+    for node in tree.body:
+        if is_main_block(node):  # run as a script, its statements are the program's: each trimmed on its own
+            body = [text for text in map(run, node.body) if text is not None]
+            indent = lines[node.body[0].lineno - 1][:node.body[0].col_offset]
+            kept.append("\n".join([lines[node.lineno - 1]] + (body or [indent + "pass"])))
+        else:
+            text = run(node)
+            if text is not None:
+                kept.append(text)
     sys.stdout = stdout
     with open(out_path, "w") as f:
         f.write("\n".join(kept) + "\n")
