@@ -61,10 +61,22 @@ def stat_key(path: str) -> tuple:
 def file_key(path: str) -> list:
     """A file as it is now: its real path, size, modification time and the digest of its bytes (a file rewritten
     within the clock's resolution, or copied with its times kept, has the size and time of another content)."""
-    with open(path, "rb") as handle:
-        data = handle.read()
-        stat = os.fstat(handle.fileno())
-    return [os.path.realpath(path), stat.st_size, stat.st_mtime_ns, hashlib.sha256(data).hexdigest()]
+    version = stat_key(path)
+    return [os.path.realpath(path), version[1], version[2], file_digest(path)]
+
+
+# Digests of files by `stat_key`: a library module many files import is read once per run, and a long-lived
+# process (the IPython magic) sees a file rewritten with its size and modification time kept as the new file it is.
+_digests: dict[tuple, str] = {}
+
+
+def file_digest(path: str) -> str:
+    """The sha256 of a file's bytes now; OSError when it cannot be read."""
+    version = stat_key(path)
+    if version not in _digests:
+        with open(path, "rb") as handle:
+            _digests[version] = hashlib.sha256(handle.read()).hexdigest()
+    return _digests[version]
 
 
 def tree_key(folder: str) -> list:

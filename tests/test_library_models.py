@@ -9,6 +9,7 @@ import os
 import pathlib
 import sys
 import textwrap
+import time
 
 import pytest
 
@@ -216,6 +217,41 @@ def test_library_cache_holds_plain_json_and_ignores_a_forged_entry(tmp_path, cac
     module.write_text('from pkg.src.blocks import Stem as Stem\nx = 1\n')
     project_modules._read_reexports.cache_clear()
     assert _reexports(str(module)) == ({"Stem": ("pkg.src.blocks", "Stem")}, False)
+
+
+def _rewritten_with_its_size_and_time(path, old: str, new: str) -> None:
+    stat = path.stat()
+    time.sleep(0.05)  # past the resolution of the file system's change time
+    path.write_text(path.read_text().replace(old, new))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size
+
+
+def test_library_files_rewritten_with_their_size_and_time_are_read_afresh(tmp_path, cache_dirs):
+    """Each library cache tells such a file by its content or its change time and inode, in the same process and
+    in the next one (the in-memory caches emptied: the disk entry is not used for the new content)."""
+    from archlint.evaluate import reads
+
+    module = tmp_path / "api.py"
+    module.write_text("from pkg.src.blocks import Stem as Stem\n")
+    assert _reexports(str(module)) == ({"Stem": ("pkg.src.blocks", "Stem")}, True)
+    _rewritten_with_its_size_and_time(module, "blocks", "heads_")
+    assert _reexports(str(module)) == ({"Stem": ("pkg.src.heads_", "Stem")}, True)
+    project_modules._read_reexports.cache_clear()
+    assert _reexports(str(module)) == ({"Stem": ("pkg.src.heads_", "Stem")}, True)
+
+    source = tmp_path / "keras" / "src"
+    source.mkdir(parents=True)
+    (source / "layer.py").write_text("class Layer:\n    def frob(self):\n        pass\n")
+
+    def defines(name):
+        return name in project_modules._keras_definitions(str(source), tuple(reads.tree(str(source))))
+
+    assert defines("frob") and not defines("frab")
+    _rewritten_with_its_size_and_time(source / "layer.py", "frob", "frab")
+    assert defines("frab") and not defines("frob")
+    project_modules._keras_definitions.cache_clear()
+    assert defines("frab") and not defines("frob")
 
 
 def test_expand_nested_lists_a_library_model_under_its_row_in_every_format():

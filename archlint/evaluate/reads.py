@@ -13,7 +13,7 @@ import contextlib
 import hashlib
 from dataclasses import dataclass, field
 
-from archlint.disk_cache import stat_key, tree_key
+from archlint.disk_cache import file_digest, stat_key, tree_key
 
 
 @dataclass
@@ -64,19 +64,9 @@ def unrepeatable() -> None:
         reads.repeatable = False
 
 
-# Digests of files by path and stat: a library module many files import is read once per run. The change time
-# and inode are in the key: a long-lived process (the IPython magic) sees a file rewritten with its size and
-# modification time kept (os.utime sets those, never the change time) as the new file it is.
-_digests: dict[tuple, str] = {}
-
-
 def digest(path: str) -> str | None:
     """The sha256 of a file's bytes now, None when it cannot be read."""
     try:
-        key = stat_key(path)
-        if key not in _digests:
-            with open(path, "rb") as handle:
-                _digests[key] = hashlib.sha256(handle.read()).hexdigest()
-        return _digests[key]
+        return file_digest(path)
     except OSError:
         return None
