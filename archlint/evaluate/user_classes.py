@@ -389,6 +389,8 @@ def keyword_tensors(kwargs):
 def _symbolic(shape):
     if isinstance(shape, list):
         return [_symbolic(s) for s in shape]
+    if shape is None:  # call(x, None): Keras lets None through where it takes only tensors positionally
+        return None
     return Tensor(tuple(shape))
 
 
