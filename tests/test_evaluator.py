@@ -863,3 +863,28 @@ def test_a_sublayer_built_on_a_shape_not_known_statically_leaves_its_weights_unk
     assert not model.complete
     assert [row.params for row in model.layers] == [0, None]
     assert [code for code, _ in codes(report)] == ["AL301"]
+
+
+def test_a_layer_keras_builds_by_tracing_a_call_archlint_cannot_follow_has_unknown_weights():
+    # No build(): Keras traces call() to build `project`; archlint's trace stops at the unknown helper first.
+    report = analyse("""
+        import keras
+        from mystery import scramble
+
+        class Head(keras.layers.Layer):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.project = keras.layers.Dense(4)
+
+            def call(self, x):
+                return self.project(scramble(x))
+
+            def compute_output_shape(self, input_shape):
+                return input_shape[:-1] + (4,)
+
+        inputs = keras.Input((5,))
+        model = keras.Model(inputs, Head()(inputs))
+    """)
+    model = models(report)["model"]
+    assert not model.complete
+    assert [row.params for row in model.layers] == [0, None]

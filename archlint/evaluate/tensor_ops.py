@@ -355,6 +355,9 @@ for _name, _get in _REDUCE.items():
                     options=("axis", "keepdims"))
 OPS["softmax"] = Op("softmax", _same, lambda x, axis=-1: activations.FUNCTIONS["softmax"](x, axis), options=("axis",))
 OPS["cast"] = Op("cast", _same, lambda x, dtype=None: x, options=("dtype",))
+# Of a tensor (a layer's weight read in its call()), the same tensor; of other values, not a tensor archlint follows.
+OPS["convert_to_tensor"] = Op("convert_to_tensor", _same, lambda x, dtype=None, sparse=None, ragged=None: x,
+                              options=("dtype", "sparse", "ragged"))
 OPS["reshape"] = Op("reshape", _reshape, lambda x, newshape=None: x.reshape(newshape), options=("newshape",))
 OPS["transpose"] = Op("transpose", _transpose, lambda x, axes=None: np.transpose(x, axes), options=("axes",))
 OPS["expand_dims"] = Op("expand_dims", _expand_dims, lambda x, axis=None: np.expand_dims(x, axis), options=("axis",))

@@ -349,6 +349,17 @@ class UserClasses:
         cls, build = layer.cls.find("build")
         if build is not None:
             self.checked(self.call_method(layer, cls, build, list(shapes), {}, None), layer, "build()")
+        elif layer.cls.find("compute_output_shape")[1] is not None and \
+                any(not inner.built for inner in layer.held_layers()):
+            # Keras builds the layers a layer without build() holds by tracing its call (its output shape then
+            # comes from compute_output_shape, which builds nothing).
+            try:
+                self.traced_call(layer, shapes, {})
+            except Unresolved as exc:  # known enough when the trace reached every layer it holds
+                unbuilt = [inner.name for inner in layer.held_layers() if not inner.built]
+                if unbuilt:
+                    layer.unknown_params_reason = (f"Keras builds {', '.join(unbuilt)} by tracing its call, which "
+                                                   f"archlint cannot follow: {exc.reason}")
 
     def output_shape(self, layer: UserLayer, shapes, kwargs):
         cls, compute = layer.cls.find("compute_output_shape")
@@ -356,10 +367,14 @@ class UserClasses:
             result = self.checked(self.call_method(layer, cls, compute, list(shapes), {}, None), layer,
                                   "compute_output_shape()")
             return _as_shape(result, layer)
+        return self.traced_call(layer, shapes, kwargs)
+
+    def traced_call(self, layer: UserLayer, shapes, kwargs):
+        """The output shape(s) of the layer's call() traced on symbolic tensors, as Keras traces it; the inner
+        layers' nodes stay inside this layer."""
         cls, call = layer.cls.find("call")
         if call is None:
             raise Unresolved(f"custom layer {layer.cls.name} defines neither call() nor compute_output_shape()")
-        # Keras traces call() on symbolic tensors; inner layers' nodes stay inside this layer.
         inputs = [_symbolic(shape) for shape in shapes]
         self.api.tracing += 1
         try:
