@@ -10,14 +10,14 @@ The folder is the one `use_directory` names (`--cache-dir`, setting `cache-dir`)
 `.archlint_cache` in the current directory. Whichever cache writes first makes it, with a CACHEDIR.TAG (backup
 tools skip the folder) and a `.gitignore` of `*` (git ignores it), as ruff does.
 
-An entry is plain data: a line with its signature, then JSON. Reading one never runs code. A checkout can bring a
-`.archlint_cache` of its own (a pull request can commit one), and anyone can compute a checksum, so each entry is
-signed with an HMAC key kept outside the project (~/.cache/archlint/cache-key, readable by its user alone) over
-its format, kind, key and value. An entry that is truncated, garbled, of another format, for another key or not
-signed with this key is ignored: the caller computes the value afresh and stores it over the entry, so a forged
-entry cannot change a result. An entry is written to a temporary file renamed into place, so that concurrent
-runs (pre-commit and an editor) leave every entry whole. No cache is ever needed: one that cannot be read or
-written costs only the time it would have saved.
+An entry is plain data: a line with its signature, then JSON. Reading one never runs code, and one larger than
+MAX_ENTRY_BYTES is neither read nor written. A checkout can bring a `.archlint_cache` of its own (a pull request can
+commit one), and anyone can compute a checksum, so each entry is signed with an HMAC key kept outside the project
+(~/.cache/archlint/cache-key, readable by its user alone) over its format, kind, key and value. An entry that is
+truncated, garbled, of another format, for another key or not signed with this key is ignored: the caller computes
+the value afresh and stores it over the entry, so a forged entry cannot change a result. An entry is written to a
+temporary file renamed into place, so that concurrent runs (pre-commit and an editor) leave every entry whole. No
+cache is ever needed: one that cannot be read or written costs only the time it would have saved.
 """
 
 from __future__ import annotations
@@ -33,6 +33,11 @@ import tempfile
 CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
                 "# This file is a cache directory tag created by archlint.\n"
                 "# For information about cache directory tags see https://bford.info/cachedir/\n")
+
+# The largest entry read or written. The largest archlint makes are far below it: a file calling all 40 Keras
+# Applications 9.6 MB, a 10,000-layer Sequential with a finding on each layer 7.5 MB, EfficientNetV2L's factory
+# entry 1.7 MB. A larger file (a crafted one a checkout brings) is a miss, never read into memory.
+MAX_ENTRY_BYTES = 64 * 2**20
 
 _directory: str | None = None  # use_directory's; None: ARCHLINT_CACHE_DIR or ./.archlint_cache
 _fingerprint: str | None = None  # code_fingerprint's, taken once per process
@@ -121,7 +126,12 @@ class Folder:
             return None
         try:
             with open(self._entry(kind, key), "rb") as handle:
-                signature, _, body = handle.read().partition(b"\n")
+                if os.fstat(handle.fileno()).st_size > MAX_ENTRY_BYTES:
+                    return None
+                data = handle.read(MAX_ENTRY_BYTES + 1)
+            if len(data) > MAX_ENTRY_BYTES:  # grown since
+                return None
+            signature, _, body = data.partition(b"\n")
             if not hmac.compare_digest(signature, hmac.new(secret, body, hashlib.sha256).hexdigest().encode()):
                 return None
             entry = json.loads(body)
@@ -141,6 +151,8 @@ class Folder:
             body = json.dumps({"format": [self.name, self.format], "kind": kind, "key": key, "value": value},
                               separators=(",", ":")).encode()
         except (TypeError, ValueError, RecursionError):  # not plain data: nothing to keep
+            return
+        if len(body) + 65 > MAX_ENTRY_BYTES:  # one no run would read back (65: the signature line)
             return
         signature = hmac.new(secret, body, hashlib.sha256).hexdigest().encode()
         if os.path.islink(directory()) or os.path.islink(self.path):

@@ -499,3 +499,32 @@ def test_what_keras_defines_is_read_again_when_its_source_is_edited_in_place(tmp
     edited_in_place(site / "keras" / "src" / "layer.py", "def build", "def frob ")
     # Whether a layer has `frob` is no longer known statically: Dense(units) on 8 features, 8 * units + units.
     assert str(model().total_params) == "9 * units"
+
+
+def test_an_entry_larger_than_any_archlint_writes_is_a_miss_not_read(tmp_path, cache, monkeypatch):
+    """A crafted entry of gigabytes (a committed .archlint_cache/) is not read into memory: it is a miss, written over."""
+    import tracemalloc
+
+    path = tmp_path / "model.py"
+    path.write_text("import keras\nm = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(2)])\n")
+    expected = archlint.check_paths([str(path)], jobs=1)
+    [entry] = entries(cache)
+    os.truncate(entry, 4 * disk_cache.MAX_ENTRY_BYTES)  # sparse: costs no disk
+    tracemalloc.start()
+    try:
+        assert archlint.check_paths([str(path)], jobs=1) == expected
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < disk_cache.MAX_ENTRY_BYTES
+    assert entry.stat().st_size < 2**20  # written anew
+    no_analysis(monkeypatch)
+    assert archlint.check_paths([str(path)], jobs=1) == expected
+
+
+def test_a_value_larger_than_the_cap_is_not_written(cache, monkeypatch):
+    monkeypatch.setattr(disk_cache, "MAX_ENTRY_BYTES", 1000)
+    RESULTS.store("file", ["large"], "x" * 1000)
+    RESULTS.store("file", ["small"], "x" * 100)
+    assert RESULTS.load("file", ["large"]) is None and RESULTS.load("file", ["small"]) == "x" * 100
+    assert len(entries(cache)) == 1
