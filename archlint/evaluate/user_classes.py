@@ -134,7 +134,7 @@ class UserLayer(Layer):
 
     def build(self, *shapes, **kwargs):
         if self.functional is None:
-            self.classes.run_build(self, shapes)
+            self.classes.run_build(self, shapes, kwargs)
         elif isinstance(self.functional, Unknown):
             raise Unresolved(f"{self.cls.name}'s graph is not known statically ({self.functional.reason})")
 
@@ -345,10 +345,11 @@ class UserClasses:
                            "in Keras 3; call the model on keras.Input(...) to build them", node)
         layer.built = True
 
-    def run_build(self, layer: UserLayer, shapes) -> None:
+    def run_build(self, layer: UserLayer, shapes, kwargs=None) -> None:
         cls, build = layer.cls.find("build")
         if build is not None:
-            self.checked(self.call_method(layer, cls, build, list(shapes), {}, None), layer, "build()")
+            args, named = self.shape_arguments(layer, build, shapes, kwargs or {})
+            self.checked(self.call_method(layer, cls, build, args, named, None), layer, "build()")
         elif layer.cls.find("compute_output_shape")[1] is not None and \
                 any(not inner.built for inner in layer.held_layers()):
             # Keras builds the layers a layer without build() holds by tracing its call (its output shape then
@@ -364,10 +365,29 @@ class UserClasses:
     def output_shape(self, layer: UserLayer, shapes, kwargs):
         cls, compute = layer.cls.find("compute_output_shape")
         if compute is not None:
-            result = self.checked(self.call_method(layer, cls, compute, list(shapes), {}, None), layer,
+            args, named = self.shape_arguments(layer, compute, shapes, kwargs)
+            result = self.checked(self.call_method(layer, cls, compute, args, named, None), layer,
                                   "compute_output_shape()")
             return _as_shape(result, layer)
         return self.traced_call(layer, shapes, kwargs)
+
+    def shape_arguments(self, layer: UserLayer, method, shapes, kwargs) -> tuple[list, dict]:
+        """The arguments Keras gives the layer's build() or compute_output_shape() for a call on tensors of these
+        shapes (`kwargs`: by the call's argument names; Keras's update_shapes_dict_for_target_fn): a method of
+        one argument gets the first tensor's shape; one of several, `NAME_shape` for each tensor argument NAME."""
+        _, call = layer.cls.find("call")
+        call_names = _parameter_names(call)[1:] if call is not None else []
+        given = dict(zip(call_names, shapes))
+        given.update({name: value for name, value in kwargs.items() if name != "mask" and _holds_shapes(value)})
+        in_call_order = [name for name in call_names if name in given] + [name for name in given if name not in call_names]
+        names = _parameter_names(method)[1:]
+        if len(names) == 1:
+            return [shapes[0] if shapes else given[in_call_order[0]] if given else None], {}
+        given = {f"{name}_shape": given[name] for name in in_call_order}
+        missing = [name for name in names if not name.endswith("_shape") or name[:-len("_shape")] not in call_names]
+        if missing or not names:
+            return list(shapes), {}  # Keras refuses such a signature; archlint evaluates the method as written
+        return [], {name: shape for name, shape in given.items() if name in names}
 
     def traced_call(self, layer: UserLayer, shapes, kwargs):
         """The output shape(s) of the layer's call() traced on symbolic tensors, as Keras traces it; the inner
@@ -387,6 +407,19 @@ class UserClasses:
         if isinstance(value, Unknown):
             raise Unresolved(f"{layer.cls.name}.{what} gives a value not known statically ({value.reason})")
         return value
+
+
+def _parameter_names(function) -> list[str]:
+    """A function's parameters that take one argument each (self included), in order."""
+    params = function.node.params
+    return [p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)]
+
+
+def _holds_shapes(value) -> bool:
+    """Whether a keyword argument of a layer call was a tensor (its shape, marked so) or tensors."""
+    if isinstance(value, StaticShape):
+        return True
+    return isinstance(value, (list, tuple)) and bool(value) and all(_holds_shapes(v) for v in value)
 
 
 def _functional_arguments(args, kwargs) -> bool:
