@@ -164,28 +164,104 @@ def test_a_number_read_from_data_never_reaches_the_checked_code_as_a_value():
 
 
 # Python compares a number read from data with others by its stand-in, equal to none of them: each of these took
-# one value. Keras built Dense(u) on 16 features (17 * u parameters) with these counts at 2 and at 3 classes:
-# no single number is the model's.
+# one value. Python's own run of each line gives u a different value at 2 and at 3 classes, so that no single number
+# is the model's: Dense(u) on 16 features must be an expression of u, or unknown.
 USES_AS_KEY = {
-    "dict lookup": ("u = {2: 5}.get(num_classes, 7)", 17 * 5, 17 * 7),
-    "dict pop": ("u = {2: 5}.pop(num_classes, 7)", 17 * 5, 17 * 7),
-    "dict key": ("u = {num_classes: 3}.get(2, 5)", 17 * 3, 17 * 5),
-    "set size": ("u = len({num_classes, 2})", 17 * 1, 17 * 2),
-    "list count": ("u = [1, 2, 2].count(num_classes) + 1", 17 * 3, 17 * 1),
-    "list equality": ("u = 5 if [num_classes] == [2] else 7", 17 * 5, 17 * 7),
-    "tuple equality": ("u = 5 if (num_classes, 1) == (2, 1) else 7", 17 * 5, 17 * 7),
-    "dict setdefault": ("d = {2: 5}\nd.setdefault(num_classes, 7)\nu = d[2] + len(d)", 17 * 6, 17 * 7),
-    "dict item set": ("d = {2: 5}\nd[num_classes] = 7\nu = d[2] + len(d)", 17 * 8, 17 * 7),
+    "dict lookup": "u = {2: 5}.get(num_classes, 7)",
+    "dict pop": "u = {2: 5}.pop(num_classes, 7)",
+    "dict key": "u = {num_classes: 3}.get(2, 5)",
+    "set size": "u = len({num_classes, 2})",
+    "list count": "u = [1, 2, 2].count(num_classes) + 1",
+    "list equality": "u = 5 if [num_classes] == [2] else 7",
+    "tuple equality": "u = 5 if (num_classes, 1) == (2, 1) else 7",
+    "dict setdefault": "d = {2: 5}\nd.setdefault(num_classes, 7)\nu = d[2] + len(d)",
+    "dict item set": "d = {2: 5}\nd[num_classes] = 7\nu = d[2] + len(d)",
+    # The container changed is reached by another name, an attribute, an item, a parameter or a call.
+    "item set through an alias": "d = {2: 5}\ne = d\ne[num_classes] = 7\nu = d[2] + len(d)",
+    "item set through an attribute": "class Table:\n    def __init__(self):\n        self.d = {2: 5}\n"
+                                     "        self.d[num_classes] = 7\nt = Table()\nu = t.d[2] + len(t.d)",
+    "item set through a class attribute": "class C:\n    d = {2: 5}\nC.d[num_classes] = 7\nu = len(C.d) + 4",
+    "item set through an item": "ds = [{2: 5}]\nds[0][num_classes] = 7\nu = len(ds[0]) + 4",
+    "item set through a parameter": "def put(t):\n    t[num_classes] = 7\nd = {2: 5}\nput(d)\nu = len(d) + 4",
+    "item set through a call": "d = {2: 5}\ndef table():\n    return d\ntable()[num_classes] = 7\nu = len(d) + 4",
+    "item set in a tuple": "d = {2: 5}\npair = (d, 1)\nd[num_classes] = 7\nu = len(pair[0]) + 4",
+    "item deleted": "d = {2: 5, 3: 6}\ndel d[num_classes]\nu = d.get(2, 7)",
+    "list item set": "l = [5, 6, 7]\nl[num_classes - 2] = 9\nu = l[0]",
+    "set add": "s = {2}\ns.add(num_classes)\nu = len(s) + 4",
+    "in after set add": "s = set()\ns.add(num_classes)\nu = 5 if 2 in s else 7",
+    "set update": "s = {2}\ns.update([num_classes])\nu = len(s) + 4",
+    "set discard": "s = {2}\ns.discard(num_classes)\nu = len(s) + 4",
+    "set remove": "s = {2, 3}\ns.remove(num_classes)\nu = 5 if 2 in s else 7",
+    "set union": "u = len({2}.union([num_classes])) + 4",
+    "list insert": "l = [5, 6]\nl.insert(num_classes - 2, 7)\nu = l[0]",
+    "list pop": "l = [5, 6, 7]\nl.pop(num_classes - 2)\nu = l[0]",
+    "list sort": "l = [num_classes + 1, 4]\nl.sort()\nu = l[0]",
+    "list remove": "l = [2, 3]\nl.remove(num_classes)\nu = l[0]",
+    "setattr of a name": "class C:\n    pass\nc = C()\nc.x2 = 5\nsetattr(c, f'x{num_classes}', 7)\nu = c.x2",
+    "*args": "def f(*a):\n    return len(a) + 4\nu = f(*range(num_classes))",
+    "**kwargs": "def f(a=5, **kw):\n    return a\nu = f(**({'a': 7} if num_classes == 2 else {}))",
+    "parameters after *args": "def f(a, b=5):\n    return b\nu = f(*range(2, num_classes + 1))",
+    # A block not analysed (a branch or loop on the number) changes a container other names hold.
+    "branch changing an alias": "d = {2: 5}\ne = d\nif num_classes == 2:\n    e[3] = 1\nu = len(d) + 4",
+    "branch changing an attribute": "class T:\n    pass\nt = T()\nt.d = {2: 5}\ne = t.d\nif num_classes == 2:\n"
+                                    "    t.d[3] = 1\nu = len(e) + 4",
+    "loop appending to an alias": "l = [1]\nm = l\nfor i in range(num_classes):\n    l.append(i)\nu = len(m) + 4",
+}
+PREAMBLE = "import os\nimport keras\nnum_classes = len(os.listdir('train'))\n"
+MODEL = "\ninputs = keras.Input((16,))\nmodel = keras.Model(inputs, keras.layers.Dense(u)(inputs))\n"
+
+
+def _python_value(lines: str, **names):
+    """What Python's own run of the lines gives u (the code of these tests, never the checked code)."""
+    scope = dict(names)
+    exec(lines, scope)  # noqa: S102
+    return scope["u"]
+
+
+@pytest.mark.parametrize("line", USES_AS_KEY.values(), ids=USES_AS_KEY.keys())
+def test_a_number_read_from_data_is_compared_with_no_value(line):
+    assert _python_value(line, num_classes=2) != _python_value(line, num_classes=3)
+    (model,) = analyze_source(PREAMBLE + line + MODEL, "model.py").models
+    assert not isinstance(model.total_params, int), model.total_params  # an expression, or unknown
+
+
+# A list, dict or set changed in place is changed under every name that holds it: Python's run gives u.
+CHANGED_IN_PLACE = {
+    "list += through an alias": "l = [1]\nm = l\nl += [2]\nu = len(m) + 4",
+    "list *= through an alias": "l = [1]\nm = l\nl *= 3\nu = len(m) + 4",
+    "set |= through an alias": "s = {1}\nt = s\ns |= {2}\nu = len(t) + 4",
+    "dict |= through an alias": "d = {1: 2}\ne = d\nd |= {3: 4}\nu = len(e) + 4",
+    "item += through an alias": "d = {'a': [1]}\ne = d['a']\nd['a'] += [2]\nu = len(e) + 4",
+    "del of a key": "d = {1: 2, 3: 4}\ndel d[1]\nu = len(d) + 4",
+    "del of items": "l = [1, 2, 3]\nd = {1: 1}\ndel l[0], d[1]\nu = len(l) + len(d) + 4",
+    "del of a slice": "l = [1, 2, 3]\ndel l[1:]\nu = len(l) + 4",
+    "del of a missing key": "d = {1: 2}\ntry:\n    del d[3]\n    u = 9\nexcept KeyError:\n    u = 4",
+    "slice set": "l = [1, 2, 3]\nl[1:] = []\nu = len(l) + 4",
+    "tuple key set": "d = {}\nd[1, 2] = 5\nu = len(d) + d[1, 2]",
+    "list sort": "l = [1, 3, 2]\nl.sort(reverse=True)\nu = l[0] + 4",
+    "set methods": "s = {1, 2}\ns.discard(1)\ns.update([5, 6])\nu = len(s | {9}) + len(s.union({1}))",
+    "dict clear": "d = {1: 2}\nd.clear()\nu = len(d) + 4",
+    "setattr": "class C:\n    pass\nc = C()\nc.x = 5\nsetattr(c, 'x', 7)\nu = c.x",
 }
 
 
-@pytest.mark.parametrize("line, at_2, at_3", USES_AS_KEY.values(), ids=USES_AS_KEY.keys())
-def test_a_number_read_from_data_is_compared_with_no_value(line, at_2, at_3):
-    source = "import os\nimport keras\nnum_classes = len(os.listdir('train'))\n" + line + \
-        "\ninputs = keras.Input((16,))\nmodel = keras.Model(inputs, keras.layers.Dense(u)(inputs))\n"
-    (model,) = analyze_source(source, "model.py").models
-    assert at_2 != at_3
-    assert not isinstance(model.total_params, int), model.total_params  # an expression, or unknown
+@pytest.mark.parametrize("lines", CHANGED_IN_PLACE.values(), ids=CHANGED_IN_PLACE.keys())
+def test_a_container_changed_in_place_is_changed_under_every_name(lines):
+    (model,) = analyze_source("import keras\n" + lines + MODEL, "model.py").models
+    assert model.total_params == 17 * _python_value(lines)
+
+
+def test_a_layer_given_arguments_not_known_statically_is_unknown_not_refused():
+    # Dense(**config) read from a file may well give Dense its units: no AL106, the layer is unknown (AL301).
+    report = analyse("""
+        import json
+        import keras
+        config = json.load(open("head.json"))
+        inputs = keras.Input((16,))
+        model = keras.Model(inputs, keras.layers.Dense(**config)(inputs))
+    """)
+    assert [(d.code, d.line) for d in report.diagnostics if d.severity != "info"] == []
+    assert any(d.code == "AL301" and d.line == 6 and "**kwargs" in d.message for d in report.diagnostics)
 
 
 def test_a_loop_filling_a_dict_is_not_slowed_by_the_keys_check():

@@ -19,11 +19,6 @@ class NotEvaluated(Exception):
     """A limit of archlint's evaluation (not an error the checked code would raise)."""
 
 
-class UnsureChange(NotEvaluated):
-    """A method would change its container after comparing values not known statically (`d.setdefault(num_classes,
-    7)` adds a key unless the number is one of them): the container is not known after it."""
-
-
 class PythonError(Exception):
     """What Python itself would raise on these known values: the checked code may catch it."""
 
@@ -73,7 +68,7 @@ class Builtin:
         return f"<builtin {self.name}>"
 
 
-_ACCEPTS_UNKNOWN = {"open", "len", "list", "tuple", "print", "isinstance", "zip", "enumerate", "reversed", "dict", "partial", "deepcopy", "copy"}
+_ACCEPTS_UNKNOWN = {"open", "len", "setattr", "list", "tuple", "print", "isinstance", "zip", "enumerate", "reversed", "dict", "partial", "deepcopy", "copy"}
 
 
 def _plain(fn):
@@ -318,8 +313,11 @@ def method_too_costly(owner, name: str, args, kwargs) -> bool:
 
 
 # The methods of Python's containers and strings the evaluator runs on known values.
-LIST_METHODS = {"append", "extend", "insert", "pop", "index", "count", "reverse", "copy", "remove", "clear"}
-DICT_METHODS = {"get", "items", "keys", "values", "update", "pop", "setdefault", "copy"}
+LIST_METHODS = {"append", "extend", "insert", "pop", "index", "count", "reverse", "copy", "remove", "clear", "sort"}
+DICT_METHODS = {"get", "items", "keys", "values", "update", "pop", "setdefault", "copy", "clear", "popitem"}
+SET_METHODS = {"add", "discard", "remove", "update", "pop", "clear", "copy", "union", "intersection", "difference",
+               "symmetric_difference", "issubset", "issuperset", "isdisjoint", "difference_update",
+               "intersection_update", "symmetric_difference_update"}
 STR_METHODS = {"format", "join", "upper", "lower", "replace", "split", "rsplit", "strip", "startswith", "endswith",
                "title", "capitalize", "rstrip", "lstrip", "partition", "rpartition", "find", "rfind", "count", "zfill",
                "isdigit", "isalpha", "removeprefix", "removesuffix"}
@@ -327,25 +325,42 @@ STR_METHODS = {"format", "join", "upper", "lower", "replace", "split", "rsplit",
 
 def has_container_method(value, name: str) -> bool:
     return isinstance(value, list) and name in LIST_METHODS or isinstance(value, dict) and name in DICT_METHODS \
-        or isinstance(value, str) and name in STR_METHODS
+        or isinstance(value, set) and name in SET_METHODS or isinstance(value, str) and name in STR_METHODS
 
 
-# The methods that compare their argument with the keys or items (`{2: 5}.get(num_classes, 7)`), or merge keys;
-# those of them that change the container.
-_COMPARING = {dict: {"get", "pop", "setdefault", "update"}, list: {"count", "index", "remove"}}
-_CHANGING = {"pop", "setdefault", "update", "remove"}
+def _unsure(evaluator, owner, name: str, why: str, node):
+    """The result of a method on values not known statically: unknown, and so is the container after it where the
+    method changes it (under every name that holds it)."""
+    reason = f"{name}() {why}"
+    if name in _CHANGING:
+        evaluator.forget_container(owner, reason, node)
+    return evaluator.unknown(reason, node)
+
+
+# The methods that compare their arguments with the keys or items (`{2: 5}.get(num_classes, 7)`), merge keys, or
+# take an index (`layers.insert(i, x)`): an argument not known statically leaves the result unknown, and the container
+# unknown after the call where the method changes it. A list's own items are compared too (count, index, remove).
+_COMPARING = {dict: {"get", "pop", "setdefault", "update"}, list: {"count", "index", "remove", "insert", "pop"},
+              set: SET_METHODS - {"copy", "clear", "pop"}}
+_ITEMS_COMPARED = {"count", "index", "remove"}
+_CHANGING = {"pop", "setdefault", "update", "remove", "insert", "add", "discard", "sort", "difference_update",
+             "intersection_update", "symmetric_difference_update"}
 
 
 def call_container_method(evaluator, owner, name: str, args, kwargs, node):
     """`layers.append(x)`, `"{}_conv".format(name)`: run on the values, within the size limits."""
     if any(isinstance(a, Unknown) for a in args) and isinstance(owner, str):
         return evaluator.unknown("string method on unknown values", node)
-    # A dict's own keys are all known (unsure_keys): walking them at each get() would make a loop filling it quadratic.
-    if name in _COMPARING.get(type(owner), ()) and not costly(*args[:1]) \
-            and holds_unknown(*args[:1], *([] if isinstance(owner, dict) else [owner])):
-        if name in _CHANGING:
-            raise UnsureChange(f"{name}() compares values not known statically")
-        return evaluator.unknown(f"{name}() compares values not known statically", node)
+    # A dict's or set's own keys are all known (unsure_keys): walking them at each get() would make a loop filling it
+    # quadratic. A set's methods take several others (`s.union(a, b)`).
+    compared = args if isinstance(owner, set) else args[:1]
+    if name in _COMPARING.get(type(owner), ()) and not costly(*compared) \
+            and holds_unknown(*compared, *([owner] if isinstance(owner, list) and name in _ITEMS_COMPARED else [])):
+        return _unsure(evaluator, owner, name, "compares values not known statically", node)
+    if isinstance(owner, set) and name == "pop":  # which item comes out follows the hashes, random for strings
+        return _unsure(evaluator, owner, name, "takes an item in the order of the hashes", node)
+    if name == "sort" and (kwargs.keys() - {"reverse"} or holds_unknown(owner, *kwargs.values())):
+        return _unsure(evaluator, owner, name, "orders values not known statically", node)
     if method_too_costly(owner, name, args, kwargs):
         return evaluator.unknown(f"{name}() on values too large to analyse", node)
     if isinstance(owner, list) and name == "extend" and args and isinstance(args[0], _SIZED):

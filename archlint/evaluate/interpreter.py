@@ -30,9 +30,9 @@ from archlint.evaluate import factory_cache, library_positions, project_modules,
 from archlint.evaluate.data_numbers import DataNumbers
 from archlint.evaluate.fragments import ASSUMED_IMPORTS, UndefinedNames
 from archlint.evaluate.keras_api import KerasApi, Sighting, is_model
-from archlint.evaluate.objects import Event, Frame, Function, ModuleValue, PublicModule, default_line_name
+from archlint.evaluate.objects import Event, Frame, Function, Method, ModuleValue, PublicModule, default_line_name
 from archlint.evaluate.source import Refused, parse
-from archlint.evaluate.user_classes import UserClass, UserLayer, UserObject
+from archlint.evaluate.user_classes import BoundMethod, UserClass, UserLayer, UserObject
 from archlint.graph import Position, Tensor
 from archlint.keras_names import missing_from_keras3, star_import_has
 from archlint.layers.base import Layer, Weight
@@ -164,6 +164,8 @@ class Evaluator:
         self.functions: list[str] = []  # names of the user functions being evaluated, innermost last
         self.method_classes: list = []  # (class, instance) of the methods being evaluated, for super()
         self.data_numbers = DataNumbers(module, self.line_of)  # numbers read from data, as named sizes
+        # id -> (the list, dict or set, the Unknown it now is) for containers changed in ways not known statically
+        self.unsure_containers: dict[int, tuple[object, Unknown]] = {}
         self.keras = KerasApi(self)
         self.undefined_names: UndefinedNames | None = None  # AL108, in the checked file only
         self.assumed_imports = False
@@ -276,6 +278,11 @@ class Evaluator:
     def label_of(self, node) -> str:
         return self.line_label(self.line_of(node))
 
+    def source_text(self, node, longest: int = 40) -> str:
+        """A short expression as the source writes it (`self.table`), for messages; a longer one shortened."""
+        text = " ".join(self.module.code_for_node(node).split())
+        return text if len(text) <= longest else text[:longest - 3] + "..."
+
     def where(self, node) -> tuple[Position | None, str]:
         return self.position(node), self.line_label(self.line_of(node)) if node is not None else "an unknown line"
 
@@ -366,6 +373,8 @@ class Evaluator:
             current = self.eval(node.target, frame)
             value = self.binary(type(node.operator).__name__.replace("Assign", ""), current,
                                 self.eval(node.value, frame), node)
+            if isinstance(current, (list, dict, set)) and value is not current:
+                value = self.changed_in_place(current, value, node)
             self.assign(node.target, value, frame, augmented=True)
         elif isinstance(node, cst.Return):
             raise _Return(None if node.value is None else self.eval(node.value, frame))
@@ -394,9 +403,40 @@ class Evaluator:
         elif isinstance(node, cst.Global):
             frame.globals_declared.update(n.name.value for n in node.names)
         elif isinstance(node, cst.Del):
-            if isinstance(node.target, cst.Name):
-                frame.names.pop(node.target.value, None)
+            self.delete(node.target, frame)
         # pass, assert, nonlocal: nothing to compute
+
+    def changed_in_place(self, container, value, node):
+        """`l += [x]`, `s |= t`, `d |= e` change the container itself, which other names may hold: it takes the
+        result's items, or becomes unknown where the result is."""
+        if type(value) is not type(container):
+            self.forget_container(container, f"`{self.source_text(node.target)}` is changed in place by values not "
+                                  "known statically", node)
+            return value
+        if isinstance(container, list):
+            container[:] = value
+        else:
+            container.clear()
+            container.update(value)
+        return container
+
+    def delete(self, target, frame: Frame) -> None:
+        if isinstance(target, cst.Name):
+            frame.names.pop(target.value, None)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self.delete(element.value, frame)
+        elif isinstance(target, cst.Subscript):
+            container, key = self.item_target(target, frame)
+            if container is None:
+                return
+            try:
+                del container[key]
+            except (IndexError, KeyError) as exc:
+                raise UserException(type(exc).__name__, *self.where(target)) from None
+            except TypeError:
+                self.forget_container(container, f"`{self.source_text(target.value)}` loses an item it may not have",
+                                      target)
 
     def exec_import_from(self, node: cst.ImportFrom, frame: Frame) -> None:
         level = len(node.relative)
@@ -626,6 +666,7 @@ class Evaluator:
         A `return` in it makes the function's result unknown too; a `break` or `continue`, the loop's.
         """
         changes = self.changes_in(node)
+        self.forget_container_changes(changes.containers, frame, where, node)
         for name in sorted(changes.names):
             reason = f"`{name}` may be changed in {where}"
             scope = self.scope_of(name, frame)
@@ -639,6 +680,20 @@ class Evaluator:
             raise _Return(Unknown(f"the function may return in {where}", self.line_of(node)))
         if changes.leaves_loop:
             raise _LoopUncertain()
+
+    def forget_container_changes(self, containers, frame: Frame, where: str, node) -> None:
+        """A list, dict or set a skipped block may change in place (`table[k] = v`, `self.names.append(x)`) is
+        unknown after it under every name that holds it, not only the one the block uses."""
+        events_before = len(self.events)
+        for expression in containers:
+            if not isinstance(expression, (cst.Name, cst.Attribute)):
+                continue
+            try:
+                value = self.eval(expression, frame)
+            except UserException:
+                continue
+            self.forget_container(value, f"`{self.source_text(expression)}` may be changed in {where}", node)
+        self.forget_events(events_before)
 
     def forget_layer_changes(self, receivers, frame: Frame, where: str) -> None:
         """A layer whose attributes or methods a skipped block uses may gain weights there (a sublayer built in
@@ -702,6 +757,8 @@ class Evaluator:
             return GETATTR
         if name == "__import__":
             return DUNDER_IMPORT
+        if name == "setattr":
+            return SETATTR
         if self.undefined_names is not None and self.current_path == self.path:
             meant = self.undefined_names.check(self, name, node)
             if meant is not None:
@@ -719,21 +776,30 @@ class Evaluator:
             obj = self.eval(target.value, frame)
             self.keras.set_attribute(obj, target.attr.value, value, target)
         elif isinstance(target, cst.Subscript):
-            container = self.eval(target.value, frame)
-            if len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
-                key = self.eval(target.slice[0].slice.value, frame)
-                if not isinstance(container, (list, dict)):
-                    return
-                if builtin_values.costly(key) or builtin_values.holds_unknown(key):
-                    # `d[num_classes] = 7` adds a key or replaces one: what the container holds after is not known
-                    if isinstance(target.value, cst.Name):
-                        self.rebind(target.value.value, Unknown(f"`{target.value.value}` is given an item at a key "
-                                                                "not known statically", self.line_of(target)), frame)
-                    return
-                try:
-                    container[key] = value
-                except (IndexError, TypeError):
-                    pass
+            container, key = self.item_target(target, frame)
+            if container is None:
+                return
+            try:
+                container[key] = value  # `l[1:] = [...]` too
+            except (IndexError, TypeError, ValueError):
+                self.forget_container(container, f"`{self.source_text(target.value)}` is given an item it may not take",
+                                      target)
+
+    def item_target(self, target: cst.Subscript, frame: Frame):
+        """The list or dict and the key of an item assigned or deleted (`d[k] = v`, `del l[i]`); (None, None) when
+        the container is not one, or the key is not known statically, which leaves the container unknown after it:
+        `d[num_classes] = 7` adds a key or replaces one."""
+        container = self.eval(target.value, frame)
+        if not isinstance(container, (list, dict)):
+            return None, None
+        keys = tuple(self.slice_value(s.slice, frame) for s in target.slice)
+        key = keys[0] if len(keys) == 1 else keys
+        parts = (key.start, key.stop, key.step) if isinstance(key, slice) else (key,)
+        if builtin_values.costly(*parts) or builtin_values.holds_unknown(*parts):
+            self.forget_container(container, f"`{self.source_text(target.value)}` is given or loses an item at a key "
+                                  "not known statically", target)
+            return None, None
+        return container, key
 
     def assign_unknown(self, target, value: Unknown, frame: Frame) -> None:
         """Bind every name of a (nested) unpacking target to the same unknown, reported once already."""
@@ -775,7 +841,18 @@ class Evaluator:
         handler = getattr(self, f"eval_{type(node).__name__}", None)
         if handler is None:
             return self.unknown(f"{type(node).__name__} expressions are not evaluated", node)
-        return handler(node, frame)
+        value = handler(node, frame)
+        if self.unsure_containers and isinstance(value, (list, dict, set)):
+            unsure = self.unsure_containers.get(id(value))
+            if unsure is not None:
+                return unsure[1]
+        return value
+
+    def forget_container(self, container, reason: str, node) -> None:
+        """A list, dict or set changed in a way not known statically (`d[num_classes] = 7`, `s.add(num_classes)`): from
+        now on it is unknown, under whatever name, attribute or item holds it."""
+        if isinstance(container, (list, dict, set)):
+            self.unsure_containers[id(container)] = (container, self.unknown(reason, node))
 
     def eval_Ellipsis(self, node: cst.Ellipsis, frame):
         return Ellipsis  # x[..., :n]
@@ -1072,23 +1149,40 @@ class Evaluator:
     def eval_Call(self, node: cst.Call, frame):
         function = self.eval(node.func, frame)
         args, kwargs = [], {}
+        # A `*` or `**` of a value not known statically: how many arguments, and which, are not known.
+        star = double_star = None
         for arg in node.args:
             value = self.eval(arg.value, frame)
             if arg.star == "*":
                 items = self.iterate(value, arg, "*args from a value not known statically; the call's arguments are unknown")
-                args.extend(items if items is not None else [Unknown("*args of an unknown value")])
+                if items is None:
+                    star = star or self.unknown("*args of a value not known statically", arg)
+                    args.append(star)
+                else:
+                    args.extend(items)
             elif arg.star == "**":
                 if isinstance(value, dict):
                     kwargs.update({k: v for k, v in value.items() if isinstance(k, str)})
+                elif double_star is None:
+                    reason = value.reason if _is_unknown(value) else f"** of {described(value)}"
+                    self.report(Unresolved.code, f"**kwargs from a value not known statically; the call's arguments "
+                                f"are unknown ({reason})", arg)
+                    double_star = self.unknown("**kwargs of a value not known statically", arg)
             elif arg.keyword is not None:
                 kwargs[arg.keyword.value] = value
             else:
                 args.append(value)
-        try:
-            return self.call(function, args, kwargs, node)
-        except builtin_values.UnsureChange as exc:  # the container it changes is not known after the call
-            self.forget_changes(node, frame, f"the call at {self.label_of(node)}")
-            return self.unknown(str(exc), node)
+        if star is not None or double_star is not None:
+            if isinstance(function, Function):
+                return self.call_function(function, args, kwargs, node, star, double_star)
+            if isinstance(function, BoundMethod) and isinstance(function.function, Function):
+                return self.keras.classes.call_method(function.owner, function.cls, function.function, args, kwargs,
+                                                      node, star, double_star)
+            # A layer, a class, a builtin: what it is given is not known, nor how it changes a container it is of.
+            if isinstance(function, Method):
+                self.forget_container(function.owner, f"{function.name}() of values not known statically", node)
+            return self.unknown(f"a call with {(star or double_star).reason}", node)
+        return self.call(function, args, kwargs, node)
 
     def call(self, function, args, kwargs, node):
         if isinstance(function, Function):
@@ -1121,7 +1215,11 @@ class Evaluator:
                 kw_defaults[param.name.value] = self.eval(param.default, frame)
         return Function(node, name, frame, defaults, kw_defaults, self.current_path)
 
-    def call_function(self, function: Function, args, kwargs, node):
+    def call_function(self, function: Function, args, kwargs, node, star: Unknown | None = None,
+                      double_star: Unknown | None = None):
+        """`star`: a `*` of a value not known statically, in `args` where it was given: the positional parameters from
+        there on, and *args, are unknown. `double_star`: a `**` of one: every parameter not given otherwise, and
+        **kwargs, are unknown rather than their defaults."""
         if len(self.functions) >= MAX_CALL_DEPTH:
             return self.unknown(f"call depth above {MAX_CALL_DEPTH} (recursion?) at {function.name}()", node)
         frame = Frame(parent=function.closure)
@@ -1129,12 +1227,15 @@ class Evaluator:
         positional = [*params.posonly_params, *params.params]
         args = list(args)
         kwargs = dict(kwargs)
-        for param in positional:
+        known_args = next((i for i, a in enumerate(args) if a is star), len(args)) if star is not None else len(args)
+        for index, param in enumerate(positional):
             name = param.name.value
-            if args:
-                frame.names[name] = args.pop(0)
+            if index < known_args:
+                frame.names[name] = args[index]
             elif name in kwargs:
                 frame.names[name] = kwargs.pop(name)
+            elif star is not None or double_star is not None:
+                frame.names[name] = star or double_star
             elif name in function.defaults:
                 frame.names[name] = function.defaults[name]
             else:
@@ -1142,15 +1243,17 @@ class Evaluator:
             if isinstance(frame.names[name], Unknown):
                 frame.names[name] = self.data_numbers.bound(frame.names[name], name, self.line_of(param) or None)
         if isinstance(params.star_arg, cst.Param):
-            frame.names[params.star_arg.name.value] = tuple(args)
+            frame.names[params.star_arg.name.value] = star if star is not None else tuple(args[len(positional):])
         for param in params.kwonly_params:
             name = param.name.value
             if name in kwargs:
                 frame.names[name] = kwargs.pop(name)
+            elif double_star is not None:
+                frame.names[name] = double_star
             else:
                 frame.names[name] = function.kw_defaults.get(name, self.unknown(f"argument `{name}` not given", node))
         if params.star_kwarg is not None:
-            frame.names[params.star_kwarg.name.value] = kwargs
+            frame.names[params.star_kwarg.name.value] = kwargs if double_star is None else double_star
         call_line = self.line_of(node) if node is not None else None
         called = f"{function.name}() called at {self.line_label(call_line)}" if call_line else f"{function.name}()"
         self.chain.append(called)
@@ -1220,6 +1323,8 @@ class _ChangedNames(cst.CSTVisitor):
         self.names: set[str] = set()
         # Objects the block may change without rebinding a name: `self.norm = ...`, `self.attention.build(...)`.
         self.receivers: list[cst.BaseExpression] = []
+        # Containers it may change in place: `table[key] = value`, `self.names.append(x)`, `items += [x]`.
+        self.containers: list[cst.BaseExpression] = []
         self.returns = False
         self.leaves_loop = False  # a `break` or `continue` of the loop around the block
         self.inner_loops = 0
@@ -1233,6 +1338,7 @@ class _ChangedNames(cst.CSTVisitor):
         elif isinstance(target, cst.StarredElement):
             self.add_target(target.value)
         elif isinstance(target, cst.Subscript):  # `table[key] = value` changes `table`
+            self.containers.append(target.value)
             self.add_target(target.value)
         elif isinstance(target, cst.Attribute):
             self.receivers.append(target.value)
@@ -1244,6 +1350,7 @@ class _ChangedNames(cst.CSTVisitor):
         self.add_target(node.target)
 
     def visit_AugAssign(self, node):
+        self.containers.append(node.target)
         self.add_target(node.target)
 
     def visit_For(self, node):
@@ -1273,6 +1380,7 @@ class _ChangedNames(cst.CSTVisitor):
 
     def visit_Call(self, node):
         if isinstance(node.func, cst.Attribute) and node.func.attr.value in _MUTATING_METHODS:
+            self.containers.append(node.func.value)
             self.add_target(node.func.value)
         if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, (cst.Name, cst.Attribute)):
             self.receivers.append(node.func.value)
@@ -1355,9 +1463,22 @@ def _dunder_import(evaluator: Evaluator, name, globals=None, locals=None, fromli
     return evaluator.import_module(dotted, 0, evaluator.last_node) or Ref(dotted)
 
 
+def _setattr(evaluator: Evaluator, obj, name, value):
+    """setattr(): the attribute set where its name is known; else every attribute the object holds may be the one set,
+    and each becomes unknown."""
+    if isinstance(name, str):
+        evaluator.keras.set_attribute(obj, name, value, evaluator.last_node)
+        return None
+    if isinstance(obj, (UserObject, UserLayer)):
+        reason = f"setattr() on {obj.cls.name} of a name not known statically"
+        obj.attrs.update(dict.fromkeys(obj.attrs, Unknown(reason)))
+    raise builtin_values.NotEvaluated("setattr() of a name not known statically")
+
+
 HASATTR = builtin_values.Builtin("hasattr", _hasattr)
 GETATTR = builtin_values.Builtin("getattr", _getattr)
 DUNDER_IMPORT = builtin_values.Builtin("__import__", _dunder_import)
+SETATTR = builtin_values.Builtin("setattr", _setattr)
 
 
 def _library_value(ref: Ref):

@@ -736,7 +736,7 @@ class KerasApi:
             return TENSOR_METHODS[name](self, owner, args, kwargs, node)
         if isinstance(owner, StaticShape) and name == "as_list":
             return list(owner)
-        if isinstance(owner, (list, dict, str)):
+        if isinstance(owner, (list, dict, set, str)):
             return call_container_method(self.ev, owner, name, args, kwargs, node)
         if name in ("summary", "compile", "fit") and is_model(owner):
             summary = name == "summary"

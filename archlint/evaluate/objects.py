@@ -133,6 +133,8 @@ class EvaluatorServices(Protocol):
 
     def check_size(self, size: int, node) -> None: ...
 
+    def forget_container(self, container, reason: str, node) -> None: ...
+
 
 class KerasServices(Protocol):
     """What user_classes asks of the Keras model (keras_api.KerasApi provides it)."""

@@ -247,10 +247,10 @@ class UserClasses:
             layer.functional = functional
             layer.built = not isinstance(functional, Unknown)
 
-    def call_method(self, owner, cls: UserClass, function, args, kwargs, node):
+    def call_method(self, owner, cls: UserClass, function, args, kwargs, node, star=None, double_star=None):
         self.ev.method_classes.append((cls, owner))
         try:
-            return self.ev.call_function(function, [owner, *args], kwargs, node)
+            return self.ev.call_function(function, [owner, *args], kwargs, node, star, double_star)
         finally:
             self.ev.method_classes.pop()
 
