@@ -1,4 +1,5 @@
-"""The command line: `archlint check PATH...`, `archlint rules`, `archlint rule CODE`. Nothing else imports click."""
+"""The command line: `archlint check PATH...`, `archlint rules`, `archlint rule CODE`, `archlint clean`. Nothing else
+imports click."""
 
 from __future__ import annotations
 
@@ -388,6 +389,33 @@ def _revision_pairs(base: str, head: str | None, paths, debug: bool):
                            None if new is None else _file_json(after, new, debug))
                   for old, new, before, after in files]
     return result, (base, head or "working tree")
+
+
+@main.command("clean")
+@click.option("--cache-dir", metavar="DIR", envvar="ARCHLINT_CACHE_DIR",
+              help="The cache folder.  [default: the settings' cache-dir, else .archlint_cache]")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Settings file (as for check).")
+def clean(cache_dir, config_file):
+    """Remove the cache folder check uses (its results and libraries caches), as `ruff clean` does."""
+    from archlint import api, disk_cache
+
+    try:
+        api.load_settings([], config_file, {"cache-dir": cache_dir}, where="command line: ")
+    except api.ConfigError as exc:
+        _fail(str(exc))
+    folder = disk_cache.directory()
+    try:
+        left = disk_cache.clean(folder)
+    except disk_cache.NotACache as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"cannot remove {folder}: {exc.strerror or exc}")
+    if left is None:
+        click.echo(f"No cache folder at {folder}")
+    elif left:
+        click.echo(f"Removed archlint's files from {folder}; left {len(left)} it did not write, e.g. {left[0]}")
+    else:
+        click.echo(f"Removed {folder}")
 
 
 @main.command("rules")

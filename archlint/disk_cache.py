@@ -27,7 +27,9 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
+import stat
 import tempfile
 
 CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -38,6 +40,10 @@ CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
 # Applications 9.6 MB, a 10,000-layer Sequential with a finding on each layer 7.5 MB, EfficientNetV2L's factory
 # entry 1.7 MB. A larger file (a crafted one a checkout brings) is a miss, never read into memory.
 MAX_ENTRY_BYTES = 64 * 2**20
+
+GITIGNORE = "# Made by archlint.\n*\n"
+# The names archlint gives what it writes in a cache's subfolder: entries (`Folder._entry`) and temporary files.
+_WRITTEN = re.compile(r"[a-z][a-z-]*-[0-9a-f]{32}\.json|\..+\.tmp")
 
 _directory: str | None = None  # use_directory's; None: ARCHLINT_CACHE_DIR or ./.archlint_cache
 _fingerprint: str | None = None  # code_fingerprint's, taken once per process
@@ -169,12 +175,60 @@ class Folder:
         return os.path.join(self.path, f"{kind}-{name}.json")
 
 
+class NotACache(Exception):
+    """A folder `clean` does not remove: archlint did not make it."""
+
+
+def clean(root: str) -> list[str] | None:
+    """Remove the cache folder `root` (`archlint clean`): what archlint wrote there (its CACHEDIR.TAG, .gitignore,
+    and each cache's entries and subfolder), and the folder when nothing else is left in it. A symbolic link is
+    never followed. Returns what was left (files archlint did not write), None when there was no folder; raises
+    NotACache for a folder without archlint's CACHEDIR.TAG, a symbolic link or a file, and OSError."""
+    if os.path.islink(root):
+        raise NotACache(f"{root} is a symbolic link, not removed")
+    if not os.path.lexists(root):
+        return None
+    if not os.path.isdir(root):
+        raise NotACache(f"{root} is not a folder, not removed")
+    if _read_plain_file(os.path.join(root, "CACHEDIR.TAG"), len(CACHEDIR_TAG)) != CACHEDIR_TAG.encode():
+        raise NotACache(f"{root} is not an archlint cache folder (no CACHEDIR.TAG written by archlint), not removed")
+    left = []
+    for entry in os.scandir(root):
+        if entry.is_dir(follow_symlinks=False):
+            for item in os.scandir(entry.path):
+                if item.is_file(follow_symlinks=False) and _WRITTEN.fullmatch(item.name):
+                    os.unlink(item.path)
+                else:
+                    left.append(item.path)
+            if not any(path.startswith(entry.path + os.sep) for path in left):
+                os.rmdir(entry.path)
+        elif entry.name == ".gitignore" and _read_plain_file(entry.path, len(GITIGNORE)) == GITIGNORE.encode():
+            os.unlink(entry.path)
+        elif entry.name != "CACHEDIR.TAG":
+            left.append(entry.path)
+    if not left:  # the tag stays with what is left: backups still skip the folder, and clean may go on
+        os.unlink(os.path.join(root, "CACHEDIR.TAG"))
+        os.rmdir(root)
+    _prepared.discard(root)
+    return sorted(left)
+
+
+def _read_plain_file(path: str, size: int) -> bytes | None:
+    """The first `size` + 1 bytes of the regular file at `path` (not through a symbolic link); None for anything else."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    with os.fdopen(descriptor, "rb") as handle:
+        return handle.read(size + 1) if stat.S_ISREG(os.fstat(handle.fileno()).st_mode) else None
+
+
 def _prepare(root: str) -> None:
     """The cache folder, with its CACHEDIR.TAG and .gitignore."""
     if root in _prepared:
         return
     os.makedirs(root, exist_ok=True)
-    for name, text in (("CACHEDIR.TAG", CACHEDIR_TAG), (".gitignore", "# Made by archlint.\n*\n")):
+    for name, text in (("CACHEDIR.TAG", CACHEDIR_TAG), (".gitignore", GITIGNORE)):
         if not os.path.exists(os.path.join(root, name)):
             _write(os.path.join(root, name), text.encode())
     _prepared.add(root)

@@ -528,3 +528,93 @@ def test_a_value_larger_than_the_cap_is_not_written(cache, monkeypatch):
     RESULTS.store("file", ["small"], "x" * 100)
     assert RESULTS.load("file", ["large"]) is None and RESULTS.load("file", ["small"]) == "x" * 100
     assert len(entries(cache)) == 1
+
+
+SMALL = "import keras\nm = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(2)])\n"
+
+
+def clean(*options):
+    return CliRunner().invoke(main, ["clean", *options])
+
+
+def test_clean_removes_the_cache_folder_check_wrote(tmp_path, cache, monkeypatch):
+    path = tmp_path / "model.py"
+    path.write_text(SMALL)
+    from archlint.evaluate import library_cache
+    archlint.check_paths([str(path)], jobs=1)
+    library_cache.store("reexports", ["a library file"], [{}, True])
+    assert sorted(p.name for p in cache.iterdir()) == [".gitignore", "CACHEDIR.TAG", "libraries", "results"]
+    result = clean()  # ARCHLINT_CACHE_DIR names it, as for check
+    assert result.exit_code == 0, result.output
+    assert not cache.exists() and str(cache) in result.output
+    result = clean()
+    assert result.exit_code == 0 and not cache.exists()  # nothing to remove
+
+
+def test_clean_finds_the_folder_as_check_does(tmp_path, cache, monkeypatch):
+    project = tmp_path / "project"
+    (project / "src").mkdir(parents=True)
+    (project / "src" / "model.py").write_text(SMALL)
+    monkeypatch.delenv("ARCHLINT_CACHE_DIR")
+    monkeypatch.chdir(project)
+    assert CliRunner().invoke(main, ["check", "src"]).exit_code == 0
+    assert (project / ".archlint_cache" / "CACHEDIR.TAG").exists()
+    assert clean().exit_code == 0 and not (project / ".archlint_cache").exists()
+
+    (project / "pyproject.toml").write_text('[tool.archlint]\ncache-dir = "build/lint-cache"\n')
+    assert CliRunner().invoke(main, ["check", "src"]).exit_code == 0
+    assert (project / "build" / "lint-cache" / "results").is_dir()
+    monkeypatch.chdir(project / "src")  # the settings file is found above, and its path is relative to it
+    assert clean().exit_code == 0
+    assert sorted(p.name for p in (project / "build").iterdir()) == []
+
+    assert CliRunner().invoke(main, ["check", "--cache-dir", str(tmp_path / "elsewhere"), "model.py"]).exit_code == 0
+    assert clean("--cache-dir", str(tmp_path / "elsewhere")).exit_code == 0
+    assert not (tmp_path / "elsewhere").exists()
+
+
+@pytest.mark.parametrize("folder", ["no tag", "another tool's tag", "a tag that is a symlink", "a symlink",
+                                    "a file"])
+def test_clean_refuses_a_folder_archlint_did_not_make(tmp_path, cache, folder):
+    target = tmp_path / "precious"
+    target.mkdir()
+    (target / "data.txt").write_text("keep me\n")
+    tag = disk_cache.CACHEDIR_TAG
+    if folder == "another tool's tag":
+        (target / "CACHEDIR.TAG").write_text(tag.replace("archlint", "othertool"))
+    elif folder == "a tag that is a symlink":
+        real = tmp_path / "real-tag"
+        real.write_text(tag)
+        (target / "CACHEDIR.TAG").symlink_to(real)
+    elif folder == "a symlink":  # even to a folder archlint made
+        made = tmp_path / "made"
+        made.mkdir()
+        (made / "CACHEDIR.TAG").write_text(tag)
+        target = tmp_path / "link"
+        target.symlink_to(made)
+    elif folder == "a file":
+        target = tmp_path / "precious" / "data.txt"
+    before = sorted(p for p in tmp_path.rglob("*"))
+    result = clean("--cache-dir", str(target))
+    assert result.exit_code == 2
+    assert result.output.startswith("archlint: ") and len(result.output.strip().splitlines()) == 1, result.output
+    assert sorted(p for p in tmp_path.rglob("*")) == before
+
+
+def test_clean_removes_only_what_archlint_wrote(tmp_path, cache):
+    """A cache folder set to a folder that holds other files too (cache-dir = "build"): archlint's tag, .gitignore
+    and entries go, the rest stays, and nothing behind a symbolic link inside is touched."""
+    path = tmp_path / "model.py"
+    path.write_text(SMALL)
+    archlint.check_paths([str(path)], jobs=1)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "file-0123456789abcdef0123456789abcdef.json").write_text("not the cache's\n")
+    (cache / "mine.txt").write_text("keep me\n")
+    (cache / "results" / "notes.txt").write_text("keep me\n")
+    (cache / "linked").symlink_to(outside)
+    result = clean()
+    assert result.exit_code == 0, result.output
+    assert sorted(str(p.relative_to(cache)) for p in cache.rglob("*")) == \
+        ["CACHEDIR.TAG", "linked", "mine.txt", "results", "results/notes.txt"]
+    assert (outside / "file-0123456789abcdef0123456789abcdef.json").exists()
