@@ -93,6 +93,38 @@ def _transpose(shape, axes=None):
     return tuple(shape[a] for a in axes)
 
 
+def _pad_widths(pad_width, rank: int) -> list[tuple[int, int]]:
+    """keras.ops.pad's pad_width (tf.pad's paddings) as (before, after) per axis: an int pads every axis both
+    sides, ((before, after),) every axis alike, else one pair per axis ((pad,), which JAX refuses, is not taken)."""
+    def width(value) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise Unresolved(f"pad(): pad width {value!r} is not a known non-negative int")
+        return value
+
+    if isinstance(pad_width, int):
+        return [(width(pad_width),) * 2] * rank
+    if not isinstance(pad_width, (list, tuple)) or not pad_width:
+        raise Unresolved(f"pad(): pad width {pad_width!r} not known statically")
+    pairs = [tuple(pair) if isinstance(pair, (list, tuple)) else pair for pair in pad_width]
+    if not all(isinstance(pair, tuple) and len(pair) == 2 for pair in pairs):
+        raise Unresolved(f"pad(): pad width {pad_width!r} not known statically")
+    if len(pairs) == 1:
+        pairs = pairs * rank
+    if len(pairs) != rank:
+        raise InvalidArgument(f"pad(): {len(pairs)} (before, after) pairs for a tensor of rank {rank}")
+    return [(width(before), width(after)) for before, after in pairs]
+
+
+def _pad(shape, pad_width=None, mode="constant", constant_values=None):
+    return tuple(None if d is None else d + before + after for d, (before, after) in zip(shape, _pad_widths(pad_width, len(shape))))
+
+
+def _pad_forward(x, pad_width=None, mode="constant", constant_values=None):
+    mode = mode.lower()
+    extra = {"constant_values": constant_values or 0} if mode == "constant" else {}
+    return np.pad(x, _pad_widths(pad_width, x.ndim), mode=mode, **extra).astype(np.float32)
+
+
 def _expand_dims(shape, axis=None):
     axis = normalize_axis(axis, len(shape) + 1)
     return shape[:axis] + (1,) + shape[axis:]
@@ -336,7 +368,7 @@ _REDUCE = {
 OPS: dict[str, Op] = {}
 for _name, _fn in _UNARY.items():
     OPS[_name] = Op(_name, _same, _fn)
-for _name in ("relu", "relu6", "sigmoid", "tanh", "gelu", "silu", "swish", "softplus", "softsign", "elu", "selu",
+for _name in ("relu", "relu6", "sigmoid", "tanh", "silu", "swish", "softplus", "softsign", "elu", "selu",
               "hard_sigmoid", "mish", "linear", "exponential", "hard_silu", "hard_swish", "leaky_relu"):
     OPS[_name] = _activation(_name)
 for _name, _fn in _BINARY.items():
@@ -354,6 +386,13 @@ for _name, _get in _REDUCE.items():
     OPS[_name] = Op(_name, _reduce, lambda x, axis=None, keepdims=False, _get=_get: _np_reduce(_get())(x, axis, keepdims),
                     options=("axis", "keepdims"))
 OPS["softmax"] = Op("softmax", _same, lambda x, axis=-1: activations.FUNCTIONS["softmax"](x, axis), options=("axis",))
+# keras.ops.gelu approximates by default; keras.activations.gelu and tf.nn.gelu do not.
+OPS["gelu"] = Op("gelu", _same, lambda x, approximate=True: (activations.gelu_tanh if approximate else
+                                                              activations.FUNCTIONS["gelu"])(x).astype(np.float32),
+                 options=("approximate",))
+OPS["activations.gelu"] = Op("gelu", _same, lambda x, approximate=False: OPS["gelu"].forward(x, approximate),
+                             options=("approximate",))
+OPS["pad"] = Op("pad", _pad, _pad_forward, options=("pad_width", "mode", "constant_values"))
 OPS["cast"] = Op("cast", _same, lambda x, dtype=None: x, options=("dtype",))
 # Of a tensor (a layer's weight read in its call()), the same tensor; of other values, not a tensor archlint follows.
 OPS["convert_to_tensor"] = Op("convert_to_tensor", _same, lambda x, dtype=None, sparse=None, ragged=None: x,
@@ -406,7 +445,7 @@ _TF_NAMES = {
     "concat": "concatenate", "math.reduce_mean": "mean", "math.reduce_sum": "sum", "math.add": "add",
     "math.multiply": "multiply", "math.subtract": "subtract", "math.divide": "divide", "math.exp": "exp",
     "math.sqrt": "sqrt", "math.square": "square", "math.abs": "abs", "math.sigmoid": "sigmoid", "math.tanh": "tanh",
-    "nn.relu": "relu", "nn.relu6": "relu6", "nn.sigmoid": "sigmoid", "nn.softmax": "softmax", "nn.gelu": "gelu",
+    "nn.relu": "relu", "nn.relu6": "relu6", "nn.sigmoid": "sigmoid", "nn.softmax": "softmax", "nn.gelu": "activations.gelu",
     "nn.silu": "silu", "nn.swish": "swish", "nn.tanh": "tanh",
     "math.greater": "greater", "math.greater_equal": "greater_equal", "math.less": "less",
     "math.less_equal": "less_equal", "math.equal": "equal", "math.not_equal": "not_equal",
@@ -416,7 +455,7 @@ _TF_NAMES = {
     "nn.depth_to_space": "tf.nn.depth_to_space",
     "nn.l2_normalize": "tf.nn.l2_normalize", "math.l2_normalize": "tf.nn.l2_normalize",
 }
-_TF_ARGUMENTS = {"shape": "newshape", "perm": "axes", "keepdims": "keepdims", "values": None}
+_TF_ARGUMENTS = {"shape": "newshape", "perm": "axes", "keepdims": "keepdims", "values": None, "paddings": "pad_width"}
 
 
 # tf.keras.backend's tensor functions (Keras 2's `K.sum(x, axis=-1)`): keras.ops functions, except that
@@ -437,6 +476,8 @@ _NUMPY_ARRAY_FUNCTIONS = {"expand_dims", "reshape", "squeeze", "transpose", "con
 
 def lookup(qualname: str) -> Op | None:
     """The tensor function a canonical name refers to: keras.ops.X, keras.ops.nn.X, tensorflow.X, ..."""
+    if qualname == "keras.activations.gelu":
+        return OPS["activations.gelu"]
     for prefix in ("keras.ops.nn.", "keras.ops.numpy.", "keras.ops.math.", "keras.ops.", "keras.activations."):
         if qualname.startswith(prefix):
             return OPS.get(qualname[len(prefix):])
@@ -517,7 +558,7 @@ def bind(op: Op, args, kwargs):
     else:
         tensors = list(args[:op.tensor_args])
         rest = list(args[op.tensor_args:])
-        for name in ("x", "x1", "x2", "a", "b", "images", "input"):
+        for name in ("x", "x1", "x2", "a", "b", "images", "input", "tensor"):
             if len(tensors) < op.tensor_args and name in kwargs:
                 tensors.append(kwargs.pop(name))
     options = dict(zip(op.options, rest))

@@ -22,6 +22,11 @@ def _gelu(x):
     return 0.5 * x * (1.0 + erf(x / 2.0 ** 0.5))
 
 
+def gelu_tanh(x):
+    """Keras's gelu with approximate=True (keras.ops.gelu's default): the tanh approximation."""
+    return 0.5 * x * (1.0 + np.tanh(0.7978845608028654 * (x + 0.044715 * x ** 3)))
+
+
 def _sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 

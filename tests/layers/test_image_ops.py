@@ -49,3 +49,38 @@ def test_resize_matches_keras(shape, options):
     op = OPS["image.resize"]
     assert op.shape(shape, **options) == expected.shape
     np.testing.assert_allclose(op.forward(x, **options), expected, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("qualname, keras_path, options", [
+    ("keras.ops.gelu", "ops.gelu", {}),  # approximates by default
+    ("keras.ops.gelu", "ops.gelu", {"approximate": False}),
+    ("keras.ops.nn.gelu", "ops.nn.gelu", {"approximate": True}),
+    ("keras.activations.gelu", "activations.gelu", {}),  # exact by default
+    ("keras.activations.gelu", "activations.gelu", {"approximate": True}),
+])
+def test_gelu_takes_keras_defaults_and_its_approximate_argument(qualname, keras_path, options):
+    from archlint.evaluate.tensor_ops import lookup
+
+    keras = keras_or_skip()
+    x = _images((3, 7)) * 3
+    function = keras
+    for part in keras_path.split("."):
+        function = getattr(function, part)
+    np.testing.assert_allclose(lookup(qualname).forward(x, **options), np.asarray(function(x, **options)),
+                               rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("shape, pad_width, options", [
+    ((2, 5, 3), [[0, 0], [1, 1], [0, 0]], {}),
+    ((2, 5, 3), 2, {}),
+    ((2, 5, 3), ((1, 2),), {"constant_values": 1.5}),
+    ((2, 6, 6, 3), ((0, 0), (1, 2), (2, 1), (0, 0)), {"mode": "reflect"}),
+    ((2, 6, 3), ((0, 0), (2, 2), (0, 0)), {"mode": "symmetric"}),
+])
+def test_pad_matches_keras(shape, pad_width, options):
+    keras = keras_or_skip()
+    x = _images(shape)
+    expected = np.asarray(keras.ops.pad(x, pad_width, **options))
+    op = OPS["pad"]
+    assert op.shape(shape, pad_width, **options) == expected.shape
+    np.testing.assert_allclose(op.forward(x, pad_width, **options), expected, rtol=1e-6)
