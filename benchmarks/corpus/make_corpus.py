@@ -9,8 +9,8 @@ a git snapshot at MIRROR/<owner>+<name>/repo (or its .git; a notebook's code cel
 into corpus/NAME/src/FILE; it is then run statement by statement under Keras 3 (JAX): statements that
 train, plot or save, and those that fail here (no network: downloads fail; modules not installed), are
 dropped, and corpus/NAME/FILE keeps the rest (the statements of an `if __name__ == "__main__":` block each on
-its own, under the block's line). keras.datasets loaders give zeros in the shapes and dtypes
-Keras documents, since nothing can be downloaded. keras_truth.py --factories on that file gives
+its own, under the block's line). Since nothing can be downloaded, keras.datasets loaders give zeros in
+the shapes and dtypes Keras documents, and keras.applications keep their initial weights. keras_truth.py --factories on that file gives
 corpus/NAME/FILE.keras.json, and the manifest records each dropped statement ("trimmed").
 The corpus folder is git-ignored: third-party code is never committed.
 """
@@ -104,6 +104,28 @@ def is_main_block(node) -> bool:
         ast.unparse(node.test).replace("'", '"') in ('__name__ == "__main__"', '"__main__" == __name__')
 
 
+PRETRAINED = "<pretrained weights: not downloaded>"
+
+
+def standin_pretrained_weights(keras):
+    """No network here: keras.applications build the architecture asked for (same checks, layers, shapes
+    and counts) and keep their initial weights where they would load ImageNet's."""
+    from keras.src.utils import file_utils
+    fetch, load = file_utils.get_file, keras.Model.load_weights
+
+    def get_file(fname=None, origin=None, *args, cache_subdir="datasets", **kwargs):
+        if cache_subdir == "models":  # where every application keeps its weight files
+            return PRETRAINED
+        return fetch(fname, origin, *args, cache_subdir=cache_subdir, **kwargs)
+
+    def load_weights(model, filepath, *args, **kwargs):
+        if filepath != PRETRAINED:
+            return load(model, filepath, *args, **kwargs)
+
+    file_utils.get_file = get_file
+    keras.Model.load_weights = load_weights
+
+
 def trim(src_path, out_path, truth_path, statement_seconds=20):
     """Worker: run SOURCE statement by statement under Keras; OUT keeps what ran; TRUTH is keras_truth's entry."""
     import keras_truth
@@ -114,6 +136,7 @@ def trim(src_path, out_path, truth_path, statement_seconds=20):
     tree = ast.parse(keras_truth.without_tensorflow(source))
     keras_truth.shim_tensorflow_imports()
     standin_datasets(keras)
+    standin_pretrained_weights(keras)
 
     def refuse(*_a, **_k):
         raise RuntimeError("training is not run for the corpus truth")
