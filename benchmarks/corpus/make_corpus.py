@@ -10,8 +10,9 @@ into corpus/NAME/src/FILE; it is then run statement by statement under Keras 3 (
 train, plot or save, and those that fail here (no network: downloads fail; modules not installed), are
 dropped, and corpus/NAME/FILE keeps the rest (the statements of an `if __name__ == "__main__":` block each on
 its own, under the block's line). Since nothing can be downloaded, keras.datasets loaders give zeros in
-the shapes and dtypes Keras documents, and keras.applications keep their initial weights. keras_truth.py --factories on that file gives
-corpus/NAME/FILE.keras.json, and the manifest records each dropped statement ("trimmed").
+the shapes and dtypes Keras documents, and keras.applications keep their initial weights. keras_truth.py
+--factories on that file gives corpus/NAME/FILE.keras.json, and the manifest records each dropped statement
+("trimmed").
 The corpus folder is git-ignored: third-party code is never committed.
 """
 import argparse
