@@ -243,6 +243,19 @@ def _map(evaluator, function, *iterables):
     return [evaluator.call(function, list(items), {}, None) for items in zip(*lists)]
 
 
+def _reduce(evaluator, function, iterable, *initial):
+    """functools.reduce: `function` folded over the items from the left, as Python folds them."""
+    items = list(_iterable(evaluator, iterable))
+    if len(initial) > 1:
+        raise TypeError(f"reduce expected at most 3 arguments, got {2 + len(initial)}")
+    if not items and not initial:
+        raise TypeError("reduce() of empty iterable with no initial value")
+    value, rest = (initial[0], items) if initial else (items[0], items[1:])
+    for item in rest:
+        value = evaluator.call(function, [value, item], {}, None)
+    return value
+
+
 def _partial(evaluator, function, *args, **kwargs):
     return Partial(function, args, kwargs)
 
@@ -477,6 +490,7 @@ LIBRARY = {name: Builtin(name, fn) for name, fn in {
     "copy.deepcopy": _plain(copy.deepcopy),
     "copy.copy": _plain(copy.copy),
     "functools.partial": _partial,
+    "functools.reduce": _reduce,
     "functools.wraps": _wraps,
     "numpy.linspace": _linspace,
     "numpy.prod": lambda evaluator, values: _product(_iterable(evaluator, values), 1),

@@ -483,6 +483,10 @@ class Evaluator:
         if index is not None:
             return PublicModule(dotted, index)
         path = project_modules.find(self.current_path, dotted, level)
+        if path is None and not level and self.current_path != self.path:
+            # A module's absolute import is found on sys.path, which starts at the checked script's folder:
+            # nets/yolo.py's `from utils.utils import compose` reads the utils/ beside the script.
+            path = project_modules.find(self.path, dotted, 0)
         if path is None:
             return None
         if path in self.modules:
