@@ -4,7 +4,8 @@ Usage:  KERAS_BACKEND=jax python benchmarks/corpus/make_corpus.py benchmarks/cor
             [--mirror DIR] [--truth PATH/keras_truth.py] [--statement-seconds N]
 
 For each manifest entry (repository, path, commit, file, support files it imports, relative to the
-repository's folder `root` the author runs the program from when it is not the top), the text comes from
+repository's folder `root` the author runs the program from when it is not the top, and placed beside the
+file: a file named DIR/FILE keeps a repository's modules apart from another's), the text comes from
 a git snapshot at MIRROR/<owner>+<name>/repo (or its .git; a notebook's code cells joined, IPython lines made `pass`)
 into corpus/NAME/src/FILE; it is then run statement by statement under Keras 3 (JAX): statements that
 train, plot or save, and those that fail here (no network: downloads fail; modules not installed), are
@@ -152,7 +153,8 @@ def trim(src_path, out_path, truth_path, statement_seconds=20):
         """The statement's text if it ran here; else None, and why it was dropped is recorded."""
         start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
         text = "\n".join(lines[start - 1:node.end_lineno])
-        if any(s in text for s in SKIP) and not isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)):
+        definition = isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom))
+        if any(s in text for s in SKIP) and not definition:
             dropped.append([start, node.end_lineno, "skipped (training/plotting/saving)"])
             return None
         signal.alarm(statement_seconds)
@@ -197,11 +199,14 @@ def build(manifest_path, only, mirror, truth_script, statement_seconds):
         git_dir = os.path.join(mirror, entry["repository"].replace("/", "+"), "repo")
         if os.path.isdir(os.path.join(git_dir, ".git")):  # a snapshot with a work tree
             git_dir = os.path.join(git_dir, ".git")
+        # A file in a folder of its own (DIR/FILE) keeps its modules there, apart from another repository's.
+        home = os.path.join(out, os.path.dirname(entry["file"]))
         for support in entry.get("support", []):
-            os.makedirs(os.path.dirname(os.path.join(out, support)), exist_ok=True)
-            with open(os.path.join(out, support), "w") as f:
+            os.makedirs(os.path.dirname(os.path.join(home, support)), exist_ok=True)
+            with open(os.path.join(home, support), "w") as f:
                 f.write(source_of(git_dir, entry["commit"], os.path.join(entry.get("root", ""), support)))
         raw = os.path.join(out, "src", entry["file"])
+        os.makedirs(os.path.dirname(raw), exist_ok=True)
         with open(raw, "w") as f:
             f.write(source_of(git_dir, entry["commit"], entry["path"]))
         target = os.path.join(out, entry["file"])
