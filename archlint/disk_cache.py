@@ -14,7 +14,7 @@ An entry is plain data: a line with its signature, then JSON. Reading one never 
 MAX_ENTRY_BYTES is neither read nor written. A checkout can bring a `.archlint_cache` of its own (a pull request can
 commit one), and anyone can compute a checksum, so each entry is signed with an HMAC key kept outside the project
 (~/.cache/archlint/cache-key, readable by its user alone) over its format, kind, key and value. An entry that is
-truncated, garbled, of another format, for another key or not signed with this key is ignored: the caller computes
+truncated, garbled, of another format or archlint code (`code_fingerprint`), for another key or not signed with this key is ignored: the caller computes
 the value afresh and stores it over the entry, so a forged entry cannot change a result. An entry is written to a
 temporary file renamed into place, so that concurrent runs (pre-commit and an editor) leave every entry whole. No
 cache is ever needed: one that cannot be read or written costs only the time it would have saved.
@@ -116,7 +116,7 @@ def code_fingerprint() -> str:
 
 class Folder:
     """One cache: the subfolder `name` of the cache folder. `format` numbers the layout of its values: a
-    value of another format is ignored, so raise it whenever what a value holds changes."""
+    value of another format, or written by other archlint code, is ignored (and written over)."""
 
     def __init__(self, name: str, format: int = 1):
         self.name, self.format = name, format
@@ -143,7 +143,7 @@ class Folder:
             entry = json.loads(body)
         except (OSError, ValueError, RecursionError):
             return None
-        if not isinstance(entry, dict) or entry.get("format") != [self.name, self.format] \
+        if not isinstance(entry, dict) or entry.get("format") != self._format() \
                 or entry.get("kind") != kind or entry.get("key") != json.loads(json.dumps(key)):  # tuples as lists
             return None
         return entry.get("value")
@@ -154,7 +154,7 @@ class Folder:
         if secret is None:
             return
         try:
-            body = json.dumps({"format": [self.name, self.format], "kind": kind, "key": key, "value": value},
+            body = json.dumps({"format": self._format(), "kind": kind, "key": key, "value": value},
                               separators=(",", ":")).encode()
         except (TypeError, ValueError, RecursionError):  # not plain data: nothing to keep
             return
@@ -169,6 +169,11 @@ class Folder:
             _write(self._entry(kind, key), signature + b"\n" + body)
         except OSError:
             pass
+
+    def _format(self) -> list:
+        """What an entry must have been written by: this cache's layout, and archlint's code as it is now (how a
+        value is laid out and what it means is that code's; during development the version stays the same)."""
+        return [self.name, self.format, code_fingerprint()]
 
     def _entry(self, kind: str, key) -> str:
         name = hashlib.sha256(json.dumps([self.format, kind, key]).encode()).hexdigest()[:32]

@@ -1,16 +1,16 @@
 """Each checked file's report kept on disk (`.archlint_cache/results/`): an unchanged file is not analysed again.
 
 An entry is found by the file's path and the settings that change a report. It holds what made the report:
-archlint's version and a fingerprint of its own code (the installed package's files: during development the
-version stays the same) and the environment installed packages are read from (the search path of archlint's
-Python or of `--python`, with each directory's modification time, which an install or removal changes); the
-digest of the file's bytes; what the analysis read (each module it looked up and the file found, or none; each
-file it read, by digest, a library's too, which an edit where it lies changes without any directory's time; each
-source tree it consulted whole, by its files' `stat_key`s); and the report as plain data (`FileReport.to_data`).
-It is used only when all of these are as they are now; else the file is analysed again and its entry written
-over (so a new archlint or a new package leaves no stale entries behind). An analysis stopped by its time budget
-(AL301) depends on the machine's load: it is never kept. Entries are signed and checked as every cache of
-archlint (`archlint.disk_cache`): a corrupt or forged one is not used.
+archlint's version (and, as every cache entry, the fingerprint of archlint's own code,
+`disk_cache.code_fingerprint`: during development the version stays the same) and the environment installed
+packages are read from (the search path of archlint's Python or of `--python`, with each directory's modification
+time, which an install or removal changes); the digest of the file's bytes; what the analysis read (each module it
+looked up and the file found, or none; each file it read, by digest, a library's too, which an edit where it lies
+changes without any directory's time; each source tree it consulted whole, by its files' `stat_key`s); and the
+report as plain data (`FileReport.to_data`). It is used only when all of these are as they are now; else the file
+is analysed again and its entry written over (so a new archlint or a new package leaves no stale entries behind).
+An analysis stopped by its time budget (AL301) depends on the machine's load: it is never kept. Entries are signed
+and checked as every cache of archlint (`archlint.disk_cache`): a corrupt or forged one is not used.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ class ResultsCache:
     """The cache for one run's settings."""
 
     def __init__(self, settings: Settings):
-        self.made_by = [__version__, disk_cache.code_fingerprint(), _environment(settings.python)]
+        self.made_by = [__version__, _environment(settings.python)]
         self.settings = _settings_key(settings)
         self._trees: dict[str, list] = {}  # the tree_key of each source tree a kept report depends on, now
 

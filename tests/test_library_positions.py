@@ -184,3 +184,18 @@ def test_library_fixture_reports_are_the_same_with_positions_from_the_cache(tmp_
     shutil.copy(FIXTURES / "libraries" / "keras_hub_bert.py", user)
     computed, stored = _reports(user)
     assert stored == computed
+
+
+def test_an_entry_written_by_other_archlint_code_is_computed_afresh(tmp_path, cache_folder, monkeypatch):
+    """How the numbers are laid out is archlint's code (the walk's order): every library cache entry is keyed on the
+    fingerprint of that code, as the results and factory caches are."""
+    from archlint import disk_cache
+
+    path = tmp_path / "awkward.py"
+    path.write_text(AWKWARD)
+    _read(path)
+    assert isinstance(_read(path)[1], library_positions.NodePositions)
+    monkeypatch.setattr(disk_cache, "_fingerprint", "archlint as changed")
+    assert not isinstance(_read(path)[1], library_positions.NodePositions)
+    assert isinstance(_read(path)[1], library_positions.NodePositions)
+    assert len(list(cache_folder.glob("positions-*.json"))) == 1  # written over, not beside

@@ -8,11 +8,11 @@ tensors, models, findings) as its class and attributes, and what it changed in t
 nodes added to the layer graph, the models made, the findings, names numbered, calls counted).
 Rebuilding gives the very objects evaluating gives, so whatever the checked code does with the model
 next (call it on other shapes, set trainable, take its layers, nest it, --expand-nested, --verify)
-goes as it would. The entry is keyed on archlint's version and own code (`disk_cache.code_fingerprint`, as
-the results cache), the factory, the call's arguments (each plain data: numbers, strings, None, tuples, lists
-and dicts of them), the image data format, the --input-shape settings and the library file read (path, size, modification time, digest); the
-numbers Keras would give the layers it names depend on the names numbered before, which the entry
-says and a replay checks.
+goes as it would. The entry is keyed on archlint's version (and, as every cache entry, written and read by the
+same archlint code: `disk_cache.code_fingerprint`), the factory, the call's arguments (each plain data: numbers,
+strings, None, tuples, lists and dicts of them), the image data format, the --input-shape settings and the
+library file read (path, size, modification time, digest); the numbers Keras would give the layers it names
+depend on the names numbered before, which the entry says and a replay checks.
 
 A call is kept only when everything it made and did can be said this way; anything else (a user class
 in the library's code, named sizes, a finding the code made before at the same place, another file
@@ -38,7 +38,7 @@ from archlint.layers.base import Layer, Weight
 from archlint.values import Ref, Unknown
 from archlint.version import __version__
 
-FORMAT = 1
+FORMAT = 2
 KIND = "factory"
 _PLAIN_CLASSES = (Weight, Tensor, Node, Event, Unknown, Ref)
 
@@ -114,7 +114,7 @@ class Recording:
 
     def _entry(self, result, args, kwargs) -> dict:
         ev, api = self.ev, self.api
-        if [plain(list(args)), plain(dict(kwargs))] != self.key[7:9]:
+        if [plain(list(args)), plain(dict(kwargs))] != self.key[6:8]:
             raise NotKept("the call changed its arguments")
         if _untouched(api) != self.untouched:
             raise NotKept("the call changed what an entry does not hold")
@@ -303,7 +303,7 @@ def key(api, qualname: str, source: tuple[str, str, str], args, kwargs) -> list 
         module_file = disk_cache.file_key(source[2])
     except (NotKept, OSError, RecursionError):
         return None
-    return [FORMAT, __version__, disk_cache.code_fingerprint(), canonical(qualname), source[0], source[1], module_file,
+    return [FORMAT, __version__, canonical(qualname), source[0], source[1], module_file,
             *arguments, api.image_data_format]
 
 
@@ -359,7 +359,7 @@ def replay(api, key: list, factory_name: str, node):
             current[name] = current.get(name, 0) + taken
     ev.calls_made += calls
     ev.steps += steps
-    reads.read(key[6][0])  # the result depends on the factory's file as if it had been read (results_cache)
+    reads.read(key[5][0])  # the result depends on the factory's file as if it had been read (results_cache)
     return result
 
 
