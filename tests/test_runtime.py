@@ -62,6 +62,10 @@ MEASURE_PEAK = """
 import tracemalloc
 from archlint.analysis import analyze_source
 from archlint.runtime import Execution, NotVerifiable
+# The first run in a process imports the thread pool's modules: a cost of the process, not of a run's arrays
+# (how much depends on what the process imported before), which the budget does not count.
+from concurrent.futures import ThreadPoolExecutor
+from threadpoolctl import threadpool_limits
 
 
 def measure(path):
