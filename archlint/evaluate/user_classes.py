@@ -334,10 +334,10 @@ class UserClasses:
     def build_from_shape(self, layer: UserLayer, args, kwargs, node) -> None:
         """layer.build(shape): runs the class's own build; without one, Keras 3 builds none of its layers."""
         shape = args[0] if args else kwargs.get("input_shape")
-        if layer.cls.find("build")[1] is not None and not layer.built:
-            if isinstance(shape, (tuple, list)):
+        if layer.cls.find("build")[1] is not None:
+            if not layer.built and isinstance(shape, (tuple, list)):
                 self.run_build(layer, [tuple(shape)])
-            else:
+            elif not layer.built:
                 self.api.unknown_build(layer, node)
         elif layer.is_model:
             self.ev.report(Unresolved.code,
