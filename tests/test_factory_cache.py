@@ -316,3 +316,39 @@ def test_the_code_fingerprint_covers_the_rules(tmp_path, monkeypatch):
     (rules / "al999_rule.py").write_text("THRESHOLD = 2\n")
     monkeypatch.setattr(disk_cache, "_fingerprint", None)
     assert disk_cache.code_fingerprint() != before
+
+
+def test_a_call_using_a_module_an_earlier_call_read_goes_stale_with_that_module(tiny_keras, cache, monkeypatch):
+    """Tiny2 builds its head with tiny.py's: called after Tiny, its module is the only one the call reads, yet
+    tiny.py decides its result too."""
+    application, user = tiny_keras
+    keras = application.parent.parent.parent
+    (keras / "applications" / "__init__.py").write_text("from keras.src.applications.tiny import Tiny as Tiny\n"
+                                                       "from keras.src.applications.tiny2 import Tiny2 as Tiny2\n")
+    application.write_text(TINY_APPLICATION + "\n\ndef head(x):\n    return layers.Dense(2, name='head')(x)\n")
+    (application.parent / "tiny2.py").write_text(textwrap.dedent("""\
+        from keras.src import layers
+        from keras.src.api_export import keras_export
+        from keras.src.applications import tiny
+        from keras.src.models import Functional
+
+
+        @keras_export("keras.applications.Tiny2")
+        def Tiny2(units=4, name="tiny2"):
+            inputs = layers.Input(shape=(8,), name="tiny2_input")
+            return Functional(inputs, tiny.head(layers.Dense(units, name="body")(inputs)), name=name)
+    """))
+    both = user.with_name("both.py")
+    both.write_text("from keras.applications import Tiny, Tiny2\n\na = Tiny(units=3)\nb = Tiny2(units=3)\n")
+    second = user.with_name("second.py")
+    second.write_text("from keras.applications import Tiny2\n\nb = Tiny2(units=3)\n")
+    _reports(both)
+    cache.clear()
+    _reports(second)
+    assert cache == [True, True]  # rebuilt from the call `both` kept
+    stat = application.stat()
+    time.sleep(0.05)  # past the resolution of the file system's change time
+    application.write_text(application.read_text().replace("Dense(2, name='head')", "Dense(5, name='head')"))
+    os.utime(application, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert _params(_reports(second)[0]) == (8 * 3 + 3) + (3 * 5 + 5)
+    assert _reports(second) == _evaluated(second, monkeypatch)

@@ -11,7 +11,8 @@ next (call it on other shapes, set trainable, take its layers, nest it, --expand
 goes as it would. The entry is keyed on archlint's version (and, as every cache entry, written and read by the
 same archlint code: `disk_cache.code_fingerprint`), the factory, the call's arguments (each plain data: numbers,
 strings, None, tuples, lists and dicts of them), the image data format, the --input-shape settings and the
-library file read (path, size, modification time, digest); the numbers Keras would give the layers it names
+library file read (path, size, modification time, digest), and holds the digest of each library module read
+before the call, which it may use; the numbers Keras would give the layers it names
 depend on the names numbered before, which the entry says and a replay checks.
 
 A call is kept only when everything it made and did can be said this way; anything else (a user class
@@ -38,7 +39,7 @@ from archlint.layers.base import Layer, Weight
 from archlint.values import Ref, Unknown
 from archlint.version import __version__
 
-FORMAT = 2
+FORMAT = 3
 KIND = "factory"
 _PLAIN_CLASSES = (Weight, Tensor, Node, Event, Unknown, Ref)
 
@@ -129,6 +130,9 @@ class Recording:
         encoder = _Encoder(self)
         flags = [ev.library_events.get(id(event)) for event in events]
         return {
+            # The library modules read before the call, which it may have used (Tiny2 calling tiny.head after Tiny
+            # read tiny.py): each decides the result as the factory's own file does.
+            "files": [[path, reads.digest(path)] for path in self.modules if ev.is_library_file(path)],
             "result": encoder.value(result),
             "nodes": [encoder.value(node) for node in nodes],
             "models": [encoder.value(model) for model in models],
@@ -322,6 +326,9 @@ def replay(api, key: list, factory_name: str, node):
     if not isinstance(entry, dict):
         return None
     try:
+        files = [(path, digest) for path, digest in entry["files"]]
+        if not all(type(path) is str and type(digest) is str and reads.digest(path) == digest for path, digest in files):
+            return None
         recording = Recording(api, key, factory_name, node)
         for counts, current in ((entry["names"], api.name_counts), (entry["uids"], api.uids)):
             if any(current.get(name, 0) != before for name, (before, _) in counts.items()):
@@ -359,7 +366,8 @@ def replay(api, key: list, factory_name: str, node):
             current[name] = current.get(name, 0) + taken
     ev.calls_made += calls
     ev.steps += steps
-    reads.read(key[5][0])  # the result depends on the factory's file as if it had been read (results_cache)
+    for path in [key[5][0], *(path for path, _ in files)]:  # the result depends on these as if they had been read
+        reads.read(path)
     return result
 
 
