@@ -914,6 +914,24 @@ class KerasApi:
             shape = None
         return self.record(function, [], shape, position, listed=False)
 
+    def literal_tensor(self, name: str, args, kwargs, node):
+        """tf.constant([[1, 2], [3, 4]]), np.array(rows) and the like: a constant tensor of the nested lists' shape.
+        Of a tensor, convert_to_tensor and the like give that tensor."""
+        value = args[0] if args else kwargs.get(tensor_ops.LITERAL_TENSOR_FUNCTIONS[name])
+        if isinstance(value, Unknown):
+            return value
+        if isinstance(value, (Tensor, Weight)):
+            options = {k: v for k, v in kwargs.items() if k in tensor_ops.OPS["convert_to_tensor"].options}
+            return self.apply_tensor_function(tensor_ops.OPS["convert_to_tensor"], [value], options, node)
+        if name == "tensorflow.constant" and (len(args) > 2 or kwargs.get("shape") is not None):
+            return self.ev.unknown(f"{name}() with a shape is not modelled", node)
+        ndmin = kwargs.get("ndmin", 0) if name.startswith("numpy.") else 0
+        if tensor_ops.literal_shape(value) is None or not isinstance(ndmin, int) or isinstance(ndmin, bool):
+            return self.ev.unknown(f"{name}() of {described(value)} is not modelled (only equally long nested lists "
+                                   "of numbers are)", node)
+        function = TensorFunction(tensor_ops.OPS["constant"], {"value": value, "ndmin": ndmin}, {})
+        return self.record(function, [], function.compute_output_shape(), self.ev.position(node), listed=False)
+
     def linspace_tensor(self, name: str, args, kwargs, node):
         """ops.linspace / tf.linspace of numbers: a constant vector of `num` values."""
         options = tensor_ops.linspace_options(name, args, kwargs)
@@ -977,6 +995,7 @@ FUNCTIONS = {
     **{name: _named_function(KerasApi.concrete_tensor, name) for name in tensor_ops.TENSOR_FACTORIES},
     **{name: _named_function(KerasApi.range_tensor, name) for name in tensor_ops.RANGE_FUNCTIONS},
     **{name: _named_function(KerasApi.linspace_tensor, name) for name in tensor_ops.LINSPACE_FUNCTIONS},
+    **{name: _named_function(KerasApi.literal_tensor, name) for name in tensor_ops.LITERAL_TENSOR_FUNCTIONS},
     **HELPERS,
 }
 

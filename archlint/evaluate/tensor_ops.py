@@ -520,6 +520,38 @@ def factory_shape(name: str, args, kwargs):
         shape = (shape,)
     return shape
 
+# The functions that make a tensor of the numbers given (a nested list), by canonical name: the name of their value
+# argument. np.array's ndmin adds leading axes of size 1.
+LITERAL_TENSOR_FUNCTIONS = {
+    "tensorflow.constant": "value", "tensorflow.convert_to_tensor": "value", "keras.ops.convert_to_tensor": "x",
+    "keras.ops.array": "x", "keras.ops.numpy.array": "x", "numpy.array": "object", "numpy.asarray": "a",
+}
+
+
+def literal_shape(value):
+    """The shape of a tensor made of `value`: a number, or equally long nested lists or tuples of numbers;
+    None for anything else (ragged lists, strings, values not known statically)."""
+    if isinstance(value, (bool, int, float)):
+        return ()
+    if not isinstance(value, (list, tuple)):
+        return None
+    if not value:
+        return (0,)
+    inner = {literal_shape(item) for item in value}
+    if len(inner) != 1 or None in inner:
+        return None
+    return (len(value), *inner.pop())
+
+
+def _literal(shapes, value=None, ndmin=0):
+    shape = literal_shape(value)
+    return (1,) * (ndmin - len(shape)) + shape
+
+
+OPS["constant"] = Op("constant", _literal, lambda xs, value=None, ndmin=0: np.array(value, np.float32, ndmin=ndmin),
+                     tensor_args=0, options=("value", "ndmin"))
+
+
 # The signatures of the functions that make a tensor from numbers: (start, stop, step) by each library's names.
 RANGE_FUNCTIONS = {
     "keras.ops.arange": ("start", "stop", "step"), "keras.ops.numpy.arange": ("start", "stop", "step"),
