@@ -3,8 +3,8 @@
 from archlint.keras_names import canonical
 from archlint.layers.base import REGISTRY, Layer, register  # noqa: F401
 from archlint.layers import (  # noqa: F401  (importing a family registers its layers)
-    attention, augmentation, conv, core, embedding, merge, normalization, pooling, preprocessing, reshaping, rnn,
-    spatial,
+    attention, augmentation, conv, conv_rnn, core, embedding, merge, normalization, pooling, preprocessing, reshaping,
+    rnn, spatial,
 )
 from archlint.layers.core import (
     ELU, Activation, AlphaDropout, Dropout, GaussianDropout, GaussianNoise, Identity, LeakyReLU, PReLU, ReLU,

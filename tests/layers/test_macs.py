@@ -46,6 +46,9 @@ def macs(expr: str, inputs, batch: int = 1):
     ("Embedding(1000, 64)", ((12,),), 0),
     # Per step (3 inputs + 8 state) * 4 gates * 8 units = 352, over 7 steps.
     ("LSTM(8)", ((7, 3),), 2_464),
+    # ConvLSTM1D(4, 3) over 5 steps of length 10 with 2 channels: 8 output positions per step, each a window
+    # of 3 over the 2 input and the 4 state channels into 4 gates of 4 filters: 5 * 8 * 3 * (2 + 4) * 16.
+    ("ConvLSTM1D(4, 3)", ((5, 10, 2),), 11_520),
     # Per step (3 + 5) * 3 gates * 5 units = 120, over 7 steps; reset_after changes no product count.
     ("GRU(5)", ((7, 3),), 840),
     ("GRU(5, reset_after=False)", ((7, 3),), 840),

@@ -34,6 +34,13 @@ def states(*widths):
     ("GRU(3, return_state=True, go_backwards=True, return_sequences=True)", (4, 2)),
     ("GRU(3, activation='softsign', recurrent_activation='tanh', return_state=True)", (4, 2)),
     ("SimpleRNN(3, stateful=True, unroll=True, dropout=0.5)", (4, 2)),
+    ("ConvLSTM1D(4, 3)", (5, 10, 2)),
+    ("ConvLSTM1D(3, 3, padding='same', return_sequences=True, go_backwards=True)", (4, 8, 2)),
+    ("ConvLSTM1D(2, 3, dilation_rate=2, activation='relu', unit_forget_bias=False)", (3, 12, 2)),
+    ("ConvLSTM2D(3, (3, 3), strides=2, return_state=True)", (3, 9, 9, 2)),
+    ("ConvLSTM2D(2, 3, data_format='channels_first', return_sequences=True, use_bias=False, "
+     "recurrent_activation='hard_sigmoid')", (3, 2, 7, 7)),
+    ("ConvLSTM3D(2, 2)", (2, 4, 4, 4, 1)),
 ])
 def test_recurrent_layers_match_keras(expr, shape):
     compare_with_keras(expr, shape)
