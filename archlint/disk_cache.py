@@ -14,10 +14,11 @@ An entry is plain data: a line with its signature, then JSON. Reading one never 
 MAX_ENTRY_BYTES is neither read nor written. A checkout can bring a `.archlint_cache` of its own (a pull request can
 commit one), and anyone can compute a checksum, so each entry is signed with an HMAC key kept outside the project
 (~/.cache/archlint/cache-key, readable by its user alone) over its format, kind, key and value. An entry that is
-truncated, garbled, of another format or archlint code (`code_fingerprint`), for another key or not signed with this key is ignored: the caller computes
-the value afresh and stores it over the entry, so a forged entry cannot change a result. An entry is written to a
-temporary file renamed into place, so that concurrent runs (pre-commit and an editor) leave every entry whole. No
-cache is ever needed: one that cannot be read or written costs only the time it would have saved.
+truncated, garbled, of another format or archlint code (`code_fingerprint`), for another key or not signed with this
+key is ignored: the caller computes the value afresh and stores it over the entry, so a forged entry cannot change a
+result. An entry is written to a temporary file renamed into place, so that concurrent runs (pre-commit and an
+editor) leave every entry whole. No cache is ever needed: one that cannot be read or written costs only the time it
+would have saved.
 """
 
 from __future__ import annotations
@@ -65,8 +66,8 @@ def stat_key(path: str) -> tuple:
     """What tells one version of a file from another without reading it: its size, modification and change times
     and inode. A file rewritten with its size and modification time kept (os.utime sets those, never the change
     time) is told apart."""
-    stat = os.stat(path)
-    return path, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino
+    info = os.stat(path)
+    return path, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino
 
 
 def file_key(path: str) -> list:
@@ -109,14 +110,15 @@ def code_fingerprint() -> str:
     if _fingerprint is None:
         import archlint.rules
 
-        folders = (os.path.dirname(os.path.abspath(__file__)), os.path.dirname(os.path.abspath(archlint.rules.__file__)))
+        folders = [os.path.dirname(os.path.abspath(module)) for module in (__file__, archlint.rules.__file__)]
         _fingerprint = hashlib.sha256(json.dumps([tree_key(folder) for folder in folders]).encode()).hexdigest()
     return _fingerprint
 
 
 class Folder:
-    """One cache: the subfolder `name` of the cache folder. `format` numbers the layout of its values: a
-    value of another format, or written by other archlint code, is ignored (and written over)."""
+    """One cache: the subfolder `name` of the cache folder. `format` numbers the layout of its values (raise it
+    whenever what a value holds changes): a value of another format, or written by other archlint code, is ignored
+    and written over."""
 
     def __init__(self, name: str, format: int = 1):
         self.name, self.format = name, format
@@ -219,7 +221,7 @@ def clean(root: str) -> list[str] | None:
 
 
 def _read_plain_file(path: str, size: int) -> bytes | None:
-    """The first `size` + 1 bytes of the regular file at `path` (not through a symbolic link); None for anything else."""
+    """The first `size` + 1 bytes of the regular file at `path`, not through a symbolic link; else None."""
     try:
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError:

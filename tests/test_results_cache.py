@@ -502,7 +502,7 @@ def test_what_keras_defines_is_read_again_when_its_source_is_edited_in_place(tmp
 
 
 def test_an_entry_larger_than_any_archlint_writes_is_a_miss_not_read(tmp_path, cache, monkeypatch):
-    """A crafted entry of gigabytes (a committed .archlint_cache/) is not read into memory: it is a miss, written over."""
+    """A crafted entry of gigabytes (a committed .archlint_cache/) is not read into memory: a miss, written over."""
     import tracemalloc
 
     path = tmp_path / "model.py"

@@ -9,11 +9,11 @@ nodes added to the layer graph, the models made, the findings, names numbered, c
 Rebuilding gives the very objects evaluating gives, so whatever the checked code does with the model
 next (call it on other shapes, set trainable, take its layers, nest it, --expand-nested, --verify)
 goes as it would. The entry is keyed on archlint's version (and, as every cache entry, written and read by the
-same archlint code: `disk_cache.code_fingerprint`), the factory, the call's arguments (each plain data: numbers,
-strings, None, tuples, lists and dicts of them), the image data format, the --input-shape settings and the
-library file read (path, size, modification time, digest), and holds the digest of each library module read
-before the call, which it may use; the numbers Keras would give the layers it names
-depend on the names numbered before, which the entry says and a replay checks.
+same archlint code: `disk_cache.code_fingerprint`), the factory, the call's arguments (each plain data:
+numbers, strings, None, tuples, lists and dicts of them), the image data format, the --input-shape settings
+and the library file read (path, size, modification time, digest), and holds the digest of each library module
+read before the call, which it may use; the numbers Keras would give the layers it names depend on the names
+numbered before, which the entry says and a replay checks.
 
 A call is kept only when everything it made and did can be said this way; anything else (a user class
 in the library's code, named sizes, a finding the code made before at the same place, another file
@@ -327,7 +327,8 @@ def replay(api, key: list, factory_name: str, node):
         return None
     try:
         files = [(path, digest) for path, digest in entry["files"]]
-        if not all(type(path) is str and type(digest) is str and reads.digest(path) == digest for path, digest in files):
+        if not all(type(path) is str and type(digest) is str and reads.digest(path) == digest
+                   for path, digest in files):
             return None
         recording = Recording(api, key, factory_name, node)
         for counts, current in ((entry["names"], api.name_counts), (entry["uids"], api.uids)):
