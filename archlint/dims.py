@@ -423,6 +423,18 @@ def without_sizes(shape):
     return tuple(None if isinstance(d, Size) else d for d in shape)
 
 
+def equal_as_keras_sees(a, b, code: str, message) -> bool:
+    """Keras's literal comparison of two sizes when it builds: an input's named axis is None there, equal only to
+    None (and to another such axis where the two sizes are equal: a condition); a number read from data is a number,
+    which may equal the other (a condition where it depends on them)."""
+    if isinstance(a, Size) and isinstance(b, Size) and unknown(a) and unknown(b):
+        return same(a, b, code, message)  # None == None to Keras; built at sizes, the two must be equal
+    a, b = (None if unknown(d) else d for d in (a, b))
+    if a is None or b is None:
+        return a is b
+    return same(a, b, code, message)
+
+
 def without_axis_sizes(shape: Shape) -> Shape:
     """The shape as Keras's build sees it: an input's named axis is None there, a number read from data is kept."""
     return tuple(None if unknown(d) else d for d in shape)

@@ -63,12 +63,13 @@ def test_the_numbers_are_named_after_where_they_came_from():
         "attention_over_tags": ["num_tags"],
         "separable_channels": ["channels"],
         "reshape_by_count": ["windows"],
+        "attention_and_preprocessing": ["features"],
     }
 
 
 def _sized_layers():
     """Layers built with a number read from data n, on inputs some of whose axes are n: (name, make(n), shapes(n))."""
-    from archlint.layers import attention, conv, reshaping
+    from archlint.layers import attention, augmentation, conv, merge, normalization, preprocessing, reshaping
 
     return [
         ("MultiHeadAttention", lambda n: attention.MultiHeadAttention(n, 2 * n, value_dim=n + 1, output_shape=(n,)),
@@ -84,6 +85,14 @@ def _sized_layers():
         ("Conv2DTranspose", lambda n: conv.Conv2DTranspose(n, 3, strides=2), lambda n: [(None, 5, 5, n)]),
         ("RepeatVector", lambda n: reshaping.RepeatVector(n), lambda n: [(None, 3 * n)]),
         ("Reshape", lambda n: reshaping.Reshape((n, -1)), lambda n: [(None, n * (n + 1), 2)]),
+        ("Attention", lambda n: attention.Attention(score_mode="concat"), lambda n: [[(None, 3, n), (None, n + 1, n)]]),
+        ("AdditiveAttention", lambda n: attention.AdditiveAttention(), lambda n: [[(None, n, 2 * n), (None, 4, 2 * n)]]),
+        ("Dot", lambda n: merge.Dot(axes=(1, 2)), lambda n: [[(None, n, 3), (None, 5, n)]]),
+        ("GroupNormalization", lambda n: normalization.GroupNormalization(groups=n), lambda n: [(None, 6, 3 * n)]),
+        ("RandomCrop", lambda n: augmentation.RandomCrop(n, 2 * n), lambda n: [(None, 40, 40, n)]),
+        ("Resizing", lambda n: preprocessing.Resizing(n + 1, n), lambda n: [(None, 8, 8, 3)]),
+        ("TextVectorization", lambda n: preprocessing.TextVectorization(max_tokens=n + 2, output_sequence_length=n),
+         lambda n: [(None,)]),
     ]
 
 
@@ -95,7 +104,8 @@ def test_a_layer_computes_with_a_named_size_what_it_computes_with_the_number(nam
         layer, inputs = make(n), shapes(n)
         layer.build(*inputs)
         output = layer.compute_output_shape(*inputs)
-        macs = layer.count_macs([(1, *s[1:]) for s in inputs], [(1, *output[1:])])
+        tensors = inputs[0] if isinstance(inputs[0], list) else inputs  # a list of inputs is one argument
+        macs = layer.count_macs([(1, *s[1:]) for s in tensors], [(1, *output[1:])])
         return output, layer.count_params(), macs
 
     size = dims.Size.named("n", from_data=True)

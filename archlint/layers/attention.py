@@ -106,10 +106,9 @@ class MultiHeadAttention(Layer):
             return ("all axes of `value` and `key` but the last must be equal, got "
                     f"value {format_shape(value_shape)} and key {format_shape(key_shape)}")
 
-        values, keys = (dims.without_axis_sizes(tuple(shape[1:-1])) for shape in (value_shape, key_shape))
-        if len(values) != len(keys) or not all(
-                a == b if a is None or b is None else dims.same(a, b, IncompatibleShapes.code, message)
-                for a, b in zip(values, keys)):
+        values, keys = value_shape[1:-1], key_shape[1:-1]
+        if len(values) != len(keys) or not all(dims.equal_as_keras_sees(a, b, IncompatibleShapes.code, message)
+                                               for a, b in zip(values, keys)):
             raise IncompatibleShapes(message())
         # Keras accepts these symbolically, but the attention einsums fail on the first call.
         if len(query_shape) < 3:
@@ -251,6 +250,8 @@ def query_value_key(inputs, layer: Layer):
 class Attention(Layer):
     """Luong-style attention: softmax(score(query, key)) @ value."""
 
+    named_sizes = True
+
     def __init__(self, use_scale=False, score_mode="dot", dropout=0.0, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.use_scale = bool(known(use_scale, "use_scale"))
@@ -262,16 +263,25 @@ class Attention(Layer):
         return self.score_mode == "concat"
 
     def check_shapes(self, query, value, key) -> None:
-        # Keras's symbolic shape skips these; the first call fails in the matmuls.
+        # Keras's symbolic shape skips these; the first call fails in the matmuls. Where a size is an input's named
+        # axis (None to Keras) nothing is checked; a number read from data makes the check a condition on it.
+        def scores_message():
+            return f"{self.type_name} cannot score query {format_shape(query)} against key {format_shape(key)}"
+
+        def lengths_message():
+            return (f"{self.type_name} needs key and value of the same length, got key {format_shape(key)} and "
+                    f"value {format_shape(value)}")
+
         q, k = query[-1], key[-1]
-        mismatch = q is not None and k is not None and q != k
-        if self.scores_add_query_and_key():  # added rather than multiplied: the feature axes broadcast
-            mismatch = mismatch and 1 not in (q, k)
-        if mismatch:
-            raise IncompatibleShapes(f"{self.type_name} cannot score query {format_shape(query)} against key {format_shape(key)}")
-        if len(key) >= 2 and len(value) >= 2 and None not in (key[-2], value[-2]) and key[-2] != value[-2]:
-            raise IncompatibleShapes(f"{self.type_name} needs key and value of the same length, got key "
-                                     f"{format_shape(key)} and value {format_shape(value)}")
+        if not (dims.unknown(q) or dims.unknown(k)):
+            relation = ("eq", q, k)
+            if self.scores_add_query_and_key():  # added rather than multiplied: the feature axes broadcast
+                relation = ("or", [relation, ("eq", q, 1), ("eq", k, 1)])
+            if not dims.holds(relation, IncompatibleShapes.code, scores_message):
+                raise IncompatibleShapes(scores_message())
+        if len(key) >= 2 and len(value) >= 2 and not (dims.unknown(key[-2]) or dims.unknown(value[-2])) \
+                and not dims.same(key[-2], value[-2], IncompatibleShapes.code, lengths_message):
+            raise IncompatibleShapes(lengths_message())
 
     def build(self, inputs_shape, **kwargs):
         self.check_shapes(*query_value_key(inputs_shape, self))
@@ -332,7 +342,7 @@ class AdditiveAttention(Attention):
     def build(self, inputs_shape, **kwargs):
         query, value, key = query_value_key(inputs_shape, self)
         self.check_shapes(query, value, key)
-        if self.use_scale and query[-1] is None:
+        if self.use_scale and dims.unknown(query[-1]):
             raise UnknownDimension(f"AdditiveAttention needs a known query feature axis to size `scale`, got {format_shape(query)}")
         self.scale = self.add_weight("scale", (query[-1],)) if self.use_scale else None
 

@@ -6,11 +6,13 @@ changes the symbolic shape: Keras declares the cropped height and width, althoug
 it returns its input as it is.
 """
 
+from archlint.dims import from_data
 from archlint.layers.base import Layer, data_format_arg, int_arg, register
 
 
 class _RandomAugmentation(Layer):
     weightless = True
+    named_sizes = True
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
@@ -66,10 +68,12 @@ class RandomBrightness(_RandomAugmentation):
 
 @register
 class RandomCrop(_RandomAugmentation):
+    size_arguments = ("height", "width")
+
     def __init__(self, height, width, seed=None, data_format=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
-        self.height = int_arg(height, "height")
-        self.width = int_arg(width, "width")
+        self.height = height if from_data(height) else int_arg(height, "height")
+        self.width = width if from_data(width) else int_arg(width, "width")
 
     def compute_output_shape(self, input_shape, **kwargs):
         # Height and width sit just before the channels (channels_last) or are the last two axes.

@@ -300,6 +300,8 @@ class Softmax(Layer):
 
 @register
 class PReLU(Layer):
+    named_sizes = True
+
     def __init__(self, alpha_initializer="zeros", alpha_regularizer=None, alpha_constraint=None,
                  shared_axes=None, **kwargs):
         super().__init__(**kwargs)
@@ -319,8 +321,9 @@ class PReLU(Layer):
             except (IndexError, TypeError):
                 raise InvalidArgument(f"shared_axes {list(self.shared_axes)} do not fit an input of shape "
                                       f"{input_shape}") from None
-        if any(d is None for d in shape):
-            raise UnknownDimension(f"PReLU needs known non-batch axes (or shared_axes over them), got {input_shape}")
+        if any(dims.unknown(d) for d in shape):
+            raise UnknownDimension("PReLU needs known non-batch axes (or shared_axes over them), got "
+                                   f"{dims.format_shape(input_shape)}")
         self.alpha = self.add_weight("alpha", shape)
 
     count_macs = one_mac_per_element  # alpha * x on the negative part

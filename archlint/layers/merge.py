@@ -146,6 +146,7 @@ class Concatenate(Layer):
 @register
 class Dot(Layer):
     weightless = True
+    named_sizes = True
 
     def __init__(self, axes, normalize=False, **kwargs):
         super().__init__(**kwargs)
@@ -173,9 +174,12 @@ class Dot(Layer):
         if 0 in (a, b):
             raise InvalidArgument(f"Dot cannot take the dot product over the batch axis (axes={self.axes})")
         # Keras compares the two sizes strictly here: an unknown size only matches an unknown one.
-        if x[a] != y[b]:
-            raise IncompatibleShapes(f"Dot axes do not match: {x[a]} (axis {a} of {format_shape(x)}) "
-                                     f"!= {y[b]} (axis {b} of {format_shape(y)})")
+        def message():
+            return (f"Dot axes do not match: {x[a]} (axis {a} of {format_shape(x)}) != {y[b]} (axis {b} of "
+                    f"{format_shape(y)})")
+
+        if not dims.equal_as_keras_sees(x[a], y[b], IncompatibleShapes.code, message):
+            raise IncompatibleShapes(message())
         out = [d for i, d in enumerate(x) if i != a] + [d for i, d in enumerate(y) if i not in (0, b)]
         return tuple(out + [1] if len(out) == 1 else out)
 

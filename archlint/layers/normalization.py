@@ -6,7 +6,7 @@ with inv = gamma / sqrt(variance + epsilon).
 
 from archlint import dims
 from archlint.dims import format_shape
-from archlint.errors import InvalidArgument, UnknownDimension
+from archlint.errors import InvalidArgument, UnknownDimension, Unresolved
 from archlint.layers.base import (
     Layer, axis_arg, float_arg, int_arg, known, normalize_axis, np, one_mac_per_element, register,
 )
@@ -149,13 +149,15 @@ class LayerNormalization(Layer):
 @register
 class GroupNormalization(Layer):
     input_checked_on_call = True
+    named_sizes = True
+    size_arguments = ("groups",)
     count_macs = one_mac_per_element  # as LayerNormalization, per group
 
     def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None,
                  beta_constraint=None, gamma_constraint=None, **kwargs):
         groups = known(groups, "groups")
-        if not isinstance(groups, int) or (groups <= 0 and groups != -1):
+        if not dims.from_data(groups) and (not isinstance(groups, int) or (groups <= 0 and groups != -1)):
             raise InvalidArgument(f"`groups` must be a positive integer, or -1 for instance normalization, got {groups!r}")
         super().__init__(**kwargs)
         self.groups = groups
@@ -171,10 +173,21 @@ class GroupNormalization(Layer):
             self.groups = channels
         if self.groups == 0:  # -1 on an axis of size 0: Keras divides by it (ZeroDivisionError)
             raise InvalidArgument("GroupNormalization with groups=-1 needs at least one channel, the input has none")
-        if channels < self.groups:
-            raise InvalidArgument(f"GroupNormalization has more groups ({self.groups}) than channels ({channels})")
-        if channels % self.groups:
-            raise InvalidArgument(f"the {channels} channels of GroupNormalization must be divisible by `groups`={self.groups}")
+
+        def too_many():
+            return f"GroupNormalization has more groups ({self.groups}) than channels ({channels})"
+
+        def not_divisible():
+            return f"the {channels} channels of GroupNormalization must be divisible by `groups`={self.groups}"
+
+        if not dims.holds(("ge", channels, self.groups), InvalidArgument.code, too_many):
+            raise InvalidArgument(too_many())
+        if dims.is_size(self.groups):  # a number of groups read from data: the channels must be a multiple of it
+            if dims.exact_quotient(channels, self.groups) is None:
+                raise Unresolved(f"whether the {channels} channels of GroupNormalization are divisible by "
+                                 f"`groups`={self.groups} is not known")
+        elif not dims.divides(channels, self.groups, InvalidArgument.code, not_divisible):
+            raise InvalidArgument(not_divisible())
         self.gamma = self.add_weight("gamma", (channels,)) if self.scale else None
         self.beta = self.add_weight("beta", (channels,)) if self.center else None
 
@@ -202,6 +215,7 @@ class GroupNormalization(Layer):
 @register
 class UnitNormalization(Layer):
     weightless = True
+    named_sizes = True
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)

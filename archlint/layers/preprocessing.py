@@ -29,6 +29,7 @@ def static_shape(value):
 @register
 class Rescaling(Layer):
     weightless = True
+    named_sizes = True
 
     def __init__(self, scale, offset=0.0, **kwargs):
         super().__init__(**kwargs)
@@ -39,6 +40,9 @@ class Rescaling(Layer):
         # A per-channel scale or offset must broadcast against the input when Keras calls the layer.
         for value in (self.scale, self.offset):
             shape = static_shape(value)
+            if shape and dims.has_sizes(input_shape[-len(shape):]):
+                raise Unresolved(f"whether a scale or offset of shape {shape} broadcasts against "
+                                 f"{format_shape(input_shape)} depends on its named sizes")
             if shape is not None:
                 dims.broadcast(input_shape, shape)
         return input_shape
@@ -51,6 +55,7 @@ class Rescaling(Layer):
 
 @register
 class Normalization(Layer):
+    named_sizes = True
     count_macs = one_mac_per_element  # (x - mean) / std, given or adapted statistics alike
 
     def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
@@ -80,7 +85,7 @@ class Normalization(Layer):
     def build(self, input_shape, **kwargs):
         kept = self.kept_axes(len(input_shape))
         stats_shape = tuple(input_shape[a] for a in kept)
-        if None in stats_shape:
+        if any(dims.unknown(d) for d in stats_shape):
             raise UnknownDimension(f"Normalization needs known sizes on the kept axes {kept}, got {format_shape(input_shape)}")
         if self.mean is None:
             # Without mean and variance Keras creates the state that adapt() fills in.
@@ -92,6 +97,9 @@ class Normalization(Layer):
         if mean_shape is not None:
             # Keras aligns the given statistics with the last kept axes, then broadcasts them.
             for size, axis in zip(reversed(mean_shape), reversed(kept)):
+                if size != 1 and dims.is_size(input_shape[axis]):
+                    raise Unresolved(f"whether `mean` of shape {mean_shape} broadcasts to axis {axis} of "
+                                     f"{format_shape(input_shape)} depends on its named sizes")
                 if size not in (1, input_shape[axis]):
                     raise InvalidArgument(f"`mean` of shape {mean_shape} does not broadcast to axis {axis} "
                                           f"of size {input_shape[axis]} in {format_shape(input_shape)}")
@@ -120,6 +128,8 @@ class ImageLayer(Layer):
     """Keras's image preprocessing base: images of rank 4 (batched) or 3 (a single image)."""
 
     weightless = True
+    named_sizes = True
+    size_arguments = ("height", "width")
 
     def __init__(self, data_format=None, bounding_box_format=None, factor=None, **kwargs):
         super().__init__(**kwargs)
@@ -153,9 +163,7 @@ class Resizing(ImageLayer):
                  pad_to_aspect_ratio=False, fill_mode="constant", fill_value=0.0, antialias=False,
                  data_format=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
-        # Keras takes any non-negative size here, even an empty one.
-        self.height = int_arg(height, "height", minimum=0)
-        self.width = int_arg(width, "width", minimum=0)
+        self.height, self.width = image_size(height, "height"), image_size(width, "width")
         self.interpolation = choice(interpolation, "interpolation", INTERPOLATIONS)
         self.crop_to_aspect_ratio = bool(known(crop_to_aspect_ratio, "crop_to_aspect_ratio"))
         self.pad_to_aspect_ratio = bool(known(pad_to_aspect_ratio, "pad_to_aspect_ratio"))
@@ -179,9 +187,7 @@ class Resizing(ImageLayer):
 class CenterCrop(ImageLayer):
     def __init__(self, height, width, data_format=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
-        # Keras takes any non-negative size here, even an empty one.
-        self.height = int_arg(height, "height", minimum=0)
-        self.width = int_arg(width, "width", minimum=0)
+        self.height, self.width = image_size(height, "height"), image_size(width, "width")
 
     def forward(self, x, **kwargs):
         images = self.channels_last(x)
@@ -193,6 +199,11 @@ class CenterCrop(ImageLayer):
             # Keras's smart_resize: crop the largest centred window of the target aspect ratio, then resize.
             cropped = resize(crop_to_aspect_ratio(images, self.height, self.width), self.height, self.width, "bilinear")
         return self.restore_layout(cropped, x)
+
+
+def image_size(value, what: str):
+    """Keras takes any non-negative size here, even an empty one; a number read from data is one."""
+    return value if dims.from_data(value) else int_arg(value, what, minimum=0)
 
 
 def crop_to_aspect_ratio(images, target_height: int, target_width: int):
@@ -282,6 +293,8 @@ class TextVectorization(Layer):
     else the size of the vocabulary `adapt()` finds, known only at run time. No NumPy forward: it reads strings."""
 
     weightless = True
+    named_sizes = True
+    size_arguments = ("max_tokens", "output_sequence_length")
 
     def __init__(self, max_tokens=None, standardize="lower_and_strip_punctuation", split="whitespace", ngrams=None,
                  output_mode="int", output_sequence_length=None, pad_to_max_tokens=False, vocabulary=None,
@@ -297,7 +310,8 @@ class TextVectorization(Layer):
         mode = known(self.output_mode, "output_mode")
         if mode == "int":  # Keras: (batch, output_sequence_length), a length of None when not given
             return (input_shape[0], known(self.output_sequence_length, "output_sequence_length"))
-        if not (known(self.pad_to_max_tokens, "pad_to_max_tokens") and isinstance(self.max_tokens, int)):
+        if not (known(self.pad_to_max_tokens, "pad_to_max_tokens")
+                and (isinstance(self.max_tokens, int) or dims.from_data(self.max_tokens))):
             raise Unresolved(f"TextVectorization(output_mode={mode!r}) is as wide as the vocabulary adapt() finds")
         if known(self.split, "split") is None:
             shape = tuple(input_shape) + (1,) if len(input_shape) <= 1 else tuple(input_shape)
