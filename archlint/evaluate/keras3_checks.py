@@ -114,6 +114,30 @@ def positional_call_arguments(ev, layer, args, node) -> list:
     return args
 
 
+def mask_given_positionally(ev, layer, parameters: list[str], args, kwargs, node) -> list:
+    """layer(x, None) into call(self, inputs, mask=None): called on one tensor argument, Keras passes mask= itself
+    where call() has a `mask` that is None, and Python refuses the second value. The arguments without it.
+
+    `parameters`: call()'s positional parameters after self, which the call's positional arguments fill in order."""
+    index = parameters.index("mask") if "mask" in parameters else len(args)
+    if index >= len(args) or args[index] is not None:
+        return args
+    if sum(_is_tensor_argument(value) for value in [*args, *kwargs.values()]) != 1:
+        return args
+    ev.report(RejectedByKeras3.code,
+              f"{layer.name} ({layer.type_name}): {layer.type_name}.call() got multiple values for argument 'mask': "
+              "called on one tensor, Keras passes mask= itself; pass mask by keyword or leave it out", node)
+    return args[:index] + args[index + 1:] if index == len(args) - 1 else args
+
+
+def _is_tensor_argument(value) -> bool:
+    """What Keras's CallSpec counts as a tensor argument: a tensor, or a non-empty nest of tensors and Nones."""
+    if isinstance(value, Tensor):
+        return True
+    flat = list(_flat(value)) if isinstance(value, (list, tuple, dict)) else []
+    return bool(flat) and all(item is None or isinstance(item, Tensor) for item in flat)
+
+
 def load_model_path(ev, name: str, args, kwargs, node) -> None:
     path = args[0] if args else kwargs.get("filepath")
     if name in LOAD_FUNCTIONS and isinstance(path, str) and not path.endswith(SAVED_MODEL_EXTENSIONS):

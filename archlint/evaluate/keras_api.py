@@ -333,6 +333,8 @@ class KerasApi:
                                node)
             return unknown
         args = keras3_checks.positional_call_arguments(self.ev, layer, list(args), node)
+        if isinstance(layer, UserLayer):
+            args = keras3_checks.mask_given_positionally(self.ev, layer, layer.call_parameters(), args, kwargs, node)
         position = self.ev.position(node)
         out_shape = None
         unknown = next((v for v in _flatten(args) if isinstance(v, Unknown)), None)

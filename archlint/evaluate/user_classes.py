@@ -102,6 +102,14 @@ class UserLayer(Layer):
     def is_model(self) -> bool:
         return self.cls.keras_base == "Model"
 
+    def call_parameters(self) -> list[str]:
+        """The positional parameters of the class's call() after self (none when it defines no call())."""
+        call = self.cls.find("call")[1]
+        if not isinstance(call, Function):
+            return []
+        params = call.node.params
+        return [param.name.value for param in (*params.posonly_params, *params.params)][1:]
+
     def held_layers(self) -> list[Layer]:
         """Layers held as attributes (directly or in lists, tuples and dicts): Keras tracks their weights."""
         found: dict[int, Layer] = {}
