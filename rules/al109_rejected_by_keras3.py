@@ -18,7 +18,8 @@ RULE = Rule(
         `_keras_shape` (`_shape_val`) where Keras 2 (TensorFlow) kept its shape; the `input_shape` or
         `output_shape` attribute of a layer; a TensorFlow function (`tf.reduce_sum`,
         `tf.concat`...) called on a symbolic tensor outside a layer; a value that is not a
-        tensor passed positionally to a layer call (`layer(x, True)`); `load_model` of a path
+        tensor passed positionally to a layer call (`layer(x, True)`), or `None` for the `mask` of a custom
+        layer's call() on one tensor (Keras passes mask= itself); `load_model` of a path
         that is neither `.keras` nor `.h5`/`.hdf5`; the model methods Keras 3 removed
         (`fit_generator`, `predict_classes`, ...) and Keras 1's `fit(nb_epoch=...)`. The message
         gives the Keras 3 spelling, and
