@@ -618,3 +618,19 @@ def test_clean_removes_only_what_archlint_wrote(tmp_path, cache):
     assert sorted(str(p.relative_to(cache)) for p in cache.rglob("*")) == \
         ["CACHEDIR.TAG", "linked", "mine.txt", "results", "results/notes.txt"]
     assert (outside / "file-0123456789abcdef0123456789abcdef.json").exists()
+
+
+def test_keras_source_is_walked_once_per_analysis_however_often_hasattr_asks(tmp_path, monkeypatch):
+    """Walking Keras's source for its files' stat keys takes milliseconds: an analysis asking in a loop, inside the
+    results cache's recording or not (the library API, the IPython magic), walks it once."""
+    from archlint.analysis import analyze_source
+    from archlint.evaluate import reads
+
+    walks = []
+    real = reads.tree_key
+    monkeypatch.setattr(reads, "tree_key", lambda folder: walks.append(folder) or real(folder))
+    source = ("import keras\n\nlayer = keras.layers.Dense(3)\nfound = [hasattr(layer, 'frob') for i in range(50)]\n"
+              "model = keras.Sequential([keras.Input(shape=(8,)), keras.layers.Dense(2 + sum(found))])\n")
+    report = analyze_source(source, str(tmp_path / "model.py"))
+    assert report.models[0].total_params == 8 * 2 + 2
+    assert len(walks) == 1

@@ -9,6 +9,7 @@ reported (AL301). Imports bind `Ref`s: nothing is ever imported or executed.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 import time
@@ -308,6 +309,11 @@ class Evaluator:
         """Whether the code being evaluated is an installed library's (keras_hub, Keras's own applications) that the
         checked file imports; a library file checked directly is the checked code."""
         return self.current_path != self.path and self.is_library_file(self.current_path)
+
+    @functools.cached_property
+    def keras_definitions(self) -> frozenset[str] | None:
+        """What the installed Keras's source defines, read once per analysis (project_modules.keras_definitions)."""
+        return project_modules.keras_definitions()
 
     def is_library_file(self, path: str) -> bool:
         if path not in self.library_files:
@@ -1443,7 +1449,8 @@ def _hasattr(evaluator: Evaluator, obj, name):
             return True
         if isinstance(obj, UserObject) and all(isinstance(base, UserClass) for c in obj.cls.mro() for base in c.bases):
             return False
-    if isinstance(obj, (Layer, UserLayer)) and project_modules.keras_defines(name) is False:
+    if isinstance(obj, (Layer, UserLayer)) and evaluator.keras_definitions is not None \
+            and name not in evaluator.keras_definitions:
         return False
     raise builtin_values.NotEvaluated(f"whether the object has `{name}` is not known statically")
 

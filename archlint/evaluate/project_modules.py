@@ -247,14 +247,15 @@ _DEFINITION = re.compile(r"^\s*(?:def|class)\s+(\w+)|^\s+(\w+)\s*(?::[^=]*)?=[^=
                          re.MULTILINE)
 
 
-def keras_defines(name: str) -> bool | None:
-    """Whether the installed Keras's source defines `name` anywhere (a method, class attribute or instance
-    attribute): False means no Keras layer has that attribute. None without an installed Keras."""
+def keras_definitions() -> frozenset[str] | None:
+    """The names the installed Keras's source defines anywhere (methods, class attributes, instance attributes): a
+    name not among them is no attribute of any Keras layer. None without an installed Keras. Each call walks Keras's
+    source for its files' stat keys (milliseconds): an analysis asks once."""
     root = installed_keras()
     if root is None:
         return None
     source = os.path.join(os.path.realpath(root), "src")
-    return name in _keras_definitions(source, tuple(reads.tree(source)))
+    return _keras_definitions(source, tuple(reads.tree(source)))
 
 
 @functools.lru_cache(maxsize=2)

@@ -51,11 +51,10 @@ def read(path: str, data: bytes | None = None) -> None:
 
 
 def tree(folder: str) -> list:
-    """`folder`'s .py files were consulted as a whole: their `tree_key`, taken once per recording (walking Keras's
-    source takes milliseconds, and hasattr() may ask in a loop)."""
-    key = next((reads.trees[folder] for reads in _recording if folder in reads.trees), None) or tree_key(folder)
+    """`folder`'s .py files were consulted as a whole: their `tree_key`."""
+    key = tree_key(folder)
     for reads in _recording:
-        reads.trees.setdefault(folder, key)
+        reads.trees[folder] = key
     return key
 
 
