@@ -252,15 +252,16 @@ def positive_int(value, what: str) -> int:
     return int_arg(value, what, minimum=1)
 
 
-def size_arg(value, what: str, exact: bool = False):
-    """A positive size argument (`units`): an int, or a number read from data as its named size, which is then
-    taken to be positive as Keras requires (the solver's sizes are at least 1). `exact`: 10.0 is rejected."""
+def size_arg(value, what: str):
+    """A positive size argument (`units`, `filters`): an int, or a number read from data as its named size, which is
+    then taken to be positive as Keras requires (the solver's sizes are at least 1). A float is rejected, 4.0 too:
+    Keras checks the type (Dense, Embedding, RepeatVector) or fails making a weight of that shape (the others)."""
     if from_data(value):
         return value
     value = known(value, what)
-    if exact and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise InvalidArgument(f"`{what}` must be a positive integer, got {value!r}")
-    return positive_int(value, what)
+    return value
 
 
 def float_arg(value, what: str) -> float:
