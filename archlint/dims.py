@@ -560,9 +560,21 @@ def conv_output_length(length, kernel: int, stride: int, padding: str, dilation:
     if length is None:
         return None
     if padding == "valid":
-        return (length - dilation * (kernel - 1) - 1) // stride + 1
-    # 'same' and 'causal' keep ceil(length / stride) positions.
-    return (length - 1) // stride + 1
+        return _floor_by(length - dilation * (kernel - 1) - 1, stride) + 1
+    # 'same' and 'causal' keep ceil(length / stride) positions: length / stride where that is exact.
+    if isinstance(stride, Size) and exact_quotient(length, stride) is not None:
+        return exact_quotient(length, stride)
+    return _floor_by(length - 1, stride) + 1
+
+
+def _floor_by(value, divisor):
+    """floor(value / divisor); by a size (a pool's strides read from data), only where the quotient is exact."""
+    if not isinstance(divisor, Size):
+        return value // divisor
+    quotient = exact_quotient(value, divisor)
+    if quotient is None:
+        raise Unresolved(f"floor(({value}) / ({divisor})) is not an integer expression of the sizes")
+    return quotient
 
 
 def deconv_output_length(length, kernel: int, stride: int, padding: str, output_padding: int | None = None, dilation: int = 1):

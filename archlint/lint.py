@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from archlint.analysis import FileAnalysis, analyze_source, collector_spaced
 from archlint.config import Settings
-from archlint.errors import InvalidSyntax
+from archlint.errors import InvalidSyntax, Unresolved
 from archlint.evaluate.objects import default_line_name
 from archlint.sources import SourceError, read_source
 from archlint.results import Diagnostic
@@ -62,7 +62,10 @@ def lint_source(source: bytes | str, path: str, settings: Settings, display_path
                                 settings.assume_imports, settings.max_analysis_seconds)
         for rule in all_rules():
             if rule.check is not None and settings.selected(rule.code, path):
-                report.diagnostics += rule.check(report, settings)
+                try:
+                    report.diagnostics += list(rule.check(report, settings))
+                except Unresolved:  # the rule would decide by a named size, which has no value: it says nothing
+                    pass
     if settings.verify_budget is not None:
         from archlint.runtime import verify_file  # NumPy and the layers' forwards only when asked for
         report.diagnostics += verify_file(report, settings.verify_budget)

@@ -17,8 +17,11 @@ def check(report, settings):
         if not isinstance(shape, tuple):
             continue
         for axis, (stride, extent, size) in enumerate(zip(layer.strides, _extents(layer), layer.spatial(shape))):
-            # With one window on the axis nothing lies between windows.
-            if stride > extent and (size is None or is_size(size) or size >= 2):  # unknown: it may be 2 or more
+            # With one window on the axis nothing lies between windows. A stride or window read from data decides
+            # nothing unless their difference is a number (a stride of n + 2 over a window of n skips 2).
+            gap = stride - extent
+            # An output size unknown may be 2 or more.
+            if isinstance(gap, int) and gap > 0 and (size is None or is_size(size) or size >= 2):
                 flagged.add(id(layer))
                 window = "pool_size" if isinstance(layer, BasePooling) else "kernel"
                 yield finding(RULE.code,

@@ -64,12 +64,15 @@ def test_the_numbers_are_named_after_where_they_came_from():
         "separable_channels": ["channels"],
         "reshape_by_count": ["windows"],
         "attention_and_preprocessing": ["features"],
+        "text_cnn_by_length": ["num_classes", "sequence_length"],
     }
 
 
 def _sized_layers():
     """Layers built with a number read from data n, on inputs some of whose axes are n: (name, make(n), shapes(n))."""
-    from archlint.layers import attention, augmentation, conv, merge, normalization, preprocessing, reshaping
+    from archlint.layers import (
+        attention, augmentation, conv, merge, normalization, pooling, preprocessing, reshaping, spatial,
+    )
 
     return [
         ("MultiHeadAttention", lambda n: attention.MultiHeadAttention(n, 2 * n, value_dim=n + 1, output_shape=(n,)),
@@ -91,6 +94,13 @@ def _sized_layers():
         ("GroupNormalization", lambda n: normalization.GroupNormalization(groups=n), lambda n: [(None, 6, 3 * n)]),
         ("RandomCrop", lambda n: augmentation.RandomCrop(n, 2 * n), lambda n: [(None, 40, 40, n)]),
         ("Resizing", lambda n: preprocessing.Resizing(n + 1, n), lambda n: [(None, 8, 8, 3)]),
+        ("Conv2D kernel", lambda n: conv.Conv2D(3, (n, 2)), lambda n: [(None, 2 * n, 5, 2)]),
+        ("MaxPooling1D", lambda n: pooling.MaxPooling1D(n), lambda n: [(None, 3 * n, 4)]),
+        ("AveragePooling2D strides", lambda n: pooling.AveragePooling2D((n, 2), strides=(n, 1), padding="same"),
+         lambda n: [(None, 4 * n, 6, 3)]),
+        ("UpSampling2D", lambda n: spatial.UpSampling2D((n, 2)), lambda n: [(None, 3, 4, 2)]),
+        ("ZeroPadding2D", lambda n: spatial.ZeroPadding2D(((n, 1), (2, n))), lambda n: [(None, 3, 4, 2)]),
+        ("Cropping1D", lambda n: spatial.Cropping1D((n, 1)), lambda n: [(None, 2 * n + 3, 2)]),
         ("TextVectorization", lambda n: preprocessing.TextVectorization(max_tokens=n + 2, output_sequence_length=n),
          lambda n: [(None,)]),
     ]
@@ -259,6 +269,27 @@ CHANGED_IN_PLACE = {
 def test_a_container_changed_in_place_is_changed_under_every_name(lines):
     (model,) = analyze_source("import keras\n" + lines + MODEL, "model.py").models
     assert model.total_params == 17 * _python_value(lines)
+
+
+def test_a_size_not_an_integer_expression_of_the_numbers_is_unknown_and_says_why():
+    # 36 values into (n, -1) rows, windows of n over 3 * n + 1 steps: whole numbers for some n only, as floor(36 / n)
+    # and floor((2 * n + 1) / n) + 1 are, which archlint does not write.
+    report = analyse("""
+        import os
+        import keras
+        from keras import layers
+        n = len(os.listdir("train"))
+        inputs = keras.Input((36,))
+        rows = layers.Reshape((n, -1))(inputs)
+        pooled = layers.MaxPooling1D(n)(layers.Reshape((3 * n + 1, 1))(layers.Dense(3 * n + 1)(inputs)))
+        model = keras.Model(inputs, [rows, pooled])
+    """)
+    (model,) = report.models
+    assert not model.complete
+    found = sorted((d.line, d.message) for d in report.diagnostics if d.code == "AL301")
+    assert [line for line, _ in found] == [7, 8]
+    assert "the -1 of (n, -1) would be 36 / (n) elements, which is not an integer expression" in found[0][1]
+    assert "floor((2 * n + 1) / (n)) is not an integer expression of the sizes" in found[1][1]
 
 
 def test_a_layer_given_arguments_not_known_statically_is_unknown_not_refused():

@@ -136,7 +136,7 @@ class DataNumbers:
             return value  # a shape of unknown rank, or a number (`output_shape=num_classes`): not known to be one size
         if isinstance(value, Unknown):
             return self.size_of(self.placed(value, source), self.source_name(source) or name)
-        if isinstance(value, (tuple, list)) and any(isinstance(v, Unknown) for v in value):
+        if isinstance(value, (tuple, list)) and any(isinstance(v, (Unknown, tuple, list)) for v in value):
             elements = [e.value for e in source.elements] if isinstance(source, (cst.Tuple, cst.List)) \
                 and len(source.elements) == len(value) else [None] * len(value)
             return type(value)(self.as_size(v, e, f"{name}[{index}]") for index, (v, e) in enumerate(zip(value, elements)))

@@ -271,14 +271,15 @@ def float_arg(value, what: str) -> float:
     return float(value)
 
 
-def int_tuple(value, n: int, what: str, minimum: int = 1) -> tuple[int, ...]:
-    """Keras's `standardize_tuple`: an int or a sequence of n ints."""
+def int_tuple(value, n: int, what: str, minimum: int = 1, sizes: bool = False) -> tuple[int, ...]:
+    """Keras's `standardize_tuple`: an int or a sequence of n ints. `sizes`: a number read from data is one, taken
+    to be at least `minimum` as Keras requires (the solver's sizes are at least 1)."""
     value = known(value, what)
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, int) and not isinstance(value, bool) or sizes and from_data(value):
         value = (value,) * n
     if not isinstance(value, (tuple, list)) or len(value) != n:
         raise InvalidArgument(f"`{what}` must be an integer or a tuple of {n} integers, got {value!r}")
-    return tuple(int_arg(v, what, minimum) for v in value)
+    return tuple(v if sizes and from_data(v) else int_arg(v, what, minimum) for v in value)
 
 
 def choice(value, what: str, allowed: tuple[str, ...]) -> str:

@@ -77,7 +77,7 @@ class WindowedConv(ChannelsLayer):
     paddings = ("valid", "same")
 
     def read_window_args(self, kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias):
-        self.kernel_size = int_tuple(kernel_size, self.rank, "kernel_size")
+        self.kernel_size = int_tuple(kernel_size, self.rank, "kernel_size", sizes="kernel_size" in self.size_arguments)
         self.strides = int_tuple(strides, self.rank, "strides")
         self.dilation_rate = int_tuple(dilation_rate, self.rank, "dilation_rate")
         self.padding = choice(padding, "padding", self.paddings)
@@ -126,7 +126,7 @@ class WindowedConv(ChannelsLayer):
 
 
 class BaseConv(WindowedConv):
-    size_arguments = ("filters",)
+    size_arguments = ("filters", "kernel_size")
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
                  groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
@@ -254,7 +254,7 @@ class Conv3DTranspose(BaseConvTranspose):
 
 
 class BaseDepthwiseConv(WindowedConv):
-    size_arguments = ("depth_multiplier",)
+    size_arguments = ("kernel_size", "depth_multiplier")
 
     def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1, data_format=None,
                  dilation_rate=1, activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
@@ -296,7 +296,7 @@ class DepthwiseConv2D(BaseDepthwiseConv):
 class BaseSeparableConv(WindowedConv):
     """A depthwise convolution followed by a 1x1 (pointwise) convolution to `filters` channels."""
 
-    size_arguments = ("filters", "depth_multiplier")
+    size_arguments = ("filters", "kernel_size", "depth_multiplier")
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
                  depth_multiplier=1, activation=None, use_bias=True, depthwise_initializer="glorot_uniform",

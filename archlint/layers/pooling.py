@@ -9,13 +9,14 @@ from archlint.layers.conv import ChannelsLayer, check_positive
 
 class BasePooling(ChannelsLayer):
     weightless = True
+    size_arguments = ("pool_size", "strides")
 
     def __init__(self, pool_size, strides=None, padding="valid", data_format=None, name=None, **kwargs):
         super().__init__(name=name, **kwargs)
-        self.pool_size = int_tuple(pool_size, self.rank, "pool_size")
+        self.pool_size = int_tuple(pool_size, self.rank, "pool_size", sizes=True)
         # Keras's constructor accepts strides=0 and any `padding` string (it later compares it
         # case-sensitively), but a model using the layer then fails: report it where it is written.
-        self.strides = int_tuple(pool_size if strides is None else strides, self.rank, "strides")
+        self.strides = int_tuple(pool_size if strides is None else strides, self.rank, "strides", sizes=True)
         self.padding = known(padding, "padding")
         if self.padding not in ("valid", "same"):
             raise InvalidArgument(f"pooling `padding` must be exactly 'valid' or 'same', got {self.padding!r}")

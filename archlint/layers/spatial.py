@@ -14,17 +14,18 @@ def edge_pairs(value, rank: int, what: str) -> tuple[tuple[int, int], ...]:
     per axis that is an int or a pair.
     """
     if rank == 1:
-        return (int_tuple(value, 2, what, minimum=0),)
+        return (int_tuple(value, 2, what, minimum=0, sizes=True),)
     value = known(value, what)
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, int) and not isinstance(value, bool) or dims.from_data(value):
         value = (value,) * rank
     if not isinstance(value, (tuple, list)) or len(value) != rank:
         raise InvalidArgument(f"`{what}` must be an integer or a tuple of {rank} integers or pairs, got {value!r}")
-    return tuple(int_tuple(entry, 2, what, minimum=0) for entry in value)
+    return tuple(int_tuple(entry, 2, what, minimum=0, sizes=True) for entry in value)
 
 
 class BaseZeroPadding(ChannelsLayer):
     weightless = True
+    size_arguments = ("padding",)
 
     def __init__(self, padding, data_format=None, **kwargs):
         super().__init__(**kwargs)
@@ -71,6 +72,7 @@ class BaseCropping(ChannelsLayer):
     """Cropping1D has no data_format (always channels_last): the 2D and 3D layers read it themselves."""
 
     weightless = True
+    size_arguments = ("cropping",)
 
     def __init__(self, cropping, **kwargs):
         super().__init__(**kwargs)
@@ -149,6 +151,7 @@ class BaseUpSampling(ChannelsLayer):
     """
 
     weightless = True
+    size_arguments = ("size",)
 
     interpolation = "nearest"
 
@@ -176,6 +179,9 @@ class UpSampling1D(BaseUpSampling):
     def __init__(self, size=2, **kwargs):
         super().__init__(**kwargs)
         size = known(size, "size")
+        if dims.from_data(size):
+            self.size = (size,)
+            return
         if isinstance(size, bool) or not isinstance(size, int):
             raise InvalidArgument(f"UpSampling1D's `size` must be an integer, got {size!r}")
         self.size = (positive_int(size, "size"),)
@@ -192,7 +198,7 @@ class UpSampling2D(BaseUpSampling):
     def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
         super().__init__(**kwargs)
         self.data_format = data_format_arg(data_format)
-        self.size = int_tuple(size, 2, "size")
+        self.size = int_tuple(size, 2, "size", sizes=True)
         interpolation = known(interpolation, "interpolation")
         # Keras lower-cases it here but checks it only when called.
         if not isinstance(interpolation, str) or interpolation.lower() not in RESIZE_INTERPOLATIONS:
@@ -207,4 +213,4 @@ class UpSampling3D(BaseUpSampling):
     def __init__(self, size=(2, 2, 2), data_format=None, **kwargs):
         super().__init__(**kwargs)
         self.data_format = data_format_arg(data_format)
-        self.size = int_tuple(size, 3, "size")
+        self.size = int_tuple(size, 3, "size", sizes=True)
