@@ -493,7 +493,7 @@ def lookup(qualname: str) -> Op | None:
 
 
 # The functions that make a tensor of a given shape: its shape is their first argument (or `shape=`, `size=`), the
-# `size` of NumPy's distributions, or all their arguments (VARARG_TENSOR_FACTORIES).
+# `size` of NumPy's distributions and of numpy.random.choice, or all their arguments (VARARG_TENSOR_FACTORIES).
 VARARG_TENSOR_FACTORIES = {"numpy.random.rand", "numpy.random.randn"}
 _SIZED_TENSOR_FACTORIES = {"numpy.random.normal", "numpy.random.uniform", "numpy.random.randint"}
 TENSOR_FACTORIES = {
@@ -501,7 +501,7 @@ TENSOR_FACTORIES = {
     "tensorflow.random.truncated_normal", "tensorflow.fill", "tensorflow.ones_like",
     "numpy.zeros", "numpy.ones", "numpy.empty", "numpy.full", "numpy.random.random", "numpy.random.normal",
     "numpy.random.uniform", "numpy.random.standard_normal", "numpy.random.random_sample",
-    "numpy.random.randint",
+    "numpy.random.randint", "numpy.random.choice",
     "keras.ops.zeros", "keras.ops.ones", "keras.ops.full", "keras.random.normal", "keras.random.uniform",
     "keras.random.truncated_normal", "keras.backend.random_normal", "keras.backend.random_uniform",
     *VARARG_TENSOR_FACTORIES,
@@ -514,6 +514,9 @@ def factory_shape(name: str, args, kwargs):
         shape = tuple(args)
     elif name in _SIZED_TENSOR_FACTORIES:
         shape = kwargs.get("size", args[2] if len(args) > 2 else None)
+    elif name == "numpy.random.choice":  # choice(a, size=None, replace=True, p=None): without replacement it may raise
+        replace = kwargs.get("replace", args[2] if len(args) > 2 else True)
+        shape = kwargs.get("size", args[1] if len(args) > 1 else None) if replace is True else None
     else:
         shape = args[0] if args else kwargs.get("shape", kwargs.get("size"))
     if isinstance(shape, int) and not isinstance(shape, bool):
