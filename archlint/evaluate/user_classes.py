@@ -363,7 +363,7 @@ class UserClasses:
             # Keras builds the layers a layer without build() holds by tracing its call (its output shape then
             # comes from compute_output_shape, which builds nothing).
             try:
-                self.traced_call(layer, shapes, {})
+                self.traced_call(layer, shapes, kwargs or {})
             except Unresolved as exc:  # known enough when the trace reached every layer it holds
                 unbuilt = [inner.name for inner in layer.held_layers() if not inner.built]
                 if unbuilt:
