@@ -65,6 +65,7 @@ def test_the_numbers_are_named_after_where_they_came_from():
         "reshape_by_count": ["windows"],
         "attention_and_preprocessing": ["features"],
         "text_cnn_by_length": ["num_classes", "sequence_length"],
+        "time_distributed_tags": ["num_tags"],
     }
 
 
@@ -319,7 +320,7 @@ def test_a_layer_that_does_not_compute_with_sizes_says_so():
         features = len(np.loadtxt("columns.txt"))
         inputs = keras.Input((10, features))
         x = keras.layers.LSTM(8)(inputs)  # 4 gates of 8 units over features + 8 inputs, and their biases
-        model = keras.Model(inputs, [x, keras.layers.TimeDistributed(keras.layers.Dense(4))(inputs)])
+        model = keras.Model(inputs, [x, keras.layers.EinsumDense("abc,cd->abd", (10, 4))(inputs)])
     """)
     (model,) = report.models
     assert [model.layers[1].params.value({"features": n}) for n in (1, 5)] == [4 * (8 * (n + 8) + 8) for n in (1, 5)]

@@ -344,6 +344,11 @@ class TimeDistributed(Layer):
         self.layer = layer
         self.sublayers = [layer]
 
+    @property
+    def named_sizes(self) -> bool:
+        """It computes with named sizes where the layer it wraps does."""
+        return getattr(self.layer, "named_sizes", False)
+
     def child_shape(self, input_shape):
         require_rank(input_shape, 3, self, at_least=True)
         return (input_shape[0], *input_shape[2:])
