@@ -11,7 +11,9 @@ into corpus/NAME/src/FILE; it is then run statement by statement under Keras 3 (
 train, plot or save, and those that fail here (no network: downloads fail; modules not installed), are
 dropped, and corpus/NAME/FILE keeps the rest (the statements of an `if __name__ == "__main__":` block each on
 its own, under the block's line). Since nothing can be downloaded, keras.datasets loaders give zeros in
-the shapes and dtypes Keras documents, and keras.applications keep their initial weights. keras_truth.py
+the shapes and dtypes Keras documents, and keras.applications keep their initial weights; TensorFlow names
+tutorials use around models (tf.random.set_seed, tf.random_normal_initializer, tf.float32, ...) get their
+Keras 3 equivalents. keras_truth.py
 --factories on that file gives corpus/NAME/FILE.keras.json, and the manifest records each dropped statement
 ("trimmed").
 The corpus folder is git-ignored: third-party code is never committed.
@@ -128,6 +130,28 @@ def standin_pretrained_weights(keras):
     keras.Model.load_weights = load_weights
 
 
+def standin_tensorflow(keras_truth):
+    """TensorFlow is not installed: besides keras_truth's tf (tf.keras is Keras 3, tensor functions from keras.ops),
+    the names tutorials use around their models get their Keras 3 equivalents (seeds, initializers, dtypes,
+    tf.function, tf.newaxis, tf.reduce_*), so that what they build is not lost to a missing name."""
+    import types
+    keras = keras_truth.keras
+    shim = keras_truth._TensorFlowShim
+    # TensorFlow's own seed, which nothing here draws from (keras.utils.set_random_seed would call it back).
+    shim.random = types.SimpleNamespace(**vars(shim.random), set_seed=lambda seed: None)
+    initializers = {"random_normal_initializer": "RandomNormal", "random_uniform_initializer": "RandomUniform",
+                    "constant_initializer": "Constant", "zeros_initializer": "Zeros", "ones_initializer": "Ones",
+                    "glorot_uniform_initializer": "GlorotUniform"}
+    for name, keras_name in initializers.items():
+        setattr(shim, name, getattr(keras.initializers, keras_name))
+    for dtype in ("float16", "bfloat16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool"):
+        setattr(shim, dtype, dtype)
+    shim.newaxis = None
+    shim.function = staticmethod(lambda function=None, **_options: function if function is not None else (lambda f: f))
+    shim._renamed = {**shim._renamed, "reduce_mean": "mean", "reduce_sum": "sum", "reduce_max": "max",
+                     "reduce_min": "min", "reduce_prod": "prod"}
+
+
 def trim(src_path, out_path, truth_path, statement_seconds=20):
     """Worker: run SOURCE statement by statement under Keras; OUT keeps what ran; TRUTH is keras_truth's entry."""
     import keras_truth
@@ -139,6 +163,7 @@ def trim(src_path, out_path, truth_path, statement_seconds=20):
     keras_truth.shim_tensorflow_imports()
     standin_datasets(keras)
     standin_pretrained_weights(keras)
+    standin_tensorflow(keras_truth)
 
     def refuse(*_a, **_k):
         raise RuntimeError("training is not run for the corpus truth")
