@@ -66,13 +66,14 @@ def test_the_numbers_are_named_after_where_they_came_from():
         "attention_and_preprocessing": ["features"],
         "text_cnn_by_length": ["num_classes", "sequence_length"],
         "time_distributed_tags": ["num_tags"],
+        "einsum_by_count": ["heads"],
     }
 
 
 def _sized_layers():
     """Layers built with a number read from data n, on inputs some of whose axes are n: (name, make(n), shapes(n))."""
     from archlint.layers import (
-        attention, augmentation, conv, merge, normalization, pooling, preprocessing, reshaping, spatial,
+        attention, augmentation, conv, core, merge, normalization, pooling, preprocessing, reshaping, spatial,
     )
 
     return [
@@ -102,6 +103,8 @@ def _sized_layers():
         ("UpSampling2D", lambda n: spatial.UpSampling2D((n, 2)), lambda n: [(None, 3, 4, 2)]),
         ("ZeroPadding2D", lambda n: spatial.ZeroPadding2D(((n, 1), (2, n))), lambda n: [(None, 3, 4, 2)]),
         ("Cropping1D", lambda n: spatial.Cropping1D((n, 1)), lambda n: [(None, 2 * n + 3, 2)]),
+        ("EinsumDense", lambda n: core.EinsumDense("abc,cd->abd", (n, 2 * n), bias_axes="d"),
+         lambda n: [(None, n, n + 3)]),
         ("TextVectorization", lambda n: preprocessing.TextVectorization(max_tokens=n + 2, output_sequence_length=n),
          lambda n: [(None,)]),
     ]
@@ -314,13 +317,22 @@ def test_a_loop_filling_a_dict_is_not_slowed_by_the_keys_check():
 
 
 def test_a_layer_that_does_not_compute_with_sizes_says_so():
+    # A custom layer's build() reads the shape Keras gives it: archlint does not trace it with a named size.
     report = analyse("""
         import numpy as np
         import keras
         features = len(np.loadtxt("columns.txt"))
+
+        class Scale(keras.layers.Layer):
+            def build(self, input_shape):
+                self.w = self.add_weight(shape=(input_shape[-1],))
+
+            def call(self, x):
+                return x * self.w
+
         inputs = keras.Input((10, features))
         x = keras.layers.LSTM(8)(inputs)  # 4 gates of 8 units over features + 8 inputs, and their biases
-        model = keras.Model(inputs, [x, keras.layers.EinsumDense("abc,cd->abd", (10, 4))(inputs)])
+        model = keras.Model(inputs, [x, Scale()(inputs)])
     """)
     (model,) = report.models
     assert [model.layers[1].params.value({"features": n}) for n in (1, 5)] == [4 * (8 * (n + 8) + 8) for n in (1, 5)]

@@ -109,6 +109,9 @@ class EinsumDense(Layer):
     blocks and Keras's attention project; `output_shape` gives the output's axes after the batch axis, None
     where the input's size passes through (Keras's output shape keeps None there)."""
 
+    named_sizes = True
+    size_arguments = ("output_shape",)
+
     def __init__(self, equation, output_shape, activation=None, bias_axes=None, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
                  bias_constraint=None, lora_rank=None, lora_alpha=None, gptq_unpacked_column_size=None,
@@ -117,7 +120,8 @@ class EinsumDense(Layer):
         self.equation = known(equation, "equation")
         if not isinstance(self.equation, str):
             raise InvalidArgument(f"`equation` must be a string, got {self.equation!r}")
-        self.partial_output_shape = shape_arg(output_shape, "output_shape")
+        self.partial_output_shape = shape_arg((output_shape,) if dims.from_data(output_shape) else output_shape,
+                                              "output_shape")
         self.activation = activation_name(activation)
         self.bias_axes = known(bias_axes, "bias_axes")
         if self.bias_axes is not None and not isinstance(self.bias_axes, str):
@@ -154,10 +158,14 @@ class EinsumDense(Layer):
             for letter in input_spec:
                 if letter in output_axes:
                     wanted, given = output_shape[output_axes[letter]], input_shape[input_axes[letter]]
-                    if wanted is not None and wanted != given:
-                        raise IncompatibleShapes(
-                            f"EinsumDense: input shape and output shape do not match at shared dimension "
-                            f"'{letter}'. Input shape is {given}, and output shape is {wanted}.")
+
+                    def message(letter=letter, wanted=wanted, given=given):
+                        return (f"EinsumDense: input shape and output shape do not match at shared dimension "
+                                f"'{letter}'. Input shape is {given}, and output shape is {wanted}.")
+
+                    if wanted is not None and not dims.equal_as_keras_sees(wanted, given, IncompatibleShapes.code,
+                                                                           message):
+                        raise IncompatibleShapes(message())
             for letter in output_spec:
                 if letter not in input_spec and letter not in weight_spec:
                     raise InvalidArgument(f"Dimension '{letter}' was specified in the output '{output_spec}' but "
