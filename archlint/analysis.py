@@ -189,6 +189,7 @@ def _analyze(source, path, input_shapes, line_name, assume_imports, max_seconds)
             if max_seconds is not None:
                 evaluator.max_seconds = max_seconds
             evaluator.run_module()
+            handed_over = evaluator.keras.code_handed_over
             found = _module_models(evaluator)
             found += _factory_models(evaluator, {id(model) for _, model, _ in found})
             _build_with_given_shapes(evaluator, found)
@@ -201,6 +202,13 @@ def _analyze(source, path, input_shapes, line_name, assume_imports, max_seconds)
         model_report.factory = evaluator.keras.model_origin.get(id(model_report.model))
         impossible += _solve_sizes(model_report)
         model_report.data_sizes = _data_sizes(model_report, evaluator.data_numbers.origins)
+    eager = next((m for m in models if m.symbol == "<module>" and m.kind == "eager"), None)
+    if eager is not None and handed_over is not None:
+        position, what = handed_over
+        evaluator.report(Unresolved.code, f"{what} is given a function, layer or model of this file and archlint does "
+                                          "not follow what it runs: layers it calls on tensors outside a model are "
+                                          "not listed under <module>", position)
+        eager.complete = False
     report.models = models
     report.graph = evaluator.keras.graph
     report.stopped = evaluator.stopped

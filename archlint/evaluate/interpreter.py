@@ -35,7 +35,7 @@ from archlint.evaluate.objects import Event, Frame, Function, Method, ModuleValu
 from archlint.evaluate.source import Refused, parse
 from archlint.evaluate.user_classes import BoundMethod, UserClass, UserLayer, UserObject
 from archlint.graph import Position, Tensor
-from archlint.keras_names import missing_from_keras3, star_import_has
+from archlint.keras_names import canonical, missing_from_keras3, star_import_has
 from archlint.layers.base import Layer, Weight
 from archlint.values import Ref, Unknown, described, unsized
 
@@ -86,6 +86,10 @@ def _stopped_inside(what):
 class _Return(Exception):
     def __init__(self, value):
         self.value = value
+
+
+# Keras objects that run the code given to them only while a model trains (a LearningRateScheduler's schedule).
+_TRAINING_TIME = ("keras.callbacks.", "keras.optimizers.", "keras.losses.", "keras.metrics.")
 
 
 class _Break(Exception):
@@ -1202,15 +1206,31 @@ class Evaluator:
         if isinstance(function, builtin_values.Builtin) and function.name == "super":
             return self.keras.classes.make_super(node)
         if _is_unknown(function):
+            self.note_code_handed_over("a callable not known statically", args, kwargs, node)
             if function.reason.startswith("call of an unknown callable"):  # f.read().split(): say it once
                 return function
             return self.unknown(f"call of an unknown callable ({function.reason})", node)
         try:
             if isinstance(function, builtin_values.Builtin):
                 return function(self, args, kwargs, node)
-            return self.keras.call(function, args, kwargs, node)
+            result = self.keras.call(function, args, kwargs, node)
         except builtin_values.PythonError as exc:
             raise UserException(exc.kind, *self.where(node)) from None
+        if _is_unknown(result) and not (isinstance(function, Ref) and canonical(function.qualname).startswith(
+                _TRAINING_TIME)):
+            self.note_code_handed_over(f"{function.qualname}()" if isinstance(function, Ref) else described(function),
+                                       args, kwargs, node)
+        return result
+
+    def note_code_handed_over(self, what: str, args, kwargs, node) -> None:
+        """A function, layer or model of the checked code given to a call archlint does not follow
+        (jax.value_and_grad(compute_loss), dataset.map(preprocess)) may have layers called on tensors there."""
+        if self.keras.code_handed_over is not None:
+            return
+        values = [*args, *kwargs.values()]
+        values += [item for value in values if isinstance(value, (list, tuple)) for item in value]
+        if any(isinstance(value, (Function, BoundMethod, Layer)) for value in values):
+            self.keras.code_handed_over = (self.position(node), what)
 
     # -- user functions -------------------------------------------------------------------
 

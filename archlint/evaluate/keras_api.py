@@ -24,7 +24,7 @@ from archlint.evaluate.tensor_ops import TensorFunction
 from archlint.evaluate.builtins import LIBRARY, call_container_method, has_container_method
 from archlint.evaluate.keras_helpers import HELPERS
 from archlint.evaluate.objects import MODEL_METHODS_WITHOUT_EFFECT, EvaluatorServices, Function, Method, StaticShape
-from archlint.graph import LayerGraph, Node, Tensor
+from archlint.graph import LayerGraph, Node, Position, Tensor
 from archlint.keras_names import (
     canonical, is_keras_layer_name, merge_function, missing_from_keras3,
 )
@@ -104,6 +104,9 @@ class KerasApi:
         self.name_counts: collections.Counter = collections.Counter()
         self.models: list[Model] = []
         self.eager_nodes: list[Node] = []
+        # Where the checked code first gave a function, layer or model to a call archlint does not follow, and
+        # that call: layers may be called on tensors there that eager_nodes cannot list.
+        self.code_handed_over: tuple[Position | None, str] | None = None
         self.unknown_layer_inputs: set[Unknown] = set()  # unknowns already reported as a layer's input
         self.unread_packages: set[str] = set()  # library packages whose AL301 has been reported
         self.model_origin: dict[int, str | None] = {}  # model -> outermost user function that built it
