@@ -445,6 +445,8 @@ def keyword_tensors(kwargs):
 def _symbolic(shape):
     if isinstance(shape, list):
         return [_symbolic(s) for s in shape]
+    if isinstance(shape, dict):  # a dict of tensors passed to call() stays a dict, by the same keys
+        return {key: _symbolic(s) for key, s in shape.items()}
     if shape is None:  # call(x, None): Keras lets None through where it takes only tensors positionally
         return None
     return Tensor(tuple(shape))
