@@ -67,6 +67,7 @@ def test_the_numbers_are_named_after_where_they_came_from():
         "text_cnn_by_length": ["num_classes", "sequence_length"],
         "time_distributed_tags": ["num_tags"],
         "einsum_by_count": ["heads"],
+        "elementwise_function_channels": ["channels"],
     }
 
 

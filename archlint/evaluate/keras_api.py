@@ -882,7 +882,10 @@ class KerasApi:
         if all(t.shape is not None for t in tensors):
             try:
                 known(options, f"{op.name}() arguments")
-                shape = function.compute_output_shape(*self.sizes_unnamed([t.shape for t in tensors]))
+                if op.shape is tensor_ops.same_shape and len(tensors) == 1:
+                    shape = tensors[0].shape  # elementwise (gelu, cast): its named sizes stay those of its input
+                else:
+                    shape = function.compute_output_shape(*self.sizes_unnamed([t.shape for t in tensors]))
             except LayerError as exc:
                 self.ev.report(exc.code, f"{op.name}(): {exc.message}", position)
             except Unresolved as exc:

@@ -50,7 +50,7 @@ class Op:
         self.options = options  # names of the other arguments, in positional order
 
 
-def _same(shape, **options):
+def same_shape(shape, **options):
     return shape
 
 
@@ -337,7 +337,7 @@ def _np_reduce(fn):
 
 
 def _activation(name):
-    return Op(name, _same, lambda x: activations.apply(name, x))
+    return Op(name, same_shape, lambda x: activations.apply(name, x))
 
 
 _UNARY = {
@@ -367,7 +367,7 @@ _REDUCE = {
 
 OPS: dict[str, Op] = {}
 for _name, _fn in _UNARY.items():
-    OPS[_name] = Op(_name, _same, _fn)
+    OPS[_name] = Op(_name, same_shape, _fn)
 for _name in ("relu", "relu6", "sigmoid", "tanh", "silu", "swish", "softplus", "softsign", "elu", "selu",
               "hard_sigmoid", "mish", "linear", "exponential", "hard_silu", "hard_swish", "leaky_relu"):
     OPS[_name] = _activation(_name)
@@ -375,9 +375,9 @@ for _name, _fn in _BINARY.items():
     OPS[_name] = Op(_name, _broadcast, _fn, tensor_args=2)
 for _name, _fn in _COMPARISONS.items():  # a tensor of booleans, which the NumPy forward holds as 0.0 and 1.0
     OPS[_name] = Op(_name, _broadcast, _fn, tensor_args=2)
-OPS["logical_not"] = Op("logical_not", _same, lambda x: np.logical_not(x))
-OPS["ones_like"] = Op("ones_like", _same, lambda x, dtype=None: np.ones_like(x), options=("dtype",))
-OPS["zeros_like"] = Op("zeros_like", _same, lambda x, dtype=None: np.zeros_like(x), options=("dtype",))
+OPS["logical_not"] = Op("logical_not", same_shape, lambda x: np.logical_not(x))
+OPS["ones_like"] = Op("ones_like", same_shape, lambda x, dtype=None: np.ones_like(x), options=("dtype",))
+OPS["zeros_like"] = Op("zeros_like", same_shape, lambda x, dtype=None: np.zeros_like(x), options=("dtype",))
 for _name, _fn in (("cumsum", lambda: np.cumsum), ("cumprod", lambda: np.cumprod)):
     # Without an axis the tensor is flattened first.
     OPS[_name] = Op(_name, lambda shape, axis=None, dtype=None: shape if axis is not None else (product(shape),),
@@ -385,17 +385,17 @@ for _name, _fn in (("cumsum", lambda: np.cumsum), ("cumprod", lambda: np.cumprod
 for _name, _get in _REDUCE.items():
     OPS[_name] = Op(_name, _reduce, lambda x, axis=None, keepdims=False, _get=_get: _np_reduce(_get())(x, axis, keepdims),
                     options=("axis", "keepdims"))
-OPS["softmax"] = Op("softmax", _same, lambda x, axis=-1: activations.FUNCTIONS["softmax"](x, axis), options=("axis",))
+OPS["softmax"] = Op("softmax", same_shape, lambda x, axis=-1: activations.FUNCTIONS["softmax"](x, axis), options=("axis",))
 # keras.ops.gelu approximates by default; keras.activations.gelu and tf.nn.gelu do not.
-OPS["gelu"] = Op("gelu", _same, lambda x, approximate=True: (activations.gelu_tanh if approximate else
+OPS["gelu"] = Op("gelu", same_shape, lambda x, approximate=True: (activations.gelu_tanh if approximate else
                                                               activations.FUNCTIONS["gelu"])(x).astype(np.float32),
                  options=("approximate",))
-OPS["activations.gelu"] = Op("gelu", _same, lambda x, approximate=False: OPS["gelu"].forward(x, approximate),
+OPS["activations.gelu"] = Op("gelu", same_shape, lambda x, approximate=False: OPS["gelu"].forward(x, approximate),
                              options=("approximate",))
 OPS["pad"] = Op("pad", _pad, _pad_forward, options=("pad_width", "mode", "constant_values"))
-OPS["cast"] = Op("cast", _same, lambda x, dtype=None: x, options=("dtype",))
+OPS["cast"] = Op("cast", same_shape, lambda x, dtype=None: x, options=("dtype",))
 # Of a tensor (a layer's weight read in its call()), the same tensor; of other values, not a tensor archlint follows.
-OPS["convert_to_tensor"] = Op("convert_to_tensor", _same, lambda x, dtype=None, sparse=None, ragged=None: x,
+OPS["convert_to_tensor"] = Op("convert_to_tensor", same_shape, lambda x, dtype=None, sparse=None, ragged=None: x,
                               options=("dtype", "sparse", "ragged"))
 OPS["reshape"] = Op("reshape", _reshape, lambda x, newshape=None: x.reshape(newshape), options=("newshape",))
 OPS["transpose"] = Op("transpose", _transpose, lambda x, axes=None: np.transpose(x, axes), options=("axes",))
@@ -416,7 +416,7 @@ OPS["linspace"] = Op("linspace", lambda shapes, start=0.0, stop=1.0, num=50: (nu
                      options=("start", "stop", "num"))
 OPS["normalize"] = Op("normalize", lambda shape, axis=-1, order=2, epsilon=None: _l2_only(shape, order),
                       _l2_normalize, options=("axis", "order", "epsilon"))
-OPS["tf.nn.l2_normalize"] = Op("l2_normalize", _same, lambda x, axis=None, epsilon=1e-12: x / np.sqrt(
+OPS["tf.nn.l2_normalize"] = Op("l2_normalize", same_shape, lambda x, axis=None, epsilon=1e-12: x / np.sqrt(
     np.maximum(np.sum(np.square(x), axis=axis, keepdims=True), epsilon)), options=("axis", "epsilon"))
 OPS["tf.nn.depth_to_space"] = Op("depth_to_space", _depth_to_space_shape, _depth_to_space,
                                  options=("block_size", "data_format"))
