@@ -6,6 +6,8 @@ function would return for them (weights are never loaded: files and downloads ar
 
 from __future__ import annotations
 
+from archlint import dims
+from archlint.errors import InvalidArgument
 from archlint.evaluate import tensor_ops
 from archlint.graph import Tensor
 from archlint.values import Ref, Unknown
@@ -19,31 +21,44 @@ def _bind(names, defaults, args, kwargs):
 
 
 def obtain_input_shape(api, args, kwargs, node):
-    """keras.applications.imagenet_utils.obtain_input_shape, which is pure Python."""
+    """keras.applications.imagenet_utils.obtain_input_shape, which is pure Python. What it raises on is an error
+    of the application's arguments (AL106, with Keras's message), and the shape is then unknown."""
     a = _bind(["input_shape", "default_size", "min_size", "data_format", "require_flatten", "weights"],
               {"weights": None}, args, kwargs)
     if any(isinstance(v, Unknown) for v in a.values()):
         return api.ev.unknown("obtain_input_shape() with unknown arguments", node)
     input_shape, size, channels_first = a["input_shape"], a["default_size"], a["data_format"] == "channels_first"
     input_shape = None if input_shape is None else tuple(input_shape)
-    if a["weights"] != "imagenet" and input_shape and len(input_shape) == 3:
+    min_size, imagenet = a["min_size"], a["weights"] == "imagenet"
+
+    def rejected(message: str):
+        api.ev.report(InvalidArgument.code, f"{message} (keras.applications)", node)
+        return api.ev.unknown(f"obtain_input_shape(): Keras rejects input_shape={input_shape}", node)
+
+    if not imagenet and input_shape and len(input_shape) == 3:
         default = (input_shape[0], size, size) if channels_first else (size, size, input_shape[-1])
     else:
         default = (3, size, size) if channels_first else (size, size, 3)
-    if a["weights"] == "imagenet" and a["require_flatten"]:
+    if imagenet and a["require_flatten"]:
         if input_shape is not None and input_shape != default:
-            return api.ev.unknown(f"obtain_input_shape(): input_shape should be {default} with imagenet weights", node)
+            return rejected(f"When setting `include_top=True` and loading `imagenet` weights, `input_shape` should be "
+                            f"{default}.  Received: input_shape={input_shape}")
         return default
     if input_shape:
-        spatial = input_shape[1:] if channels_first else input_shape[:2]
-        if len(input_shape) != 3 or any(d is not None and d < a["min_size"] for d in spatial):
-            return api.ev.unknown(f"obtain_input_shape(): Keras rejects input_shape={input_shape}", node)
+        if len(input_shape) != 3:
+            return rejected("`input_shape` must be a tuple of three integers.")
+        channels, spatial = (input_shape[0], input_shape[1:]) if channels_first else (input_shape[-1], input_shape[:2])
+        if channels != 3 and imagenet:
+            return rejected(f"The input must have 3 channels; Received `input_shape={input_shape}`")
+        if any(d is not None and d < min_size for d in spatial):
+            return rejected(f"Input size must be at least {min_size}x{min_size}; Received: input_shape={input_shape}")
     elif a["require_flatten"]:
         input_shape = default
     else:
         input_shape = (3, None, None) if channels_first else (None, None, 3)
     if a["require_flatten"] and None in input_shape:
-        return api.ev.unknown("obtain_input_shape(): include_top needs a static input_shape", node)
+        return rejected(f"If `include_top` is True, you should specify a static `input_shape`. Received: "
+                        f"input_shape={input_shape}")
     return input_shape
 
 
@@ -53,7 +68,9 @@ def correct_pad(api, args, kwargs, node):
     inputs, kernel = a["inputs"], a["kernel_size"]
     if not isinstance(inputs, Tensor) or inputs.shape is None or isinstance(kernel, Unknown):
         return api.ev.unknown("correct_pad() of an unknown tensor", node)
-    size = inputs.shape[1:3]
+    if any(dims.from_data(d) for d in inputs.shape[1:3]):
+        return api.ev.unknown("correct_pad() of an image whose size is read from data", node)
+    size = tuple(None if dims.is_size(d) else d for d in inputs.shape[1:3])  # an input's unknown axis: None to Keras
     kernel = (kernel, kernel) if isinstance(kernel, int) else tuple(kernel)
     adjust = (1, 1) if size[0] is None else (1 - size[0] % 2, 1 - size[1] % 2)
     correct = (kernel[0] // 2, kernel[1] // 2)
