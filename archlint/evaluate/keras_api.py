@@ -829,6 +829,11 @@ class KerasApi:
         shape = args[0] if len(args) == 1 else tuple(args) if args else kwargs.get("shape")
         return self.apply_tensor_function(tensor_ops.OPS["reshape"], [owner, shape], {}, node)
 
+    def flatten_method(self, owner, args, kwargs, node):  # x.flatten(), x.ravel(): one axis of every item
+        if args or kwargs:
+            return self.ev.unknown("flatten() with an order is not modelled", node)
+        return self.apply_tensor_function(tensor_ops.OPS["reshape"], [owner, (-1,)], {}, node)
+
     def astype_method(self, owner, args, kwargs, node):
         return self.apply_tensor_function(tensor_ops.OPS["cast"], [owner], {"dtype": args[0] if args else kwargs.get("dtype")}, node)
 
@@ -940,6 +945,16 @@ class KerasApi:
         function = TensorFunction(tensor_ops.OPS["constant"], {"value": value, "ndmin": ndmin}, {})
         return self.record(function, [], function.compute_output_shape(), self.ev.position(node), listed=False)
 
+    def meshgrid_tensors(self, args, kwargs, node):
+        """np.meshgrid(x, y) and the like: a tuple of tensors, one per input (sparse grids are not modelled)."""
+        if set(kwargs) - {"indexing"} or not args:
+            return self.ev.unknown("meshgrid() of these arguments is not modelled", node)
+        # np.linspace gives a list of numbers (builtins.py): a list is the vector of its numbers here.
+        tensors = [self.literal_tensor("numpy.array", [value], {}, node) if isinstance(value, list) else value
+                   for value in args]
+        return tuple(self.apply_tensor_function(tensor_ops.OPS["meshgrid"], [tensors], {"index": index, **kwargs},
+                                                node) for index in range(len(args)))
+
     def linspace_tensor(self, name: str, args, kwargs, node):
         """ops.linspace / tf.linspace of numbers: a constant vector of `num` values."""
         options = tensor_ops.linspace_options(name, args, kwargs)
@@ -1005,6 +1020,7 @@ FUNCTIONS = {
     **{name: _named_function(KerasApi.range_tensor, name) for name in tensor_ops.RANGE_FUNCTIONS},
     **{name: _named_function(KerasApi.linspace_tensor, name) for name in tensor_ops.LINSPACE_FUNCTIONS},
     **{name: _named_function(KerasApi.literal_tensor, name) for name in tensor_ops.LITERAL_TENSOR_FUNCTIONS},
+    **dict.fromkeys(tensor_ops.MESHGRID_FUNCTIONS, KerasApi.meshgrid_tensors),
     **HELPERS,
 }
 
@@ -1025,6 +1041,7 @@ TENSOR_METHODS = {
     "get_shape": KerasApi.get_shape_method,
     "reshape": KerasApi.reshape_method,
     "astype": KerasApi.astype_method,
+    **dict.fromkeys(("flatten", "ravel"), KerasApi.flatten_method),
     **{name: _reduction_method(name) for name in ARRAY_REDUCTIONS},
 }
 

@@ -555,6 +555,24 @@ OPS["constant"] = Op("constant", _literal, lambda xs, value=None, ndmin=0: np.ar
                      tensor_args=0, options=("value", "ndmin"))
 
 
+# np.meshgrid(x, y), keras.ops.meshgrid, tf.meshgrid: one tensor per input, each of every input's length (the first
+# two swapped for indexing="xy", the default).
+MESHGRID_FUNCTIONS = {"numpy.meshgrid", "keras.ops.meshgrid", "keras.ops.numpy.meshgrid", "tensorflow.meshgrid"}
+
+
+def _meshgrid(shapes, index=0, indexing="xy"):
+    if indexing not in ("xy", "ij"):
+        raise InvalidArgument(f"meshgrid: indexing must be 'xy' or 'ij', not {indexing!r}")
+    lengths = [product(shape) for shape in shapes]
+    if indexing == "xy" and len(lengths) > 1:
+        lengths[0], lengths[1] = lengths[1], lengths[0]
+    return tuple(lengths)
+
+
+OPS["meshgrid"] = Op("meshgrid", _meshgrid, lambda xs, index=0, indexing="xy": np.meshgrid(*xs, indexing=indexing)[index],
+                     tensor_args=0, options=("index", "indexing"))
+
+
 # The signatures of the functions that make a tensor from numbers: (start, stop, step) by each library's names.
 RANGE_FUNCTIONS = {
     "keras.ops.arange": ("start", "stop", "step"), "keras.ops.numpy.arange": ("start", "stop", "step"),
