@@ -447,6 +447,8 @@ def _symbolic(shape):
         return [_symbolic(s) for s in shape]
     if isinstance(shape, dict):  # a dict of tensors passed to call() stays a dict, by the same keys
         return {key: _symbolic(s) for key, s in shape.items()}
+    if isinstance(shape, tuple) and shape and all(isinstance(s, (tuple, list, dict)) for s in shape):
+        return tuple(_symbolic(s) for s in shape)  # a tuple of tensors, where a shape holds sizes
     if shape is None:  # call(x, None): Keras lets None through where it takes only tensors positionally
         return None
     return Tensor(tuple(shape))
