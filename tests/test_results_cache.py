@@ -417,6 +417,13 @@ def environment(tmp_path):
     interpreter._LIBRARY_MODULES.clear()
 
 
+def checked(path, python: str):
+    """The report of `path` checked in that environment, which an uncached check must give alike."""
+    report = archlint.check_paths([str(path)], jobs=1, python=python)
+    assert report == archlint.check_paths([str(path)], jobs=1, python=python, cache=False)
+    return report
+
+
 def edited_in_place(path: pathlib.Path, old: str, new: str) -> None:
     """`path` with `old` replaced by `new` (as long), its size and modification time kept, as is the modification
     time of every folder: an installed package edited where it lies, which no search path directory's time tells."""
@@ -437,9 +444,7 @@ def test_a_library_module_edited_in_place_is_read_again(tmp_path, cache, environ
                     "model = keras.Sequential([keras.Input(shape=(8,)), head()])\n")
 
     def params():
-        report = archlint.check_paths([str(path)], jobs=1, python=python)
-        assert report == archlint.check_paths([str(path)], jobs=1, python=python, cache=False)
-        return report.files[0].models[0].total_params
+        return checked(path, python).files[0].models[0].total_params
 
     assert params() == 8 * 4 + 4
     edited_in_place(site / "tinymodels" / "blocks.py", "Dense(4)", "Dense(6)")
@@ -466,9 +471,7 @@ def test_a_factory_answered_by_the_library_cache_goes_stale_with_each_file_that_
         return result
 
     def params(path):
-        report = archlint.check_paths([str(path)], jobs=1, python=python)
-        assert report == archlint.check_paths([str(path)], jobs=1, python=python, cache=False)
-        return report.files[0].models[0].total_params
+        return checked(path, python).files[0].models[0].total_params
 
     factory_cache.replay = replay
     try:
@@ -491,9 +494,7 @@ def test_what_keras_defines_is_read_again_when_its_source_is_edited_in_place(tmp
                     "model = keras.Sequential([keras.Input(shape=(8,)), keras.layers.Dense(units)])\n")
 
     def model():
-        report = archlint.check_paths([str(path)], jobs=1, python=python)
-        assert report == archlint.check_paths([str(path)], jobs=1, python=python, cache=False)
-        return report.files[0].models[0]
+        return checked(path, python).files[0].models[0]
 
     assert (model().total_params, model().complete) == (8 * 4 + 4, True)
     edited_in_place(site / "keras" / "src" / "layer.py", "def build", "def frob ")

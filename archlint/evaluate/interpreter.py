@@ -699,13 +699,7 @@ class Evaluator:
         """A list, dict or set a skipped block may change in place (`table[k] = v`, `self.names.append(x)`) is
         unknown after it under every name that holds it, not only the one the block uses."""
         events_before = len(self.events)
-        for expression in containers:
-            if not isinstance(expression, (cst.Name, cst.Attribute)):
-                continue
-            try:
-                value = self.eval(expression, frame)
-            except UserException:
-                continue
+        for expression, value in self.values_of_names(containers, frame):
             self.forget_container(value, f"`{self.source_text(expression)}` may be changed in {where}", node)
         self.forget_events(events_before)
 
@@ -713,16 +707,20 @@ class Evaluator:
         """A layer whose attributes or methods a skipped block uses may gain weights there (a sublayer built in
         the branch not analysed): its parameters become unknown."""
         events_before = len(self.events)
-        for receiver in receivers:
-            if not isinstance(receiver, (cst.Name, cst.Attribute)):
-                continue
-            try:
-                value = self.eval(receiver, frame)
-            except UserException:
-                continue
+        for _, value in self.values_of_names(receivers, frame):
             if isinstance(value, Layer) and not value.unknown_params_reason:
                 value.unknown_params_reason = f"{value.name} may be changed in {where}"
         self.forget_events(events_before)
+
+    def values_of_names(self, expressions, frame: Frame):
+        """(expression, value) of each name or attribute among `expressions` (`table`, `self.names`) that can be
+        read, one at a time."""
+        for expression in expressions:
+            if isinstance(expression, (cst.Name, cst.Attribute)):
+                try:
+                    yield expression, self.eval(expression, frame)
+                except UserException:
+                    continue
 
     # -- binding --------------------------------------------------------------------------
 
