@@ -473,6 +473,7 @@ BUILTINS = {name: Builtin(name, fn) for name, fn in {
     "map": _map,
     "print": _print,
     "open": lambda evaluator, *args, **kwargs: Unknown("open() reads a file at run time"),
+    "type": _opaque("type(): classes are not modelled"),  # it reads an object's class, calling nothing
     "iter": _opaque("iter(): iterators are not modelled"),
     "next": _opaque("next(): iterators are not modelled"),
     "super": None,  # needs the method being evaluated: the evaluator answers it
