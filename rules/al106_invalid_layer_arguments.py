@@ -8,8 +8,8 @@ RULE = Rule(
     name="invalid-layer-arguments",
     severity="error",
     summary=("a layer's own arguments are invalid together (groups not dividing channels or filters, strides > 1 "
-             "with dilation > 1, unknown padding, non-positive units or filters), or a Keras Applications model's "
-             "(an input_shape under its minimum size)"),
+             "with dilation > 1, unknown padding, non-positive units or filters), or a library model's: a Keras "
+             "Applications input_shape under its minimum size, a ValueError an installed library raises"),
     what="""
         Arguments a layer rejects whatever its input: `strides` > 1 together with
         `dilation_rate` > 1 on a convolution, `groups` that does not divide the filters or the
@@ -17,7 +17,8 @@ RULE = Rule(
         the layer does not take. Likewise a `keras.applications` model's `input_shape` that
         Keras refuses: smaller than the model's minimum (32x32 for ResNet50, 75x75 for
         InceptionV3), not three axes, or other than the 224x224x3 of imagenet weights with the
-        classifier on top.
+        classifier on top; and a ValueError an installed library's code (a keras_hub backbone
+        checking its arguments) raises on what the file gives it, with its message when known.
         """,
     why="""
         Keras raises when the layer is created or first called, so the model never builds.

@@ -291,3 +291,21 @@ def test_a_library_read_again_in_the_same_process_gives_the_same_result():
         [(m.symbol, m.total_params, m.trainable_params, m.complete, [(r.name, r.output_shape, r.params)
                                                                      for r in m.layers]) for m in second.models]
     assert [d.message for d in first.diagnostics] == [d.message for d in second.diagnostics]
+
+
+def test_a_library_refusing_the_files_arguments_is_an_error_with_its_message(tmp_path):
+    if not installed("keras_hub"):
+        pytest.skip("keras_hub is not installed (pip install -e .[test])")
+    report = _models("""
+        import keras_hub
+
+        backbone = keras_hub.models.ResNetBackbone(
+            input_conv_filters=[16], input_conv_kernel_sizes=[3], stackwise_num_filters=[16, 32],
+            stackwise_num_blocks=[1, 1], stackwise_num_strides=[1, 2], block_type="basic_block",
+            image_shape=(32, 32, 3))
+    """, tmp_path)
+    [error] = [d for d in report.diagnostics if d.severity == "error"]
+    # What Keras raised on this file: ValueError, at the call in line 4.
+    assert error.code == "AL106" and error.line == 4
+    assert "The first element of `stackwise_num_filters` must be 64. Received: stackwise_num_filters=[16, 32]" \
+        in error.message

@@ -24,7 +24,7 @@ except ImportError:  # Windows: values' own size limits bound the memory
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 from archlint import dims
-from archlint.errors import NotInKeras3, Unresolved
+from archlint.errors import InvalidArgument, NotInKeras3, Unresolved
 from archlint.evaluate import builtins as builtin_values
 from archlint.evaluate import tensor_ops
 from archlint.evaluate import factory_cache, library_positions, project_modules, reads
@@ -107,10 +107,13 @@ class _LoopUncertain(Exception):
 class UserException(Exception):
     """An exception in the checked code: it unwinds to a matching `try`, or ends that analysis."""
 
-    def __init__(self, kind: str | None, position: Position | None, line: str):
+    def __init__(self, kind: str | None, position: Position | None, line: str, message: str | None = None,
+                 library: bool = False):
         super().__init__(line)
         self.kind = kind  # the exception class's name, None when not known statically
         self.position, self.line = position, line
+        self.message = message  # its message, when a string known statically
+        self.library = library  # raised by an installed library's code (keras_hub refusing an argument)
 
 
 def resident_memory() -> int:
@@ -210,9 +213,15 @@ class Evaluator:
                             f"analysis budget exceeded at {exc.line}{inside} in {what}; the rest is not "
                             f"analysed (budget: {self.max_seconds:g} s, --max-analysis-seconds)", exc.position)
         except UserException as exc:
-            self.report(Unresolved.code,
-                        f"{what} raises {exc.kind or 'an exception'} at {exc.line}; analysis stops there",
-                        exc.position)
+            if exc.library and exc.kind == "ValueError" and what == "the file":
+                # An installed library's check of the arguments the file gives it (keras_hub's backbones).
+                said = f": {exc.message}" if exc.message else ""
+                self.report(InvalidArgument.code, f"the file's call raises ValueError at {exc.line}{said}",
+                            exc.position)
+            else:
+                self.report(Unresolved.code,
+                            f"{what} raises {exc.kind or 'an exception'} at {exc.line}; analysis stops there",
+                            exc.position)
         except RecursionError:  # a value nested thousands deep (str() of it), a recursion Python's stack cannot hold
             self.stopped = True
             known = self.last_node is not None and self.position_maps[0].get(self.last_node) is not None
@@ -406,7 +415,8 @@ class Evaluator:
         elif isinstance(node, cst.Raise):
             value = None if node.exc is None else self.eval(node.exc, frame)
             kind = value.name if isinstance(value, builtin_values.ExceptionClass) else None
-            raise UserException(kind, *self.where(node))
+            raise UserException(kind, *self.where(node), self.raised_message(node.exc, frame),
+                                library=self.in_library_code())
         elif isinstance(node, cst.Assert):
             if self.truth(self.eval(node.test, frame), node.test, report=False) is False:
                 raise UserException("AssertionError", *self.where(node))
@@ -415,6 +425,17 @@ class Evaluator:
         elif isinstance(node, cst.Del):
             self.delete(node.target, frame)
         # pass, assert, nonlocal: nothing to compute
+
+    def raised_message(self, raised, frame: Frame) -> str | None:
+        """The message of `raise Kind("...")` when its first argument is a string (an f-string's values known)."""
+        if not isinstance(raised, cst.Call) or not raised.args or raised.args[0].keyword is not None or \
+                not isinstance(raised.args[0].value, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)):
+            return None
+        try:
+            message = self.eval(raised.args[0].value, frame)
+        except UserException:
+            return None
+        return message if isinstance(message, str) else None
 
     def changed_in_place(self, container, value, node):
         """`l += [x]`, `s |= t`, `d |= e` change the container itself, which other names may hold: it takes the
