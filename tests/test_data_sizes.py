@@ -68,6 +68,7 @@ def test_the_numbers_are_named_after_where_they_came_from():
         "time_distributed_tags": ["num_tags"],
         "einsum_by_count": ["heads"],
         "elementwise_function_channels": ["channels"],
+        "tensor_ops_by_count": ["channels"],
     }
 
 

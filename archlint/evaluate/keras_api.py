@@ -884,13 +884,15 @@ class KerasApi:
             # Keras traces with backend tensors, which make no operations.
             function.name = self.auto_name(op.name)
         shape = None
-        if all(t.shape is not None for t in tensors):
+        numbers = dims.data_names([t.shape for t in tensors]) if not function.named_sizes else set()
+        if numbers:  # Keras has a number there, which this function's shape rule cannot be given
+            self.ev.report(Unresolved.code, f"{op.name}(): its input's shape depends on {', '.join(sorted(numbers))}, "
+                           "a number read from data, which archlint does not follow through this function", position)
+        elif all(t.shape is not None for t in tensors):
             try:
                 known(options, f"{op.name}() arguments")
-                if op.shape is tensor_ops.same_shape and len(tensors) == 1:
-                    shape = tensors[0].shape  # elementwise (gelu, cast): its named sizes stay those of its input
-                else:
-                    shape = function.compute_output_shape(*self.sizes_unnamed([t.shape for t in tensors]))
+                shapes = [t.shape for t in tensors]
+                shape = function.compute_output_shape(*(shapes if function.named_sizes else self.sizes_unnamed(shapes)))
             except LayerError as exc:
                 self.ev.report(exc.code, f"{op.name}(): {exc.message}", position)
             except Unresolved as exc:

@@ -11,6 +11,7 @@ from archlint import dims
 from archlint.dims import Dim, product
 from archlint.errors import IncompatibleShapes, InvalidArgument, ReshapeMismatch, Unresolved
 from archlint.kernels import activations
+from archlint import sizes
 from archlint.layers.base import Layer, known, normalize_axis, np
 
 
@@ -26,6 +27,11 @@ class TensorFunction(Layer):
     @property
     def type_name(self) -> str:
         return self.op.name
+
+    @property
+    def named_sizes(self) -> bool:
+        """Element-wise functions compute with named sizes (the shape kept, or broadcast as a merge checks it)."""
+        return self.op.shape in (same_shape, _broadcast)
 
     def operands(self, values, scalar):
         values = list(values)
@@ -55,7 +61,23 @@ def same_shape(shape, **options):
 
 
 def _broadcast(a, b, **options):
-    return dims.broadcast(a, b)
+    if not (dims.has_sizes(a) or dims.has_sizes(b)):
+        return dims.broadcast(a, b)
+    # Sizes that differ as written: equal at run time, or one of them 1 (a condition on the sizes).
+    rank = max(len(a), len(b))
+    a, b = (1,) * (rank - len(a)) + tuple(a), (1,) * (rank - len(b)) + tuple(b)
+    out = []
+    for x, y in zip(a, b):
+        if x == 1 or x == y:
+            out.append(y)
+        elif y == 1:
+            out.append(x)
+        elif x is None or y is None:
+            out.append(x if y is None else y)
+        else:
+            out.append(sizes.merged_size(x, y, lambda: f"shapes {dims.format_shape(a)} and {dims.format_shape(b)} "
+                                         "cannot be broadcast together"))
+    return tuple(out)
 
 
 def _axes(axis, rank):
