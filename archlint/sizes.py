@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from archlint.dims import Size, holds, relation_difference
+from archlint.dims import Size, from_data, holds, relation_difference
 from archlint.errors import IncompatibleShapes, Unresolved
 
 INFINITY = math.inf
@@ -274,4 +274,6 @@ def merged_size(i, j, message):
             return i
         if j_one == both:
             return j
+    if not (from_data(i) and from_data(j)):
+        return None  # a size of an input's axis, which Keras sees as None: so is what it merges it into
     raise Unresolved(f"the merged size is {i} or {j} depending on the input size (one of them broadcasts)")
