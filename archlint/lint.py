@@ -99,6 +99,9 @@ def suppressions(source: bytes | str) -> dict[int, Suppression]:
     """Line -> its comment's suppression: `# archlint: ignore[AL201]`, `# archlint: ignore` (everything) or
     `# noqa: AL201`. A bare `# noqa`, or one naming only other linters' codes, is left to them."""
     data = source.encode() if isinstance(source, str) else source
+    lowered = data.lower()
+    if b"archlint" not in lowered and b"noqa" not in lowered:
+        return {}  # no comment can silence anything: the file is not tokenized
     # tokenize's number patterns take ~500 bytes per digit of a long number (a megabyte of digits, half a
     # gigabyte): long words become a short one padded with spaces, so lines and columns stay as they were.
     data = LONG_WORD.sub(lambda word: b"0" + b" " * (len(word.group()) - 1), data)
