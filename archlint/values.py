@@ -79,3 +79,28 @@ class MetricObject:
     wants a list of them."""
 
     qualname: str
+
+
+class NumpyInt(int):
+    """A NumPy integer scalar (np.prod of ints, np.int32(...)): the number, and the type Keras tells from an int.
+
+    Dense, the recurrent layers, Embedding, RepeatVector, MultiHeadAttention and every `standardize_tuple`
+    argument (kernel_size, strides) refuse it, checking for `int`; convolution filters, Reshape and Input take
+    it. Integer arithmetic keeps the type, as NumPy's does; true division gives a float."""
+
+    def __repr__(self) -> str:
+        return f"the NumPy integer {int(self)}"
+
+
+def _numpy_int_operation(name):
+    plain = getattr(int, name)
+
+    def operation(self, *others):
+        result = plain(self, *others)
+        return NumpyInt(result) if type(result) is int else result
+    return operation
+
+
+for _name in ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__floordiv__", "__rfloordiv__",
+              "__mod__", "__rmod__", "__pow__", "__neg__", "__pos__", "__abs__"):
+    setattr(NumpyInt, _name, _numpy_int_operation(_name))

@@ -9,7 +9,7 @@ import operator
 import re
 import string
 
-from archlint.values import Unknown, unsized
+from archlint.values import NumpyInt, Unknown, unsized
 
 MAX_ITEMS = 1_000_000
 MAX_INT_BITS = 4096
@@ -76,12 +76,29 @@ def _plain(fn):
     return lambda evaluator, *args, **kwargs: fn(*args, **kwargs)
 
 
-def _of_a_number(fn):
+def _of_a_number(fn, name=None):
     """A NumPy function of one number, as math's; of an array, its value is not followed."""
     def call(evaluator, value, *args, **kwargs):
         if isinstance(value, (int, float)) and not isinstance(value, bool) and not args and not kwargs:
             return fn(value)
-        return evaluator.unknown(f"numpy.{fn.__name__}() of an array is not followed", None)
+        return evaluator.unknown(f"numpy.{name or fn.__name__}() of an array is not followed", None)
+    return call
+
+
+def _numpy_product(evaluator, values):
+    """numpy.prod: of ints a NumPy integer (Dense refuses it), of floats a float."""
+    result = _product(_iterable(evaluator, values), 1)
+    return NumpyInt(result) if type(result) is int else result
+
+
+def _numpy_integer(bits):
+    """numpy.int32(7.9), numpy.int64(...) of a number: truncated toward zero as a C cast is, within the type's range
+    (beyond it NumPy raises or wraps)."""
+    def call(evaluator, value):
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) \
+                and -2 ** (bits - 1) <= int(value) < 2 ** (bits - 1):
+            return NumpyInt(int(value))
+        return evaluator.unknown(f"numpy.int{bits}() of this value is not followed", None)
     return call
 
 
@@ -494,10 +511,12 @@ LIBRARY = {name: Builtin(name, fn) for name, fn in {
     "functools.reduce": _reduce,
     "functools.wraps": _wraps,
     "numpy.linspace": _linspace,
-    "numpy.prod": lambda evaluator, values: _product(_iterable(evaluator, values), 1),
-    "numpy.ceil": _of_a_number(math.ceil),
-    "numpy.floor": _of_a_number(math.floor),
+    "numpy.prod": _numpy_product,
+    "numpy.ceil": _of_a_number(lambda value: float(math.ceil(value)), "ceil"),  # NumPy rounds to a float
+    "numpy.floor": _of_a_number(lambda value: float(math.floor(value)), "floor"),
     "numpy.sqrt": _of_a_number(math.sqrt),
+    "numpy.int32": _numpy_integer(32),
+    "numpy.int64": _numpy_integer(64),
 }.items()}
 LIBRARY_CONSTANTS = {"math.pi": math.pi, "math.e": math.e, "math.inf": math.inf,
                      "numpy.pi": math.pi, "numpy.e": math.e, "numpy.inf": math.inf,

@@ -6,6 +6,7 @@ from archlint import dims
 from archlint.dims import format_shape, product
 from archlint.errors import IncompatibleShapes, InvalidArgument, UnknownDimension, WrongRank
 from archlint.layers.base import Layer, axis_arg, float_arg, known, np, register, shape_arg
+from archlint.values import NumpyInt
 
 # What Keras subtracts from (Attention) or puts in place of (MultiHeadAttention) a masked score.
 MASKED_SCORE = 1e9
@@ -28,7 +29,7 @@ def strict_positive_int(value, what: str, optional: bool = False):
     value = known(value, what)
     if optional and value is None:
         return None
-    if not isinstance(value, int) or value <= 0:
+    if not isinstance(value, int) or isinstance(value, NumpyInt) or value <= 0:
         raise InvalidArgument(f"`{what}` must be a positive integer, got {value!r}")
     return value
 

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 from archlint.dims import Shape, format_shape, from_data, is_size, product
 from archlint.errors import InvalidArgument, LayerError, Unresolved, WrongRank
 from archlint.kernels import np  # numpy, imported when a forward first uses it
-from archlint.values import Ref, Unknown
+from archlint.values import NumpyInt, Ref, Unknown
 
 REGISTRY: dict[str, type["Layer"]] = {}
 UNKNOWN_NAME = "<name unknown>"
@@ -252,14 +252,16 @@ def positive_int(value, what: str) -> int:
     return int_arg(value, what, minimum=1)
 
 
-def size_arg(value, what: str):
+def size_arg(value, what: str, numpy_ints: bool = True):
     """A positive size argument (`units`, `filters`): an int, or a number read from data as its named size, which is
     then taken to be positive as Keras requires (the solver's sizes are at least 1). A float is rejected, 4.0 too:
-    Keras checks the type (Dense, Embedding, RepeatVector) or fails making a weight of that shape (the others)."""
+    Keras checks the type (Dense, Embedding, RepeatVector) or fails making a weight of that shape (the others).
+    `numpy_ints`: whether the layer takes a NumPy integer, which those checking for an int refuse."""
     if from_data(value):
         return value
     value = known(value, what)
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0 or \
+            not numpy_ints and isinstance(value, NumpyInt):
         raise InvalidArgument(f"`{what}` must be a positive integer, got {value!r}")
     return value
 
@@ -275,6 +277,9 @@ def int_tuple(value, n: int, what: str, minimum: int = 1, sizes: bool = False) -
     """Keras's `standardize_tuple`: an int or a sequence of n ints. `sizes`: a number read from data is one, taken
     to be at least `minimum` as Keras requires (the solver's sizes are at least 1)."""
     value = known(value, what)
+    if isinstance(value, NumpyInt) or isinstance(value, (tuple, list)) and any(isinstance(v, NumpyInt) for v in value):
+        raise InvalidArgument(f"`{what}` must be an integer or a tuple of {n} integers (Python ints: Keras refuses a "
+                              f"NumPy integer), got {value!r}")
     if isinstance(value, int) and not isinstance(value, bool) or sizes and from_data(value):
         value = (value,) * n
     if not isinstance(value, (tuple, list)) or len(value) != n:

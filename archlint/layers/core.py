@@ -56,7 +56,7 @@ class Dense(Layer):
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
                  lora_rank=None, lora_alpha=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self.units = size_arg(units, "units")
+        self.units = size_arg(units, "units", numpy_ints=False)
         self.activation = activation_name(activation)
         self.kernel_initializer = kernel_initializer
         self.use_bias = bool(known(use_bias, "use_bias"))

@@ -17,8 +17,8 @@ class Embedding(Layer):
         super().__init__(**kwargs)
         self.input_length = input_length
         # Keras takes only true ints for its sizes (10.0 is rejected); a vocabulary read from data is a named size.
-        self.input_dim = size_arg(input_dim, "input_dim")
-        self.output_dim = size_arg(output_dim, "output_dim")
+        self.input_dim = size_arg(input_dim, "input_dim", numpy_ints=False)
+        self.output_dim = size_arg(output_dim, "output_dim", numpy_ints=False)
         self.mask_zero = mask_zero
         lora_rank = known(lora_rank, "lora_rank")
         self.lora_rank = positive_int(lora_rank, "lora_rank") if lora_rank else None

@@ -97,7 +97,7 @@ class RepeatVector(Layer):
     def __init__(self, n, **kwargs):
         super().__init__(**kwargs)
         # Keras accepts only a true int here: 3.0 is a TypeError.
-        self.n = size_arg(n, "n")
+        self.n = size_arg(n, "n", numpy_ints=False)
 
     def compute_output_shape(self, input_shape, **kwargs):
         require_rank(input_shape, 2, self)

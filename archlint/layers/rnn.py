@@ -42,7 +42,7 @@ class BaseRNN(Layer):
     def __init__(self, units, *, activation, use_bias, return_sequences, return_state, go_backwards,
                  stateful, **kwargs):
         super().__init__(**kwargs)
-        self.units = size_arg(units, "units")
+        self.units = size_arg(units, "units", numpy_ints=False)
         self.activation = activation_name(activation)
         self.use_bias = bool(known(use_bias, "use_bias"))
         self.return_sequences = bool(known(return_sequences, "return_sequences"))
