@@ -13,7 +13,9 @@ RULE = Rule(
     what="""
         Arguments a layer rejects whatever its input: `strides` > 1 together with
         `dilation_rate` > 1 on a convolution, `groups` that does not divide the filters or the
-        input channels, an unknown `padding`, zero or negative `units` or `filters`, a keyword
+        input channels, an unknown `padding`, zero or negative `units` or `filters`, a float size
+        (`Dense(n / 2)`, even when 4.0) or a NumPy integer where Keras checks for an int (`Dense(np.prod(shape))`,
+        `kernel_size=np.int32(3)`; convolution filters and Reshape take one), a keyword
         the layer does not take. Likewise a `keras.applications` model's `input_shape` that
         Keras refuses: smaller than the model's minimum (32x32 for ResNet50, 75x75 for
         InceptionV3), not three axes, or other than the 224x224x3 of imagenet weights with the
