@@ -1303,6 +1303,11 @@ class Evaluator:
                 frame.names[name] = function.kw_defaults.get(name, self.unknown(f"argument `{name}` not given", node))
         if params.star_kwarg is not None:
             frame.names[params.star_kwarg.name.value] = kwargs if double_star is None else double_star
+        elif kwargs and double_star is None and isinstance(node, cst.Call):
+            # fpn_builder(..., dense_loop=3) without such a parameter: Python refuses the call the source makes (Keras
+            # itself gives a layer's call() only the arguments its signature takes).
+            raise UserException("TypeError", *self.where(node),
+                                f"{function.name}() got an unexpected keyword argument '{next(iter(kwargs))}'")
         call_line = self.line_of(node) if node is not None else None
         called = f"{function.name}() called at {self.line_label(call_line)}" if call_line else f"{function.name}()"
         self.chain.append(called)
