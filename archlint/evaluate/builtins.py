@@ -20,11 +20,13 @@ class NotEvaluated(Exception):
 
 
 class PythonError(Exception):
-    """What Python itself would raise on these known values: the checked code may catch it."""
+    """What Python itself would raise on these known values: the checked code may catch it. `library`: raised by
+    an installed library's check of its arguments (keras.applications' obtain_input_shape), with its message."""
 
-    def __init__(self, kind: str, message: str):
+    def __init__(self, kind: str, message: str, library: bool = False):
         super().__init__(message)
         self.kind = kind
+        self.library = library
 
 
 class ExceptionClass:

@@ -1234,7 +1234,8 @@ class Evaluator:
                 return function(self, args, kwargs, node)
             result = self.keras.call(function, args, kwargs, node)
         except builtin_values.PythonError as exc:
-            raise UserException(exc.kind, *self.where(node)) from None
+            raise UserException(exc.kind, *self.where(node), str(exc) if exc.library else None,
+                                library=exc.library) from None
         if _is_unknown(result) and not (isinstance(function, Ref) and canonical(function.qualname).startswith(
                 _TRAINING_TIME)):
             self.note_code_handed_over(f"{function.qualname}()" if isinstance(function, Ref) else described(function),

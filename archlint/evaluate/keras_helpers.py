@@ -7,8 +7,8 @@ function would return for them (weights are never loaded: files and downloads ar
 from __future__ import annotations
 
 from archlint import dims
-from archlint.errors import InvalidArgument
 from archlint.evaluate import tensor_ops
+from archlint.evaluate.builtins import PythonError
 from archlint.graph import Tensor
 from archlint.values import Ref, Unknown
 
@@ -20,9 +20,15 @@ def _bind(names, defaults, args, kwargs):
     return values
 
 
+def _refusal(message: str) -> PythonError:
+    """What Keras's obtain_input_shape raises on the application's arguments."""
+    return PythonError("ValueError", message, library=True)
+
+
 def obtain_input_shape(api, args, kwargs, node):
-    """keras.applications.imagenet_utils.obtain_input_shape, which is pure Python. What it raises on is an error
-    of the application's arguments (AL106, with Keras's message), and the shape is then unknown."""
+    """keras.applications.imagenet_utils.obtain_input_shape, which is pure Python. What it raises on, it raises as
+    Keras does, a ValueError with Keras's message: the checked code may catch it, else it is an error of the
+    application's arguments (AL106)."""
     a = _bind(["input_shape", "default_size", "min_size", "data_format", "require_flatten", "weights"],
               {"weights": None}, args, kwargs)
     if any(isinstance(v, Unknown) for v in a.values()):
@@ -31,34 +37,30 @@ def obtain_input_shape(api, args, kwargs, node):
     input_shape = None if input_shape is None else tuple(input_shape)
     min_size, imagenet = a["min_size"], a["weights"] == "imagenet"
 
-    def rejected(message: str):
-        api.ev.report(InvalidArgument.code, f"{message} (keras.applications)", node)
-        return api.ev.unknown(f"obtain_input_shape(): Keras rejects input_shape={input_shape}", node)
-
     if not imagenet and input_shape and len(input_shape) == 3:
         default = (input_shape[0], size, size) if channels_first else (size, size, input_shape[-1])
     else:
         default = (3, size, size) if channels_first else (size, size, 3)
     if imagenet and a["require_flatten"]:
         if input_shape is not None and input_shape != default:
-            return rejected(f"When setting `include_top=True` and loading `imagenet` weights, `input_shape` should be "
-                            f"{default}.  Received: input_shape={input_shape}")
+            raise _refusal(f"When setting `include_top=True` and loading `imagenet` weights, `input_shape` should "
+                           f"be {default}.  Received: input_shape={input_shape}")
         return default
     if input_shape:
         if len(input_shape) != 3:
-            return rejected("`input_shape` must be a tuple of three integers.")
+            raise _refusal("`input_shape` must be a tuple of three integers.")
         channels, spatial = (input_shape[0], input_shape[1:]) if channels_first else (input_shape[-1], input_shape[:2])
         if channels != 3 and imagenet:
-            return rejected(f"The input must have 3 channels; Received `input_shape={input_shape}`")
+            raise _refusal(f"The input must have 3 channels; Received `input_shape={input_shape}`")
         if any(d is not None and d < min_size for d in spatial):
-            return rejected(f"Input size must be at least {min_size}x{min_size}; Received: input_shape={input_shape}")
+            raise _refusal(f"Input size must be at least {min_size}x{min_size}; Received: input_shape={input_shape}")
     elif a["require_flatten"]:
         input_shape = default
     else:
         input_shape = (3, None, None) if channels_first else (None, None, 3)
     if a["require_flatten"] and None in input_shape:
-        return rejected(f"If `include_top` is True, you should specify a static `input_shape`. Received: "
-                        f"input_shape={input_shape}")
+        raise _refusal(f"If `include_top` is True, you should specify a static `input_shape`. Received: "
+                       f"input_shape={input_shape}")
     return input_shape
 
 
