@@ -891,8 +891,11 @@ class KerasApi:
         elif all(t.shape is not None for t in tensors):
             try:
                 known(options, f"{op.name}() arguments")
-                shapes = [t.shape for t in tensors]
-                shape = function.compute_output_shape(*(shapes if function.named_sizes else self.sizes_unnamed(shapes)))
+                if self.tracing and op.name == "reshape" and _run_time_size_beside_minus_one(options.get("newshape")):
+                    shape = tensor_ops.traced_reshape(tensors[0].shape, tuple(options["newshape"]))
+                else:
+                    shapes = [t.shape for t in tensors]
+                    shape = function.compute_output_shape(*(shapes if function.named_sizes else self.sizes_unnamed(shapes)))
             except LayerError as exc:
                 self.ev.report(exc.code, f"{op.name}(): {exc.message}", position)
             except Unresolved as exc:
@@ -1090,6 +1093,10 @@ def _flatten(value):
     if isinstance(value, dict):
         return [x for key in sorted(value, key=str) for x in _flatten(value[key])]
     return [value]
+
+
+def _run_time_size_beside_minus_one(newshape) -> bool:
+    return isinstance(newshape, (list, tuple)) and any(d is None for d in newshape) and -1 in newshape
 
 
 def _map_tensors(value, fn):

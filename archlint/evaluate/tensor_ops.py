@@ -110,6 +110,25 @@ def _reshape(shape, newshape=None):
     return newshape
 
 
+def traced_reshape(shape, newshape):
+    """reshape(x, (batch, -1, 12)) inside a custom layer's call(), batch read from x's run-time shape (None here).
+    Keras traces call() with one symbol d for every run-time axis, so -1 is (d^a * the other input sizes) over
+    (d^b * the other target sizes): a number when a == b, None (a multiple of d) when a > b."""
+    if not all(d is None or isinstance(d, int) and not isinstance(d, bool) for d in (*shape, *newshape)) or \
+            sum(d == -1 for d in newshape if d is not None) != 1:
+        raise Unresolved("reshape() inside call() to a shape read at run time is not modelled here")
+    run_time_in, run_time_out = sum(d is None for d in shape), sum(d is None for d in newshape)
+    given = product(d for d in shape if d is not None)
+    wanted = product(d for d in newshape if d is not None and d != -1)
+    if run_time_in > run_time_out:
+        missing = None
+    elif run_time_in < run_time_out or wanted == 0 or given % wanted:
+        raise ReshapeMismatch(f"cannot reshape {dims.format_shape(shape)} into {newshape}")
+    else:
+        missing = given // wanted
+    return tuple(missing if d == -1 else d for d in newshape)
+
+
 def _transpose(shape, axes=None):
     axes = tuple(reversed(range(len(shape)))) if axes is None else tuple(normalize_axis(a, len(shape)) for a in axes)
     return tuple(shape[a] for a in axes)

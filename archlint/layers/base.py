@@ -231,6 +231,9 @@ def known(value, what: str):
     if isinstance(value, (tuple, list)):
         for item in value:
             known(item, what)
+    if isinstance(value, dict):  # a function's options by name: ops.reshape(x, [batch, height * 3, ...])
+        for item in value.values():
+            known(item, what)
     return value
 
 
