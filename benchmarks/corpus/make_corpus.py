@@ -29,6 +29,11 @@ import sys
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+# Cell magics whose cell is not Python (a shell script, a file written out, HTML): every line becomes `pass`.
+FOREIGN_CELLS = ("%%bash", "%%sh", "%%shell", "%%script", "%%writefile", "%%html", "%%javascript", "%%js",
+                 "%%latex", "%%markdown", "%%svg", "%%perl", "%%ruby")
+
+
 def source_of(git_dir, commit, path):
     raw = subprocess.run(["git", "--git-dir", git_dir, "show", f"{commit}:{path}"], check=True,
                          capture_output=True).stdout.decode()
@@ -39,11 +44,17 @@ def source_of(git_dir, commit, path):
         if cell["cell_type"] != "code":
             continue
         text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-        lines = []
+        foreign = text.lstrip().startswith(FOREIGN_CELLS)
+        lines, continued, indent = [], False, ""
         for line in text.splitlines():
             stripped = line.lstrip()
-            if stripped.startswith(("%", "!")) or "get_ipython" in line:
-                line = line[: len(line) - len(stripped)] + "pass  # " + stripped
+            if foreign or continued:  # not Python, or a shell line's continuation
+                line = ("" if foreign else indent) + "pass  # " + stripped
+                continued = continued and line.endswith("\\")
+            elif stripped.startswith(("%", "!")) or "get_ipython" in line:
+                indent = line[: len(line) - len(stripped)]
+                line = indent + "pass  # " + stripped
+                continued = stripped.startswith("!") and line.endswith("\\")
             lines.append(line)
         cells.append("\n".join(lines))
     return "\n\n".join(cells) + "\n"
