@@ -39,9 +39,9 @@ REJECTED = ("rejected", "complete but rejected", "not built here")  # what Keras
 ENVIRONMENT_ERRORS = ("FileNotFoundError", "OSError", "URLError", "HTTPError", "ModuleNotFoundError", "ImportError",
                       "NameError")
 # Messages of exceptions that come from this machine: the TensorFlow stand-in (tf.X is keras.ops.X there, tf.random a
-# namespace of two functions), downloads, training refused.
+# namespace of two functions), downloads, training refused, the installed JAX refusing what Keras hands it.
 ENVIRONMENT_MESSAGES = ("module 'keras.ops' has no attribute", "'types.SimpleNamespace' object", "URL fetch failure",
-                        "training is not run for the corpus truth")
+                        "training is not run for the corpus truth", "As of JAX v")
 
 
 def from_environment(error: dict) -> bool:
