@@ -23,6 +23,8 @@ class Tensor:
     node: "Node | None" = None
     index: int = 0
     eager: bool = False
+    # An array of Python lists (keras.datasets' imdb and reuters sequences): an item is a list, not a tensor.
+    of_sequences: bool = False
 
 
 @dataclass(frozen=True)

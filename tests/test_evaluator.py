@@ -708,6 +708,23 @@ def test_keras_datasets_arrays_have_the_documented_shapes():
     assert all(m.complete for m in found.values())
 
 
+def test_an_item_of_the_imdb_and_reuters_arrays_is_a_list_not_a_tensor():
+    # keras.datasets.imdb and reuters give arrays of Python lists (a review's word indices, of its own length), as
+    # Keras documents: x_train[0][:10] slices a list, which Python does; x_train[:200] is 200 of those lists.
+    report = analyse("""
+        import keras
+        (x_train, y_train), (x_test, y_test) = keras.datasets.imdb.load_data()
+        first_words = x_train[0][:10]
+        (news, topics), _ = keras.datasets.reuters.load_data()
+        some = news[:200]
+        model = keras.Sequential([keras.Input(shape=(len(some),)), keras.layers.Dense(len(topics) // 1000)])
+    """)
+    assert [d for d in report.diagnostics if d.severity == "error"] == []
+    found = models(report)
+    assert found["model"].total_params == 200 * 8 + 8  # int(11228 * 0.8) = 8982 topics // 1000 = 8 units
+    assert found["model"].complete
+
+
 def test_every_model_bound_or_summarized_is_reported_in_order_as_each_summary_showed_it():
     # fixtures/models/script_main_rebinding.py; the trainable counts are those Keras's own
     # model.summary() prints at the two calls (1,570 then 1,578 of 1,698), and the first two

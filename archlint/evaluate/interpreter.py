@@ -1103,6 +1103,9 @@ class Evaluator:
             if isinstance(left, (Tensor, Weight)) or isinstance(right, (Tensor, Weight)):
                 if len(node.comparisons) == 1 and operator in tensor_ops.OPERATORS:  # `i >= j`: a tensor
                     return self.binary(operator, left, right, node)
+                if len(node.comparisons) == 1 and operator == "Equal" and _concrete_operands(left, right):
+                    # NumPy's and JAX's arrays compare item by item (a KerasTensor compares by identity)
+                    return self.keras.apply_tensor_function(tensor_ops.OPS["equal"], [left, right], {}, node)
             result = builtin_values.compare(operator, left, right)
             if result is None:
                 number = next((v.size for v in (left, right) if _is_unknown(v) and v.size is not None), None)
@@ -1366,6 +1369,14 @@ class Evaluator:
 
 _MUTATING_METHODS = {"append", "extend", "insert", "add", "update", "pop", "popitem", "remove", "discard",
                      "clear", "setdefault", "sort", "reverse"}
+
+
+def _concrete_operands(left, right) -> bool:
+    """Both sides of `y == 5` concrete: an array (not a symbolic tensor) and an array or a number."""
+    def concrete(value):
+        return isinstance(value, Tensor) and value.eager or \
+            isinstance(value, (int, float)) and not isinstance(value, bool)
+    return concrete(left) and concrete(right) and (isinstance(left, Tensor) or isinstance(right, Tensor))
 
 
 class _ChangedNames(cst.CSTVisitor):

@@ -986,6 +986,14 @@ class KerasApi:
     def tensor_subscript(self, tensor: Tensor, key, node):
         if isinstance(key, str) and tensor.node is not None and isinstance(tensor.node.layer, OpaqueLayer):
             return Tensor(None, tensor.node, tensor.index)  # an entry of the dict it returns: no operation in Keras
+        if tensor.of_sequences:  # x_train[:200] is sequences still; x_train[0] one review's list of word indices
+            if not isinstance(key, slice):
+                return self.ev.unknown("an item of an array of sequences (imdb, reuters) is a list of its own length",
+                                       node)
+            result = self.apply_tensor_function(tensor_ops.OPS["get_item"], [tensor], {"key": key}, node)
+            if isinstance(result, Tensor):
+                result.of_sequences = True
+            return result
         return self.apply_tensor_function(tensor_ops.OPS["get_item"], [tensor], {"key": key}, node)
 
     def subscript(self, value, key, node):

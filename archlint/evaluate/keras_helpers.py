@@ -185,8 +185,9 @@ def load_dataset(name):
                 return api.ev.unknown(f"{name}.load_data(test_split=...) not known statically", node)
             train = int(total * (1 - split))
             test, image, label = total - train, () if features is None else (features,), ()
-        return ((Tensor((train,) + image, eager=True), Tensor((train,) + label, eager=True)),
-                (Tensor((test,) + image, eager=True), Tensor((test,) + label, eager=True)))
+        sequences = name in ("imdb", "reuters")
+        return ((Tensor((train,) + image, eager=True, of_sequences=sequences), Tensor((train,) + label, eager=True)),
+                (Tensor((test,) + image, eager=True, of_sequences=sequences), Tensor((test,) + label, eager=True)))
     return load_data
 
 
