@@ -12,6 +12,9 @@ class Unknown:
     # Were it a number (a size read from data): the named size it stands for (a dims.Size), or the name of the
     # variable it was bound to, which names that size where it is first used (evaluate/data_numbers.py).
     size: object = None
+    # A NumPy integer of a value not known statically (np.int32(n)): a layer checking for an int refuses it
+    # whatever the number, and it names no size.
+    numpy_integer: bool = False
 
     def __repr__(self) -> str:
         return f"<unknown: {self.reason}>"

@@ -905,3 +905,21 @@ def test_a_layer_keras_builds_by_tracing_a_call_archlint_cannot_follow_has_unkno
     model = models(report)["model"]
     assert not model.complete
     assert [row.params for row in model.layers] == [0, None]
+
+
+def test_a_numpy_integer_of_a_number_read_from_data_names_no_size():
+    # Keras's Dense refuses a NumPy integer for units whatever its value (fixtures/errors/
+    # al106_dense_numpy_prod_units.keras.json: "expected a positive integer. Received: units=784"); a convolution
+    # takes one, but which number np.int32(n) is archlint does not know.
+    source = """
+        import os
+        import numpy as np
+        import keras
+
+        n = len(os.listdir("classes"))
+        model = keras.Sequential([keras.Input((8, 2)), keras.layers.LAYER])
+    """
+    dense = analyse(source.replace("LAYER", "Dense(np.int32(n))"))
+    assert [code for code, _ in codes(dense)] == ["AL106"]
+    conv = analyse(source.replace("LAYER", "Conv1D(np.int64(n), 3)"))
+    assert [code for code, _ in codes(conv)] == ["AL301"] and not models(conv)["model"].complete

@@ -70,7 +70,8 @@ class Builtin:
         return f"<builtin {self.name}>"
 
 
-_ACCEPTS_UNKNOWN = {"open", "len", "setattr", "list", "tuple", "print", "isinstance", "zip", "enumerate", "reversed", "dict", "partial", "deepcopy", "copy"}
+_ACCEPTS_UNKNOWN = {"open", "len", "setattr", "list", "tuple", "print", "isinstance", "zip", "enumerate", "reversed", "dict", "partial", "deepcopy", "copy",
+                    "numpy.int32", "numpy.int64"}
 
 
 def _plain(fn):
@@ -100,6 +101,9 @@ def _numpy_integer(bits):
         if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) \
                 and -2 ** (bits - 1) <= int(value) < 2 ** (bits - 1):
             return NumpyInt(int(value))
+        if isinstance(value, Unknown):
+            return Unknown(f"numpy.int{bits}() of a value not known statically ({value.reason})", value.line,
+                           numpy_integer=True)
         return evaluator.unknown(f"numpy.int{bits}() of this value is not followed", None)
     return call
 

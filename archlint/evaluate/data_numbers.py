@@ -132,6 +132,8 @@ class DataNumbers:
         return args, kwargs
 
     def as_size(self, value, source, name: str):
+        if isinstance(value, Unknown) and value.numpy_integer:
+            return value  # a NumPy integer: no plain int for the layers that check, no size for the others
         if isinstance(value, Unknown) and name.endswith("shape") and not isinstance(value.size, Size):
             return value  # a shape of unknown rank, or a number (`output_shape=num_classes`): not known to be one size
         if isinstance(value, Unknown):

@@ -262,6 +262,8 @@ def size_arg(value, what: str, numpy_ints: bool = True):
     `numpy_ints`: whether the layer takes a NumPy integer, which those checking for an int refuse."""
     if from_data(value):
         return value
+    if not numpy_ints and isinstance(value, Unknown) and value.numpy_integer:
+        raise InvalidArgument(f"`{what}` must be a positive integer, got a NumPy integer")
     value = known(value, what)
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0 or \
             not numpy_ints and isinstance(value, NumpyInt):
