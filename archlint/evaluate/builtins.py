@@ -383,10 +383,23 @@ _CHANGING = {"pop", "setdefault", "update", "remove", "insert", "add", "discard"
              "intersection_update", "symmetric_difference_update"}
 
 
+def _plain_value(value, depth: int = 0) -> bool:
+    """A value Python's own str methods would see as archlint has it: numbers, strings, None, and containers of
+    them (a few levels deep)."""
+    if isinstance(value, (str, int, float, bool, type(None))):
+        return True
+    if depth < 4 and isinstance(value, (list, tuple, set)):
+        return all(_plain_value(item, depth + 1) for item in value)
+    if depth < 4 and isinstance(value, dict):
+        return all(_plain_value(key, depth + 1) and _plain_value(item, depth + 1) for key, item in value.items())
+    return False
+
+
 def call_container_method(evaluator, owner, name: str, args, kwargs, node):
     """`layers.append(x)`, `"{}_conv".format(name)`: run on the values, within the size limits."""
-    if any(isinstance(a, Unknown) for a in args) and isinstance(owner, str):
-        return evaluator.unknown("string method on unknown values", node)
+    if isinstance(owner, str) and not all(_plain_value(a) for a in (*args, *kwargs.values())):
+        # Python would format or join what the value is at run time (a metric's result, a tensor, a layer).
+        return evaluator.unknown("string method on values not known statically", node)
     # A dict's or set's own keys are all known (unsure_keys): walking them at each get() would make a loop filling it
     # quadratic. A set's methods take several others (`s.union(a, b)`).
     compared = args if isinstance(owner, set) else args[:1]
