@@ -31,7 +31,7 @@ from archlint.keras_names import (
 from archlint.keras2_arguments import keras1_merge, keras3_arguments
 from archlint.layers import REGISTRY, layer_class
 from archlint.evaluate.user_classes import (
-    BoundMethod, Super, TracedLambda, UserClass, UserClasses, UserLayer, UserObject,
+    BoundMethod, DeclaredLambda, Super, TracedLambda, UserClass, UserClasses, UserLayer, UserObject,
 )
 from archlint.layers.base import Layer, Weight, known, np, snake_case  # np: numpy, imported when first used
 from archlint.layers.opaque import OpaqueLayer
@@ -186,6 +186,11 @@ class KerasApi:
             return MetricObject(name)
         if name == "keras.layers.Lambda" and self.traceable_lambda(args, kwargs):
             return self.make_traced_lambda(args, kwargs, node)
+        if name == "keras.layers.Lambda" and _declared_lambda_shape(args, kwargs) is not None:
+            options = {k: v for k, v in kwargs.items() if k in ("name", "trainable", "dtype")}
+            layer = DeclaredLambda(args[0] if args else kwargs["function"], _declared_lambda_shape(args, kwargs),
+                                   kwargs.get("arguments"), self, **options)
+            return self.name_layer(layer, node)
         if is_keras_layer_name(name):
             leaf = name.rsplit(".", 1)[-1]
             why = "its function is opaque to static analysis" if leaf == "Lambda" else "it is not modelled by archlint"
@@ -1101,6 +1106,20 @@ def _flatten(value):
     if isinstance(value, dict):
         return [x for key in sorted(value, key=str) for x in _flatten(value[key])]
     return [value]
+
+
+def _declared_lambda_shape(args, kwargs) -> tuple | None:
+    """The output shape a Lambda of the file's function is given as a tuple of sizes (without the batch), or None
+    (a callable, a list or nested shapes, other arguments: not modelled)."""
+    function = args[0] if args else kwargs.get("function")
+    shape = args[1] if len(args) > 1 else kwargs.get("output_shape")
+    if not isinstance(function, Function) or len(args) > 2 or \
+            set(kwargs) - {"function", "output_shape", "mask", "arguments", "name", "trainable", "dtype"}:
+        return None
+    if not isinstance(shape, tuple) or not all(d is None or isinstance(d, int) and not isinstance(d, bool) and d >= 0
+                                               for d in shape):
+        return None
+    return shape
 
 
 def _run_time_size_beside_minus_one(newshape) -> bool:

@@ -186,6 +186,21 @@ class TracedLambda(Layer):
         return None
 
 
+class DeclaredLambda(TracedLambda):
+    """keras.layers.Lambda(fn, output_shape=(1,)): Keras takes the output shape given, after the first size of its
+    input's (the batch), without calling the function."""
+
+    def __init__(self, function, output_shape: tuple, arguments, api, **kwargs):
+        super().__init__(function, arguments, api, **kwargs)
+        self.declared_shape = output_shape
+
+    def compute_output_shape(self, input_shape, **kwargs):
+        first = input_shape
+        while isinstance(first, list) and first:  # tree.flatten(input_shape)[0]: the first input's first size
+            first = first[0]
+        return (first[0] if isinstance(first, tuple) and first else None, *self.declared_shape)
+
+
 class UserClasses:
     """Creating, calling and inspecting instances of classes defined in the checked code."""
 
