@@ -69,6 +69,7 @@ def test_the_numbers_are_named_after_where_they_came_from():
         "einsum_by_count": ["heads"],
         "elementwise_function_channels": ["channels"],
         "tensor_ops_by_count": ["channels"],
+        "broadcast_input_axis_with_count": ["num_classes"],
     }
 
 

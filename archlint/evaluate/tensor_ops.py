@@ -75,8 +75,11 @@ def _broadcast(a, b, **options):
         elif x is None or y is None:
             out.append(x if y is None else y)
         else:
-            out.append(sizes.merged_size(x, y, lambda: f"shapes {dims.format_shape(a)} and {dims.format_shape(b)} "
-                                         "cannot be broadcast together"))
+            merged = sizes.merged_size(x, y, lambda: f"shapes {dims.format_shape(a)} and {dims.format_shape(b)} "
+                                       "cannot be broadcast together")
+            if merged is None:  # an input's axis, None to Keras, broadcast with a number read from data: the number
+                merged = y if dims.from_data(y) else x if dims.from_data(x) else None
+            out.append(merged)
     return tuple(out)
 
 

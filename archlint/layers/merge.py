@@ -43,7 +43,10 @@ def elementwise_shape(a: Shape, b: Shape) -> Shape:
         elif i == j:
             out.append(i)
         else:
-            out.append(sizes.merged_size(i, j, lambda: f"inputs have incompatible shapes {format_shape(a)} and {format_shape(b)}"))
+            merged = sizes.merged_size(i, j, lambda: f"inputs have incompatible shapes {format_shape(a)} and {format_shape(b)}")
+            # An input's axis is None to Keras, and its merge with any size is None.
+            out.append(None if (dims.has_axis_sizes(i) or dims.has_axis_sizes(j)) and not dims.has_axis_sizes(merged)
+                       else merged)
     return tuple(out)
 
 
