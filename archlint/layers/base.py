@@ -147,8 +147,11 @@ class Layer:
         self.weights.append(weight)
         return weight
 
-    def add_lora(self, kernel: Weight, rank: int, alpha: int) -> None:
+    def add_lora(self, kernel: Weight, rank: int, alpha: int, kernel_constraint=None) -> None:
         """Keras's enable_lora: the kernel freezes and two low-rank trainable factors join it."""
+        if known(kernel_constraint, "kernel_constraint") is not None:
+            raise InvalidArgument("Lora is incompatible with kernel constraints. In order to enable lora on this "
+                                  "layer, remove the `kernel_constraint` argument.")
         kernel.trainable = False
         self.lora_scale = alpha / rank
         self.lora_a = self.add_weight("lora_kernel_a", kernel.shape[:-1] + (rank,))

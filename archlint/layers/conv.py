@@ -143,6 +143,7 @@ class BaseConv(WindowedConv):
         self.forbid_strided_dilation()
         self.lora_rank = None if lora_rank is None else positive_int(lora_rank, "lora_rank")
         self.lora_alpha = self.lora_rank if lora_alpha is None else positive_int(lora_alpha, "lora_alpha")
+        self.kernel_constraint = kernel_constraint
 
     def build(self, input_shape, **kwargs):
         channels = self.known_channels(input_shape)
@@ -152,7 +153,7 @@ class BaseConv(WindowedConv):
         self.kernel = self.add_weight("kernel", self.kernel_size + (channels // self.groups, self.filters))
         self.bias = self.add_weight("bias", (self.filters,)) if self.use_bias else None
         if self.lora_rank:
-            self.add_lora(self.kernel, self.lora_rank, self.lora_alpha)
+            self.add_lora(self.kernel, self.lora_rank, self.lora_alpha, self.kernel_constraint)
 
     def compute_output_shape(self, input_shape, **kwargs):
         return self.sliding_output_shape(input_shape, self.filters)

@@ -61,6 +61,7 @@ class Dense(Layer):
         self.kernel_initializer = kernel_initializer
         self.use_bias = bool(known(use_bias, "use_bias"))
         self.lora_rank = None if lora_rank is None else positive_int(lora_rank, "lora_rank")
+        self.kernel_constraint = kernel_constraint
 
     def build(self, input_shape, **kwargs):
         require_rank(input_shape, 2, self, at_least=True)
@@ -77,7 +78,7 @@ class Dense(Layer):
         self.bias = self.add_weight("bias", (self.units,)) if self.use_bias else None
         if self.lora_rank:
             # Dense enables LoRA without its lora_alpha, so the update is never scaled.
-            self.add_lora(self.kernel, self.lora_rank, self.lora_rank)
+            self.add_lora(self.kernel, self.lora_rank, self.lora_rank, self.kernel_constraint)
 
     def compute_output_shape(self, input_shape, **kwargs):
         return tuple(input_shape[:-1]) + (self.units,)
@@ -128,6 +129,7 @@ class EinsumDense(Layer):
             raise InvalidArgument(f"`bias_axes` must be a string, got {self.bias_axes!r}")
         self.lora_rank = None if lora_rank is None else positive_int(lora_rank, "lora_rank")
         self.lora_alpha = self.lora_rank if lora_alpha is None else known(lora_alpha, "lora_alpha")
+        self.kernel_constraint = kernel_constraint
         if quantization_config is not None:
             raise Unresolved("EinsumDense with a `quantization_config`: its quantized weights are not modelled")
 
@@ -207,7 +209,7 @@ class EinsumDense(Layer):
         self.kernel = self.add_weight("kernel", kernel_shape)
         self.bias = None if bias_shape is None else self.add_weight("bias", bias_shape)
         if self.lora_rank:
-            self.add_lora(self.kernel, self.lora_rank, self.lora_alpha)
+            self.add_lora(self.kernel, self.lora_rank, self.lora_alpha, self.kernel_constraint)
 
     def compute_output_shape(self, input_shape, **kwargs):
         return tuple(self._analysis(input_shape)[2])

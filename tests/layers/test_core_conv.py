@@ -106,3 +106,18 @@ def test_einsum_dense_macs_are_one_per_combination_of_the_letters():
     layer = archlint_layer("EinsumDense('...b,bc->...c', output_shape=6)")
     layer.build((1, 3, 4, 5))
     assert layer.count_macs([(1, 3, 4, 5)], [(1, 3, 4, 6)]) == 3 * 4 * 5 * 6
+
+
+@pytest.mark.parametrize("expr, shape", [
+    ("Dense(3, lora_rank=2, kernel_constraint='non_neg')", (5,)),
+    ("Conv2D(4, 3, lora_rank=2, kernel_constraint='non_neg')", (6, 6, 3)),
+    ("EinsumDense('abc,cd->abd', output_shape=(None, 4), lora_rank=2, kernel_constraint='non_neg')", (5, 6)),
+])
+def test_lora_with_a_kernel_constraint_is_refused_when_built_as_keras_refuses_it(expr, shape):
+    keras = keras_or_skip()
+    theirs = eval(expr, {"__builtins__": {}}, vars(keras.layers))
+    ours = archlint_layer(expr)
+    with pytest.raises(ValueError, match="Lora is incompatible with kernel constraints"):
+        theirs(keras.Input(shape))
+    with pytest.raises(InvalidArgument, match="Lora is incompatible with kernel constraints"):
+        ours.build((None, *shape))
