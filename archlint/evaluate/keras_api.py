@@ -773,14 +773,26 @@ class KerasApi:
             return self.classes.build_from_shape(owner, args, kwargs, node)
         elif isinstance(owner, Layer) and not owner.built:
             # `mha.build(query_shape, value_shape)`: every shape the layer's build takes, by position or name.
-            shapes = [_as_shape_argument(a) for a in args] or \
-                ([_as_shape_argument(kwargs["input_shape"])] if "input_shape" in kwargs else [])
-            named = {k: _as_shape_argument(v) for k, v in kwargs.items() if k != "input_shape"}
-            if (shapes or named) and all(isinstance(s, (tuple, list)) for s in [*shapes, *named.values()]):
+            shapes = [self.shape_from_code(a) for a in args] or \
+                ([self.shape_from_code(kwargs["input_shape"])] if "input_shape" in kwargs else [])
+            named = {k: self.shape_from_code(v) for k, v in kwargs.items() if k != "input_shape"}
+            if (shapes or named) and all(_is_shape(s) for s in [*shapes, *named.values()]):
                 self.output_shape(owner, shapes, named, self.ev.position(node))
             else:  # Keras builds its weights on a shape archlint does not have: their sizes are unknown
                 self.unknown_build(owner, node)
         return None
+
+    def shape_from_code(self, value):
+        """A shape the checked code gives build() or compute_output_shape(), a number read from data in it the
+        size it stands for."""
+        def dimensions(shape):
+            return tuple(self.ev.data_numbers.size_of(d, "shape") if isinstance(d, Unknown) and d.size is not None
+                         else d for d in shape)
+
+        value = _as_shape_argument(value)
+        if isinstance(value, list):  # the shapes of a layer's several inputs
+            return [dimensions(shape) for shape in value]
+        return dimensions(value) if isinstance(value, tuple) else value
 
     def unknown_build(self, layer: Layer, node) -> None:
         """`layer.build(shape)` with a shape not known statically: the layer's weights are unknown."""
@@ -793,8 +805,8 @@ class KerasApi:
         """`layer.compute_output_shape(shape)` of a modelled layer, as Keras computes it: no build, no graph."""
         if not isinstance(owner, Layer) or isinstance(owner, (Model, OpaqueLayer)):
             return None
-        shapes = [_as_shape_argument(a) for a in args]
-        named = {k: _as_shape_argument(v) for k, v in kwargs.items()}
+        shapes = [self.shape_from_code(a) for a in args]
+        named = {k: self.shape_from_code(v) for k, v in kwargs.items()}
         if not (shapes or named) or not all(_is_shape(s) for s in [*shapes, *named.values()]):
             return self.ev.unknown(f"{owner.name}.compute_output_shape() of a shape not known statically", node)
         try:
@@ -804,7 +816,9 @@ class KerasApi:
             return self.ev.unknown(f"{owner.name}.compute_output_shape() raises", node)
         except (Unresolved, TypeError, ValueError, IndexError, AttributeError) as exc:
             return self.ev.unknown(f"{owner.name}.compute_output_shape(): {exc}", node)
-        return _map_shapes(shape, lambda value: StaticShape(None if dims.is_size(d) else d for d in value))
+        # As a tensor's shape reads: a number read from data stays that number, an input's axis is None.
+        return _map_shapes(shape, lambda value: StaticShape(
+            self.ev.data_numbers.for_code(d) if dims.from_data(d) else None if dims.is_size(d) else d for d in value))
 
     def get_layer_method(self, owner, args, kwargs, node):
         return self.get_layer(owner, args, kwargs, node) if isinstance(owner, Model) else None
