@@ -70,6 +70,7 @@ def test_the_numbers_are_named_after_where_they_came_from():
         "elementwise_function_channels": ["channels"],
         "tensor_ops_by_count": ["channels"],
         "broadcast_input_axis_with_count": ["num_classes"],
+        "build_and_output_shape_by_count": ["num_classes"],
     }
 
 
