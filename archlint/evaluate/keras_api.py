@@ -909,7 +909,8 @@ class KerasApi:
                            "a number read from data, which archlint does not follow through this function", position)
         elif all(t.shape is not None for t in tensors):
             try:
-                known(options, f"{op.name}() arguments")
+                # A dtype changes no shape: `cast(x, self.compute_dtype)` of a dtype not known is still x's shape.
+                known({name: value for name, value in options.items() if name != "dtype"}, f"{op.name}() arguments")
                 if self.tracing and op.name == "reshape" and _run_time_size_beside_minus_one(options.get("newshape")):
                     shape = tensor_ops.traced_reshape(tensors[0].shape, tuple(options["newshape"]))
                 else:

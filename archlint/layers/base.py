@@ -251,7 +251,7 @@ def int_arg(value, what: str, minimum: int | None = None) -> int:
             raise InvalidArgument(f"`{what}` must be an integer, got {value!r}")
     if minimum is not None and value < minimum:
         raise InvalidArgument(f"`{what}` must be at least {minimum}, got {value}")
-    return value
+    return int(value)  # a NumPy integer the layer takes is the number in its shapes
 
 
 def positive_int(value, what: str) -> int:
@@ -271,7 +271,7 @@ def size_arg(value, what: str, numpy_ints: bool = True):
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0 or \
             not numpy_ints and isinstance(value, NumpyInt):
         raise InvalidArgument(f"`{what}` must be a positive integer, got {value!r}")
-    return value
+    return int(value)  # a NumPy integer the layer takes is the number in its shapes
 
 
 def float_arg(value, what: str) -> float:
