@@ -400,7 +400,7 @@ class UserClasses:
         one argument gets the first tensor's shape; one of several, `NAME_shape` for each tensor argument NAME."""
         _, call = layer.cls.find("call")
         call_names = _parameter_names(call)[1:] if call is not None else []
-        given = dict(zip(call_names, shapes))
+        given = {name: shape for name, shape in zip(call_names, shapes) if name != "mask"}  # Keras leaves a mask out
         given.update({name: value for name, value in kwargs.items() if name != "mask" and _holds_shapes(value)})
         in_call_order = [name for name in call_names if name in given] + [name for name in given if name not in call_names]
         names = _parameter_names(method)[1:]
