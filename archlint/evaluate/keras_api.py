@@ -354,6 +354,8 @@ class KerasApi:
             # A tensor passed by keyword is its shape, marked as one: a custom layer's call() gets a tensor there.
             shape_kwargs = _shape_parameter_names(layer, _map_tensors(kwargs, lambda t: StaticShape(t.shape)))
             out_shape = self.output_shape(layer, shape_args, shape_kwargs, position)
+            if out_shape is not None and tensors and all(t.eager for t in tensors):
+                out_shape = layer.eager_output_shape(out_shape, *shape_args, **shape_kwargs)
         result = self.record(layer, tensors, out_shape, position, call=(args, kwargs))
         keys = getattr(layer.functional if isinstance(layer, UserLayer) else layer, "output_keys", None)
         if keys is not None and isinstance(result, list) and len(result) == len(keys):

@@ -117,6 +117,11 @@ class Layer:
     def compute_output_shape(self, input_shape, **kwargs):
         return input_shape
 
+    def eager_output_shape(self, symbolic_shape, *input_shapes, **kwargs):
+        """The output shape of a call on concrete tensors, which Keras computes rather than infers: where
+        compute_output_shape leaves an axis None that the computation sizes, a layer says so here."""
+        return symbolic_shape
+
     def count_macs(self, input_shapes: list[Shape], output_shapes: list[Shape]) -> int | None:
         """Multiply-accumulates of one application on these shapes, None when unknown. The caller
         fixes the batch axis (an unknown batch counts as 1); another unknown axis makes it unknown.

@@ -214,6 +214,21 @@ class EinsumDense(Layer):
     def compute_output_shape(self, input_shape, **kwargs):
         return tuple(self._analysis(input_shape)[2])
 
+    def eager_output_shape(self, symbolic_shape, input_shape, **kwargs):
+        # NumPy's einsum of the equation: each output letter's size from the input or the kernel, the elided axes
+        # where the equation puts them (compute_output_shape keeps output_shape's None; the computation does not).
+        _, _, _, input_spec, input_axes, elided = self._analysis(input_shape)
+        dotted = self.equation.replace("...", "0")
+        output_spec = dotted.split("->")[1]
+        left, right = output_spec.startswith("0"), output_spec.endswith("0")
+        if elided < 0 or elided > 0 and not (left or right):
+            return symbolic_shape  # einsum refuses that equation on this input
+        sizes = dict(zip(dotted.split(",")[1].split("->")[0], self.kernel.shape))
+        sizes.update({letter: input_shape[input_axes[letter]] for letter in input_spec})
+        rank = len(input_shape)
+        return (*(input_shape[:elided] if left else ()), *(sizes[letter] for letter in output_spec.strip("0")),
+                *(input_shape[rank - elided:] if right else ()))
+
     def count_macs(self, input_shapes, output_shapes):
         # Every combination of the equation's letters is one product summed into an output, for each
         # position of the elided axes.
