@@ -232,7 +232,9 @@ class ShapePass(Pass):
             outputs = [self.concrete(t.shape, describe(node) + "'s output") for t in node.outputs]
         else:
             try:
-                result = node.layer.compute_output_shape(*args, **kwargs)
+                # The run computes concrete arrays: the shapes a call on them gives (EinsumDense's einsum fills in
+                # the None its symbolic shape keeps).
+                result = node.layer.eager_output_shape(node.layer.compute_output_shape(*args, **kwargs), *args, **kwargs)
             except (LayerError, Unresolved) as exc:
                 raise SizeRefused(f"{describe(node)}: {getattr(exc, 'message', None) or exc}") from None
             outputs = result if isinstance(result, list) else [result]
