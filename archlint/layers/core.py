@@ -1,6 +1,7 @@
 """Core layers: Input, Dense, EinsumDense, Activation and the activation layers, Dropout and its variants."""
 
 import re
+from typing import NamedTuple
 
 from archlint import dims
 from archlint.dims import Shape, product
@@ -104,6 +105,21 @@ _EINSUM_FORMS = ((re.compile("([a-zA-Z]+),([a-zA-Z]+)->([a-zA-Z]+)"), False),
                  (re.compile("([a-zA-Z]{2,})0,([a-zA-Z]+)->([a-zA-Z]+)0"), False))
 
 
+class _EinsumAnalysis(NamedTuple):
+    kernel_shape: list
+    bias_shape: list | None
+    output_shape: list
+    input_spec: str  # the input's letters
+    weight_spec: str  # the kernel's letters
+    input_axes: dict  # the input's axis of each of its letters
+    elided: int  # how many of the input's axes `...` stands for
+    left_elided: bool
+
+    def input_sizes(self, input_shape) -> dict:
+        """The size of each of the input's letters."""
+        return {letter: input_shape[self.input_axes[letter]] for letter in self.input_spec}
+
+
 @register
 class EinsumDense(Layer):
     """A kernel contracted with the input by an einsum equation (`"abc,cd->abd"`), as keras_hub's transformer
@@ -133,9 +149,8 @@ class EinsumDense(Layer):
         if quantization_config is not None:
             raise Unresolved("EinsumDense with a `quantization_config`: its quantized weights are not modelled")
 
-    def _analysis(self, input_shape):
-        """Keras's `_analyze_einsum_string`: (kernel shape, bias shape or None, output shape, the input's letters
-        and its axes by letter, the number of elided axes)."""
+    def _analysis(self, input_shape) -> "_EinsumAnalysis":
+        """Keras's `_analyze_einsum_string` of the equation on an input of this shape."""
         dotted = self.equation.replace("...", "0")
         for form, left_elided in _EINSUM_FORMS:
             found = form.match(dotted)
@@ -197,10 +212,11 @@ class EinsumDense(Layer):
                           for i, letter in enumerate(output_spec) if i >= first]
             if not left_elided:
                 bias_shape += [1] * max(elided, 0)
-        return kernel_shape, bias_shape, output_shape, input_spec, input_axes, elided
+        return _EinsumAnalysis(kernel_shape, bias_shape, output_shape, input_spec, weight_spec, input_axes, elided,
+                               left_elided)
 
     def build(self, input_shape, **kwargs):
-        kernel_shape, bias_shape, *_ = self._analysis(input_shape)
+        kernel_shape, bias_shape = self._analysis(input_shape)[:2]
         for shape in (kernel_shape, bias_shape or ()):
             if any(dims.unknown(size) for size in shape):
                 raise UnknownDimension(f"EinsumDense needs the sizes its weights take from the input and "
@@ -212,19 +228,18 @@ class EinsumDense(Layer):
             self.add_lora(self.kernel, self.lora_rank, self.lora_alpha, self.kernel_constraint)
 
     def compute_output_shape(self, input_shape, **kwargs):
-        return tuple(self._analysis(input_shape)[2])
+        return tuple(self._analysis(input_shape).output_shape)
 
     def eager_output_shape(self, symbolic_shape, input_shape, **kwargs):
         # NumPy's einsum of the equation: each output letter's size from the input or the kernel, the elided axes
         # where the equation puts them (compute_output_shape keeps output_shape's None; the computation does not).
-        _, _, _, input_spec, input_axes, elided = self._analysis(input_shape)
-        dotted = self.equation.replace("...", "0")
-        output_spec = dotted.split("->")[1]
+        analysis = self._analysis(input_shape)
+        output_spec = self.equation.replace("...", "0").split("->")[1]
         left, right = output_spec.startswith("0"), output_spec.endswith("0")
+        elided = analysis.elided
         if elided < 0 or elided > 0 and not (left or right):
             return symbolic_shape  # einsum refuses that equation on this input
-        sizes = dict(zip(dotted.split(",")[1].split("->")[0], self.kernel.shape))
-        sizes.update({letter: input_shape[input_axes[letter]] for letter in input_spec})
+        sizes = {**dict(zip(analysis.weight_spec, self.kernel.shape)), **analysis.input_sizes(input_shape)}
         rank = len(input_shape)
         return (*(input_shape[:elided] if left else ()), *(sizes[letter] for letter in output_spec.strip("0")),
                 *(input_shape[rank - elided:] if right else ()))
@@ -233,11 +248,10 @@ class EinsumDense(Layer):
         # Every combination of the equation's letters is one product summed into an output, for each
         # position of the elided axes.
         input_shape = input_shapes[0]
-        _, _, _, input_spec, input_axes, elided = self._analysis(input_shape)
-        sizes = {letter: input_shape[input_axes[letter]] for letter in input_spec}
-        weight_spec = self.equation.replace("...", "0").split(",")[1].split("->")[0]
-        sizes.update(zip(weight_spec, self.kernel.shape))
-        elided_axes = input_shape[:elided] if self.equation.startswith("...") else input_shape[len(input_shape) - elided:]
+        analysis = self._analysis(input_shape)
+        elided = analysis.elided
+        elided_axes = input_shape[:elided] if analysis.left_elided else input_shape[len(input_shape) - elided:]
+        sizes = {**analysis.input_sizes(input_shape), **dict(zip(analysis.weight_spec, self.kernel.shape))}
         return product([*sizes.values(), *(elided_axes if elided > 0 else ())])
 
     def forward(self, x, **kwargs):
