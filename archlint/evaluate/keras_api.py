@@ -775,14 +775,22 @@ class KerasApi:
             return self.classes.build_from_shape(owner, args, kwargs, node)
         elif isinstance(owner, Layer) and not owner.built:
             # `mha.build(query_shape, value_shape)`: every shape the layer's build takes, by position or name.
-            shapes = [self.shape_from_code(a) for a in args] or \
-                ([self.shape_from_code(kwargs["input_shape"])] if "input_shape" in kwargs else [])
-            named = {k: self.shape_from_code(v) for k, v in kwargs.items() if k != "input_shape"}
-            if (shapes or named) and all(_is_shape(s) for s in [*shapes, *named.values()]):
-                self.output_shape(owner, shapes, named, self.ev.position(node))
+            given = self.shapes_from_code(list(args) or ([kwargs["input_shape"]] if "input_shape" in kwargs else []),
+                                          {k: v for k, v in kwargs.items() if k != "input_shape"})
+            if given is not None:
+                self.output_shape(owner, *given, self.ev.position(node))
             else:  # Keras builds its weights on a shape archlint does not have: their sizes are unknown
                 self.unknown_build(owner, node)
         return None
+
+    def shapes_from_code(self, args, kwargs) -> tuple[list, dict] | None:
+        """The shapes the checked code gives a layer's build() or compute_output_shape(), by position and by name;
+        None when there are none, or one is not a shape known statically."""
+        shapes = [self.shape_from_code(a) for a in args]
+        named = {k: self.shape_from_code(v) for k, v in kwargs.items()}
+        if not (shapes or named) or not all(_is_shape(s) for s in [*shapes, *named.values()]):
+            return None
+        return shapes, named
 
     def shape_from_code(self, value):
         """A shape the checked code gives build() or compute_output_shape(), a number read from data in it the
@@ -807,10 +815,10 @@ class KerasApi:
         """`layer.compute_output_shape(shape)` of a modelled layer, as Keras computes it: no build, no graph."""
         if not isinstance(owner, Layer) or isinstance(owner, (Model, OpaqueLayer)):
             return None
-        shapes = [self.shape_from_code(a) for a in args]
-        named = {k: self.shape_from_code(v) for k, v in kwargs.items()}
-        if not (shapes or named) or not all(_is_shape(s) for s in [*shapes, *named.values()]):
+        given = self.shapes_from_code(args, kwargs)
+        if given is None:
             return self.ev.unknown(f"{owner.name}.compute_output_shape() of a shape not known statically", node)
+        shapes, named = given
         try:
             shape = owner.compute_output_shape(*shapes, **named)
         except LayerError as exc:  # Keras raises it there
