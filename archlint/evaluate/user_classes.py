@@ -105,10 +105,7 @@ class UserLayer(Layer):
     def call_parameters(self) -> list[str]:
         """The positional parameters of the class's call() after self (none when it defines no call())."""
         call = self.cls.find("call")[1]
-        if not isinstance(call, Function):
-            return []
-        params = call.node.params
-        return [param.name.value for param in (*params.posonly_params, *params.params)][1:]
+        return _parameter_names(call, keyword_only=False)[1:] if isinstance(call, Function) else []
 
     def held_layers(self) -> list[Layer]:
         """Layers held as attributes (directly or in lists, tuples and dicts): Keras tracks their weights."""
@@ -432,10 +429,12 @@ class UserClasses:
         return value
 
 
-def _parameter_names(function) -> list[str]:
-    """A function's parameters that take one argument each (self included), in order."""
+def _parameter_names(function, keyword_only: bool = True) -> list[str]:
+    """A function's parameters that take one argument each (self included), in order; `keyword_only`: also those
+    after `*`."""
     params = function.node.params
-    return [p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)]
+    return [p.name.value for p in (*params.posonly_params, *params.params,
+                                   *(params.kwonly_params if keyword_only else ()))]
 
 
 def _holds_shapes(value) -> bool:
