@@ -18,6 +18,7 @@ from archlint.cli import main
 from archlint.report import github, json_report, markdown, sarif, text
 from archlint.results import FileReport, Report
 from archlint.results_cache import RESULTS
+from tests.test_factory_cache import TINY_APPLICATION  # a made-up Keras's one application: Dense(units), Dense(2)
 
 FIXTURES = pathlib.Path(__file__).parent.parent / "fixtures"
 RENDERERS = {"text": text.render, "json": json_report.render, "sarif": sarif.render, "markdown": markdown.render,
@@ -370,19 +371,6 @@ def test_no_cache_neither_reads_nor_writes(tmp_path, cache):
     assert (elsewhere / "CACHEDIR.TAG").exists() and not (cache / RESULTS.name).exists()
 
 
-# A Keras Applications factory of a made-up Keras: Dense(units) then Dense(2).
-TINY_FACTORY = """from keras.src import layers
-from keras.src.api_export import keras_export
-from keras.src.models import Functional
-
-
-@keras_export("keras.applications.Tiny")
-def Tiny(units=4, input_shape=(8,), name="tiny"):
-    inputs = layers.Input(shape=input_shape)
-    x = layers.Dense(units, name="dense_a")(inputs)
-    x = layers.Dense(2, name="dense_b")(x)
-    return Functional(inputs, x, name=name)
-"""
 TINY_MODELS = "import keras\n\ndef head():\n    return keras.layers.Dense(4)\n"
 
 
@@ -403,8 +391,8 @@ def environment(tmp_path):
         (package / "__init__.py").write_text("")
     (keras / "src" / "layer.py").write_text("class Layer:\n    def build(self, shape):\n        self.built = True\n")
     (keras / "applications" / "__init__.py").write_text("from keras.src.applications.tiny import Tiny as Tiny\n")
-    (keras / "src" / "applications" / "tiny.py").write_text(TINY_FACTORY)
-    (keras / "src" / "applications" / "tinz.py").write_text(TINY_FACTORY.replace("Dense(2,", "Dense(5,"))
+    (keras / "src" / "applications" / "tiny.py").write_text(TINY_APPLICATION)
+    (keras / "src" / "applications" / "tinz.py").write_text(TINY_APPLICATION.replace("Dense(2,", "Dense(5,"))
     (site / "tinymodels" / "blocks.py").write_text(TINY_MODELS)
     meta = site / "tinymodels-1.0.dist-info"
     meta.mkdir()
